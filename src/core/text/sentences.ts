@@ -1,17 +1,330 @@
 import type { Span } from '../model/document';
 
+/*
+ * Rule-based sentence splitter for biomedical prose (PubMed titles and abstracts, drug labels).
+ *
+ * One left-to-right pass finds boundary candidates; each is decided by looking at a bounded
+ * window around it (the token before the punctuation, the first character after the following
+ * whitespace). Nothing here uses backtracking regular expressions, so the run time is linear in
+ * the input length and a 1 MB paste stays interactive.
+ *
+ * Boundaries:
+ * - `.`, `?`, `!`, `…` followed by whitespace or the end of text; closing quotes and brackets
+ *   right after the punctuation stay with the sentence (`(see below.)`, `"stop."`).
+ * - A blank line (paragraph break) always.
+ * - A single line break when the next line starts with an uppercase letter or a bullet and the
+ *   line before does not end in a joining character (`,` `;` `-` `(` ...): a title line followed
+ *   by its abstract, or a heading, has no final period.
+ *
+ * Periods that do not end a sentence:
+ * - anything followed by a lowercase word (`e.g. aspirin`, `E. coli`, `5 mg. per kg`): most
+ *   abbreviations are followed by lowercase, while a new sentence almost never starts lowercase.
+ *   Lowercase tokens that carry an uppercase letter or a digit (`mRNA`, `p53`, `cDNA`) do start
+ *   sentences, so they only continue after a known abbreviation.
+ * - known "prefix" abbreviations that are normally followed by a name or number (`Fig. 2`,
+ *   `Dr. Smith`, `et al. (2003)`, `vs. B`, `e.g. Aspirin`), whatever follows;
+ * - single capital initials (`J. Smith`), unless the letter names a variant (`vitamin A. The`);
+ * - "postfix" abbreviations (`i.v.`, `min.`, `resp.`) when a digit or a bracket follows;
+ * - periods inside a short, closed bracket pair (`(ref. 3 and Fig. 1)`).
+ * Periods not followed by whitespace (`0.5`, `1.2-fold`, `U.S.A.`) are never candidates.
+ */
+
+/** Abbreviations usually followed by a name, a number or a capitalized word: never a boundary. */
+const PREFIX_ABBREVIATIONS = new Set([
+  'e.g', 'i.e', 'eg', 'ie', 'vs', 'v', 'cf', 'ca', 'approx', 'al', 'fig', 'figs', 'ref', 'refs',
+  'dr', 'drs', 'mr', 'mrs', 'ms', 'prof', 'no', 'nos', 'st', 'jr', 'sr', 'u.s', 'u.k', 'eq', 'eqs',
+  'vol', 'vols', 'pp', 'tab', 'sect', 'ch', 'natl', 'acad', 'sci', 'proc', 'biol', 'chem',
+  'pharmacol', 'physiol', 'biochem', 'clin', 'exp', 'res', 'int', 'nat', 'rev', 'med', 'j',
+]);
+
+/**
+ * Abbreviations that may end a sentence: a boundary only when an uppercase word follows
+ * (`given i.v. Plasma levels ...`), never before lowercase, digits or brackets.
+ */
+const POSTFIX_ABBREVIATIONS = new Set([
+  'i.v', 'i.p', 's.c', 'p.o', 'i.m', 'i.c.v', 'i.t', 'b.i.d', 't.i.d', 'q.i.d', 'q.d', 'h.s',
+  'p.r.n', 'min', 'max', 'wt', 'mg', 'kg', 'ml', 'g', 'resp', 'incl', 'etc', 'sp', 'spp', 'inc',
+  'ltd', 'corp', 'co', 'conc', 'hr', 'hrs', 'h', 'sec', 's', 'wk', 'wks', 'yr', 'yrs', 'mo', 'mos',
+  'temp', 'dept', 'univ', 'aq', 'ext', 'var', 'ssp', 'subsp', 'cv', 'approx', 'avg', 'est',
+]);
+
+/** Nouns whose single-letter variants (`vitamin A`, `hepatitis B`) may end a sentence. */
+const LETTER_NOUNS = new Set([
+  'vitamin', 'vitamins', 'hepatitis', 'type', 'types', 'group', 'groups', 'phase', 'class',
+  'protein', 'factor', 'complex', 'fraction', 'lane', 'panel', 'figure', 'schedule', 'grade',
+  'stage', 'category', 'list', 'table', 'appendix', 'part', 'section', 'subtype', 'strain',
+  'site', 'domain', 'region', 'arm', 'cohort', 'form', 'isoform', 'kinase', 'receptor', 'chain',
+  'influenza', 'coenzyme', 'compound', 'series', 'model', 'cluster', 'level', 'point', 'step',
+]);
+
+/** Closing punctuation that belongs to the sentence it follows. */
+const CLOSERS = new Set([')', ']', '}', '"', "'", '\u201d', '\u2019', '\u00bb', '\u203a']);
+/** Opening punctuation skipped when looking at how the next sentence starts. */
+const OPENERS = new Set(['(', '[', '{', '"', "'", '\u201c', '\u2018', '\u00ab', '\u2039']);
+/** Characters that, ending a line, say the sentence continues on the next line. */
+const JOINERS = new Set([',', ';', '-', '\u2013', '\u2014', '(', '[', '{', '/', '&', '+']);
+/** Bullets that start a new item at the beginning of a line. */
+const BULLETS = new Set(['\u2022', '\u2023', '\u25e6', '\u2043', '\u2219', '*', '\u00b7']);
+
+/** Longest bracket pair (in characters) whose content is treated as part of one sentence. */
+const MAX_BRACKET_SPAN = 300;
+/** How far back a token is read; longer "tokens" are never abbreviations. */
+const MAX_TOKEN = 40;
+
+/** Same set as JavaScript's `\s` and `String.prototype.trim`. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+function isLineBreak(c: number): boolean {
+  return c === 0x0a || c === 0x0d || c === 0x2028 || c === 0x2029 || c === 0x85;
+}
+
+const UPPER = /\p{Lu}|\p{Lt}/u;
+const LOWER = /\p{Ll}/u;
+const DIGIT = /\p{Nd}/u;
+const GREEK_LOWER = /[\u03b1-\u03c9]/u;
+
+function isUpper(ch: string): boolean {
+  return UPPER.test(ch);
+}
+
+/** Character at `i` as a full code point string (surrogate pairs joined). */
+function charAt(text: string, i: number): string {
+  const cp = text.codePointAt(i);
+  return cp === undefined ? '' : String.fromCodePoint(cp);
+}
+
+/**
+ * Matching closing index for each opening bracket (-1 when unmatched), found with a stack.
+ * A closer only looks a few entries down the stack so that stray brackets cannot make the
+ * pass quadratic.
+ */
+function matchBrackets(text: string): Map<number, number> {
+  const match = new Map<number, number>();
+  const stack: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x28 || c === 0x5b || c === 0x7b) {
+      stack.push(i);
+    } else if (c === 0x29 || c === 0x5d || c === 0x7d) {
+      const open = c === 0x29 ? 0x28 : c === 0x5d ? 0x5b : 0x7b;
+      for (let k = stack.length - 1; k >= 0 && k >= stack.length - 4; k--) {
+        const o = stack[k]!;
+        if (text.charCodeAt(o) === open) {
+          match.set(o, i);
+          stack.length = k;
+          break;
+        }
+      }
+    } else if (c === 0x0a && i + 1 < text.length) {
+      // A blank line ends every open bracket: a paragraph never continues a parenthesis.
+      let j = i + 1;
+      while (j < text.length && isSpace(text.charCodeAt(j)) && !isLineBreak(text.charCodeAt(j))) j++;
+      if (j < text.length && isLineBreak(text.charCodeAt(j))) stack.length = 0;
+    }
+  }
+  return match;
+}
+
+/** Start of the whitespace-delimited token that ends right before `end` (opening brackets skipped). */
+/** Start of the whitespace-delimited token that ends right before `end` (opening brackets skipped). */
+function tokenStart(text: string, end: number): number {
+  let s = end;
+  const limit = Math.max(0, end - MAX_TOKEN);
+  while (s > limit && !isSpace(text.charCodeAt(s - 1))) s--;
+  while (s < end && OPENERS.has(text[s]!)) s++;
+  return s;
+}
+
+/** The token that ends right before the whitespace preceding `end`, or ''. */
+function wordBefore(text: string, end: number): string {
+  let e = end;
+  while (e > 0 && isSpace(text.charCodeAt(e - 1))) e--;
+  if (e === end) return '';
+  return text.slice(tokenStart(text, e), e);
+}
+
+interface NextStart {
+  /** First character of the next word (after whitespace and opening brackets), or ''. */
+  ch: string;
+  /** Index of `ch`. */
+  at: number;
+  /** Line breaks in the whitespace before it (a paragraph separator counts two). */
+  lineBreaks: number;
+}
+
+/** How the text continues after index `i`. */
+function nextStart(text: string, i: number): NextStart {
+  let lineBreaks = 0;
+  let j = i;
+  while (j < text.length) {
+    const c = text.charCodeAt(j);
+    if (!isSpace(c)) break;
+    if (c === 0x0a || c === 0x2028 || c === 0x2029 || (c === 0x0d && text.charCodeAt(j + 1) !== 0x0a)) {
+      lineBreaks += c === 0x2029 ? 2 : 1;
+    }
+    j++;
+  }
+  while (j < text.length && OPENERS.has(text[j]!)) j++;
+  return { ch: charAt(text, j), at: j, lineBreaks };
+}
+
+/** The lowercase token starting at `i`: does it carry an uppercase letter or a digit (`mRNA`)? */
+function isMixedCaseToken(text: string, i: number): boolean {
+  for (let j = i + 1; j < text.length && j < i + MAX_TOKEN; j++) {
+    const ch = text[j]!;
+    if (isSpace(text.charCodeAt(j)) || ch === '-' || ch === ',' || ch === '(') return false;
+    if (UPPER.test(ch) || DIGIT.test(ch)) return true;
+  }
+  return false;
+}
+
+type Abbreviation = 'prefix' | 'postfix' | 'initial' | 'none';
+
+/** Classify the token in front of a period (`token` excludes the period itself). */
+function classifyAbbreviation(text: string, start: number, token: string): Abbreviation {
+  if (token.length === 0) return 'none';
+  const lower = token.toLowerCase();
+  if (lower === 'al') {
+    return wordBefore(text, start).toLowerCase() === 'et' ? 'prefix' : 'none';
+  }
+  if (PREFIX_ABBREVIATIONS.has(lower)) return 'prefix';
+  if (POSTFIX_ABBREVIATIONS.has(lower)) return 'postfix';
+  if (token.length === 1 && isUpper(token)) {
+    const before = wordBefore(text, start).toLowerCase();
+    return LETTER_NOUNS.has(before) ? 'none' : 'initial';
+  }
+  // Dotted letter sequences (`b.i.d`, `a.m`, `U.S.A`) are abbreviations.
+  if (/^(?:\p{L}\.)+\p{L}$/u.test(token)) return 'postfix';
+  return 'none';
+}
+
+/** Does the period at `punctStart` end a sentence, given how the text continues? */
+function periodEnds(text: string, punctStart: number, next: NextStart): boolean {
+  const start = tokenStart(text, punctStart);
+  const kind = classifyAbbreviation(text, start, text.slice(start, punctStart));
+  if (kind === 'prefix' || kind === 'initial') return false;
+  if (LOWER.test(next.ch)) {
+    // Greek letters and mixed-case tokens (`β-Blockers`, `mRNA`) do start sentences here.
+    if (kind === 'postfix') return false;
+    return GREEK_LOWER.test(next.ch) || isMixedCaseToken(text, next.at);
+  }
+  if (isUpper(next.ch)) return true;
+  // Digits, symbols: `i.v. 5 mg/kg` continues, `in 2003. 12 patients` does not.
+  return kind === 'none';
+}
+
 /**
  * Split biomedical text into sentences, returning their spans (relative to `text`, end-exclusive,
- * leading/trailing whitespace excluded). PLACEHOLDER: replaced by the real splitter.
+ * leading/trailing whitespace excluded, sorted, non-overlapping). Every non-whitespace character
+ * lies in exactly one span. Linear time; never throws.
  */
 export function splitSentences(text: string): Span[] {
-  const out: Span[] = [];
-  const re = /[^.!?]+[.!?]*/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const raw = m[0];
-    const lead = raw.length - raw.trimStart().length;
-    const body = raw.trim();
-    if (body) out.push({ start: m.index + lead, end: m.index + lead + body.length });
+  const n = text.length;
+  const brackets = matchBrackets(text);
+  /** Closing indexes of the enclosing matched bracket pairs that are short enough to protect. */
+  const open: number[] = [];
+  const boundaries: number[] = [];
+
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x28 || c === 0x5b || c === 0x7b) {
+      const close = brackets.get(i);
+      if (close !== undefined && close - i <= MAX_BRACKET_SPAN) open.push(close);
+      continue;
+    }
+    while (open.length > 0 && open[open.length - 1]! <= i) open.pop();
+
+    if (c === 0x2e || c === 0x3f || c === 0x21 || c === 0x2026) {
+      // Consume the whole run of terminal punctuation and closers: `?!`, `...`, `.)"`.
+      let j = i + 1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 0x2e || d === 0x3f || d === 0x21 || d === 0x2026 || CLOSERS.has(text[j]!)) j++;
+        else break;
+      }
+      if (j < n && !isSpace(text.charCodeAt(j))) {
+        i = j - 1;
+        continue;
+      }
+      // Brackets closed inside the run no longer protect the boundary.
+      while (open.length > 0 && open[open.length - 1]! < j) open.pop();
+      const nx = nextStart(text, j);
+      let ends: boolean;
+      if (nx.lineBreaks >= 2 || nx.ch === '') {
+        ends = true;
+      } else if (open.length > 0) {
+        ends = false;
+      } else if (c === 0x2026 || (c === 0x2e && text.charCodeAt(i + 1) === 0x2e)) {
+        // An ellipsis ends a sentence only before an uppercase start.
+        ends = isUpper(nx.ch);
+      } else if (c === 0x2e) {
+        ends = periodEnds(text, i, nx);
+      } else {
+        ends = true;
+      }
+      if (ends) boundaries.push(j);
+      i = j - 1;
+      continue;
+    }
+
+    if (c === 0x0a || c === 0x2028 || c === 0x2029 || (c === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) {
+      const nx = nextStart(text, i);
+      // The line break itself is whitespace; `nextStart` counts it and any that follow.
+      if (nx.ch === '') continue;
+      let prevEnd = i;
+      while (prevEnd > 0 && isSpace(text.charCodeAt(prevEnd - 1))) prevEnd--;
+      if (prevEnd === 0) continue;
+      let ends: boolean;
+      if (nx.lineBreaks >= 2) {
+        ends = true;
+      } else if (endsWithTerminal(text, prevEnd)) {
+        // Terminal punctuation was already decided at the punctuation itself.
+        ends = false;
+      } else if (open.length > 0 || JOINERS.has(text[prevEnd - 1]!)) {
+        ends = false;
+      } else {
+        ends = isUpper(nx.ch) || BULLETS.has(text[nx.at]!);
+      }
+      if (ends) {
+        boundaries.push(prevEnd);
+        open.length = 0;
+      }
+    }
   }
+  return spansBetween(text, boundaries);
+}
+
+/** Does the line content ending at `end` end in terminal punctuation (closers skipped)? */
+function endsWithTerminal(text: string, end: number): boolean {
+  let e = end;
+  while (e > 0 && e > end - 8 && CLOSERS.has(text[e - 1]!)) e--;
+  const c = text.charCodeAt(e - 1);
+  return c === 0x2e || c === 0x3f || c === 0x21 || c === 0x2026;
+}
+
+/** Trimmed, non-empty spans between sorted boundary positions. */
+function spansBetween(text: string, boundaries: readonly number[]): Span[] {
+  const out: Span[] = [];
+  let from = 0;
+  const push = (a: number, b: number): void => {
+    let s = a;
+    let e = b;
+    while (s < e && isSpace(text.charCodeAt(s))) s++;
+    while (e > s && isSpace(text.charCodeAt(e - 1))) e--;
+    if (e > s) out.push({ start: s, end: e });
+  };
+  for (const b of boundaries) {
+    if (b <= from) continue;
+    push(from, b);
+    from = b;
+  }
+  push(from, text.length);
   return out;
 }

@@ -1,0 +1,150 @@
+/**
+ * One entry point over the document formats: detect a file's format, stream its documents, and
+ * stream documents out in another format. Used by `biore convert` and the extension.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Collection, Document } from '../model/document';
+import { FormatError } from '../shared/errors';
+import { readPubTator, writePubTatorDocument } from './pubtator';
+import { readBiocXml, biocXmlHeader, biocXmlDocument, biocXmlFooter } from './biocXml';
+import { parseBiocJson, writeBiocJson } from './biocJson';
+import { parsePlainText, writePlainText } from './plainText';
+
+/** Interchange formats that can be both read and written. */
+export type DocumentFormat = 'pubtator' | 'bioc' | 'biocjson' | 'text';
+
+export const DOCUMENT_FORMATS: readonly DocumentFormat[] = ['pubtator', 'bioc', 'biocjson', 'text'];
+
+/** Format from a name the user typed (`--to bioc`, `xml`, `json`, ...). */
+export function parseFormatName(name: string): DocumentFormat | undefined {
+  const n = name.toLowerCase();
+  if (n === 'pubtator' || n === 'pt') return 'pubtator';
+  if (n === 'bioc' || n === 'xml' || n === 'biocxml') return 'bioc';
+  if (n === 'biocjson' || n === 'json') return 'biocjson';
+  if (n === 'text' || n === 'txt' || n === 'plain') return 'text';
+  return undefined;
+}
+
+/** Format from a file name; `.txt` is PubTator when its first line looks like `PMID|t|`. */
+export function detectFormat(file: string): DocumentFormat {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.xml')) return 'bioc';
+  if (lower.endsWith('.json')) return 'biocjson';
+  if (lower.endsWith('.pubtator')) return 'pubtator';
+  if (file !== '-' && fs.existsSync(file)) {
+    const head = readHead(file, 4096);
+    const firstLine = head.replace(/^\ufeff/, '').split(/\r?\n/, 1)[0] ?? '';
+    if (/^[^|\t]+\|t\|/.test(firstLine)) return 'pubtator';
+    const trimmed = head.trimStart();
+    if (trimmed.startsWith('<')) return 'bioc';
+    if (trimmed.startsWith('{')) return 'biocjson';
+  }
+  return lower.endsWith('.txt') ? 'text' : 'pubtator';
+}
+
+function readHead(file: string, bytes: number): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const n = fs.readSync(fd, buf, 0, bytes, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Collection-level fields found while reading (BioC's header). */
+export interface CollectionHeader {
+  source: string;
+  date: string;
+  key: string;
+  attributes: Record<string, string>;
+}
+
+/**
+ * Stream the documents of `file` (`-` is stdin). PubTator and BioC XML stream with flat memory;
+ * BioC JSON and plain text are read whole (JSON cannot be parsed incrementally without a
+ * streaming parser; plain text is one document per file).
+ */
+export async function* readDocuments(
+  file: string,
+  format: DocumentFormat,
+  onHeader?: (h: CollectionHeader) => void,
+): AsyncGenerator<Document> {
+  const name = file === '-' ? '<stdin>' : file;
+  const input = (): NodeJS.ReadableStream => (file === '-' ? process.stdin : fs.createReadStream(file, { highWaterMark: 1 << 20 }));
+  switch (format) {
+    case 'pubtator':
+      onHeader?.({ source: 'PubTator', date: '', key: '', attributes: {} });
+      yield* readPubTator(input() as AsyncIterable<Buffer>, name);
+      return;
+    case 'bioc':
+      yield* readBiocXml(input() as AsyncIterable<Buffer>, name, onHeader ? { onHeader } : {});
+      return;
+    case 'biocjson': {
+      const col = parseBiocJson(await readAll(input()), name);
+      onHeader?.(col);
+      yield* col.documents;
+      return;
+    }
+    case 'text': {
+      const col = parsePlainText(await readAll(input()), name);
+      onHeader?.(col);
+      yield* col.documents;
+      return;
+    }
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer | string>) parts.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** Read a whole file into a collection. */
+export async function readCollection(file: string, format = detectFormat(file)): Promise<Collection> {
+  let header: CollectionHeader = { source: '', date: '', key: '', attributes: {} };
+  const documents: Document[] = [];
+  for await (const d of readDocuments(file, format, (h) => (header = h))) documents.push(d);
+  return { ...header, documents };
+}
+
+/** Incremental writer: header, then documents one at a time, then footer. */
+export interface DocumentWriter {
+  begin(header: CollectionHeader): string;
+  document(doc: Document): string;
+  end(): string;
+}
+
+/** A streaming writer for `format` (BioC JSON and text buffer their documents, see readDocuments). */
+export function documentWriter(format: DocumentFormat): DocumentWriter {
+  switch (format) {
+    case 'pubtator':
+      return { begin: () => '', document: (d) => writePubTatorDocument(d), end: () => '' };
+    case 'bioc':
+      return { begin: (h) => biocXmlHeader({ ...h, documents: [] }), document: (d) => biocXmlDocument(d), end: () => biocXmlFooter() };
+    case 'biocjson':
+    case 'text': {
+      let header: CollectionHeader = { source: '', date: '', key: '', attributes: {} };
+      const docs: Document[] = [];
+      const write = format === 'biocjson' ? writeBiocJson : writePlainText;
+      return {
+        begin: (h) => ((header = h), ''),
+        document: (d) => (docs.push(d), ''),
+        end: () => write({ ...header, documents: docs }),
+      };
+    }
+  }
+}
+
+/** Default output extension for a format. */
+export function formatExtension(format: DocumentFormat): string {
+  return { pubtator: '.pubtator', bioc: '.xml', biocjson: '.json', text: '.txt' }[format];
+}
+
+/** Raise a FormatError for an input that holds no document at all. */
+export function emptyInputError(file: string): FormatError {
+  return new FormatError({ source: path.normalize(file) }, 'no document found (empty or not in the expected format)');
+}

@@ -1,0 +1,34 @@
+/**
+ * Concept-id strings as the corpora write them, and the id lists the model keeps.
+ *
+ * BC5CDR writes composite mentions as `D1|D2` (one id per part) and unknown concepts as `-1`.
+ * BioRED uses `|` inside single ids (tmVar variants such as `c|DEL||32`; composite diseases such
+ * as `D015458|D016399` appear whole in its relations) and `,` between the genes of one mention.
+ * So the separator depends on the entity-type vocabulary: BioRED's types split on `,` only,
+ * everything else on `|`.
+ */
+
+/** Entity types of the BioRED vocabulary (its ids keep `|`). */
+export const BIORED_TYPES: ReadonlySet<string> = new Set([
+  'GeneOrGeneProduct',
+  'ChemicalEntity',
+  'DiseaseOrPhenotypicFeature',
+  'SequenceVariant',
+  'OrganismTaxon',
+  'CellLine',
+]);
+
+/** Split a raw id string into concept ids; `-1` and empty parts mean "no id" and are dropped. */
+export function parseConceptIds(raw: string, type: string): string[] {
+  const sep = BIORED_TYPES.has(type) ? ',' : '|';
+  return raw
+    .split(sep)
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== '-1');
+}
+
+/** Inverse of `parseConceptIds` for ids without a raw original (`-1` when there is none). */
+export function formatConceptIds(ids: readonly string[], type: string): string {
+  if (ids.length === 0) return BIORED_TYPES.has(type) ? '' : '-1';
+  return ids.join(BIORED_TYPES.has(type) ? ',' : '|');
+}
