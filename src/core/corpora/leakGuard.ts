@@ -7,12 +7,19 @@
  * document is a leak when any of these match a protected document:
  *  1. its PMID;
  *  2. its normalized title (lowercase letters and digits only), for collections without PMIDs;
- *  3. any of its sentences, normalized the same way and at least MIN_SENTENCE_KEY characters
- *     long, for sentence-level corpora (NER sentences, PPI pairs) that have neither.
+ *  3. for documents without a PMID (NER sentences, PPI pairs, DrugBank texts, raw text): at least
+ *     half of its sentences (normalized the same way, at least MIN_SENTENCE_KEY characters long)
+ *     occur in protected documents.
+ * A PMID is authoritative: a document with a different PMID is a different article even when it
+ * shares boilerplate sentences ("This article is part of a Special Issue entitled ..."), and the
+ * half-of-sentences rule keeps such boilerplate from removing texts without PMIDs.
  */
 import type { Document } from '../model/document';
 import { documentText } from '../model/document';
 import { splitSentences } from '../text/sentences';
+
+/** Share of a document's keyed sentences that must be protected for a sentence-level match. */
+export const SENTENCE_MATCH_SHARE = 0.5;
 
 /** Normalized sentences shorter than this are too generic ("Results") to identify a document. */
 export const MIN_SENTENCE_KEY = 40;
@@ -76,8 +83,11 @@ export class LeakGuard {
   check(keys: DocumentKeys): LeakReason | undefined {
     if (keys.pmid && this.pmids.has(keys.pmid)) return 'pmid';
     if (keys.title && this.titles.has(normalizeKey(keys.title))) return 'title';
-    for (const k of sentenceKeys(keys.text)) if (this.sentences.has(k)) return 'sentence';
-    return undefined;
+    if (keys.pmid) return undefined;
+    const ks = sentenceKeys(keys.text);
+    if (ks.length === 0) return undefined;
+    const hits = ks.filter((k) => this.sentences.has(k)).length;
+    return hits >= SENTENCE_MATCH_SHARE * ks.length ? 'sentence' : undefined;
   }
 
   /** Split documents into the kept ones and the count removed per reason. */

@@ -59,6 +59,8 @@ export interface SliceReport {
   boundaries: number;
   baseline: BoundaryScores;
   splitter: BoundaryScores;
+  /** The splitter with `semicolons: true`, DDI's own convention (see `SplitOptions`). */
+  splitterSemicolons: BoundaryScores;
 }
 
 /** The full evaluation report (`biore eval splitter`). */
@@ -261,6 +263,8 @@ export async function readDdiSentences(splitDir: string): Promise<Map<string, st
   return bySubset;
 }
 
+const splitWithSemicolons: Splitter = (text) => splitSentences(text, { semicolons: true });
+
 function slice(split: string, subset: string, docs: readonly string[][]): SliceReport {
   const boundaries = docs.reduce((n, d) => n + Math.max(0, goldBoundaries(d).ends.length - 1), 0);
   return {
@@ -271,16 +275,21 @@ function slice(split: string, subset: string, docs: readonly string[][]): SliceR
     boundaries,
     baseline: evaluateSentenceBoundaries(docs, naiveSplitSentences),
     splitter: evaluateSentenceBoundaries(docs, splitSentences),
+    splitterSemicolons: evaluateSentenceBoundaries(docs, splitWithSemicolons),
   };
 }
 
 /**
  * Evaluate the splitter and the naive baseline on DDI-2013 (`<dataRoot>/ddi/DDICorpus/{Train,Test}`;
  * Test pools its two task folders, which hold different documents). The splitter's rules were
- * tuned on Train only, so Test is the held-out figure.
+ * tuned on Train only, so Test is the held-out figure. Throws when the corpus is missing.
  */
 export async function runSentenceBoundaryEvaluation(dataRoot: string): Promise<SentenceBoundaryReport> {
   const corpus = path.join(dataRoot, 'ddi', 'DDICorpus');
+  if (!fs.existsSync(path.join(corpus, 'Train'))) {
+    // Scoring an empty corpus would print perfect scores; say what is missing instead.
+    throw new Error(`DDI-2013 corpus not found: ${path.join(corpus, 'Train')} does not exist`);
+  }
   const report: SentenceBoundaryReport = { corpus, slices: [], errors: [] };
   for (const split of ['Train', 'Test']) {
     const bySubset = await readDdiSentences(path.join(corpus, split));
@@ -302,17 +311,17 @@ const pct = (x: number): string => (100 * x).toFixed(1).padStart(5);
 export function formatSentenceBoundaryReport(report: SentenceBoundaryReport): string {
   const lines = [
     `Sentence boundaries on ${report.corpus}`,
-    'Boundary = gold sentence end (trailing whitespace trimmed); each document\'s final end is not counted.',
+    "Boundary = gold sentence end (trailing whitespace trimmed); each document's final end is not counted.",
+    'baseline = split at ". " + uppercase; splitter = splitSentences; +semicolons = splitSentences(text, { semicolons: true }).',
     '',
-    'split  subset    docs  bounds | baseline  P     R     F1  | splitter  P     R     F1  (tp/fp/fn)',
+    'split  subset    docs  bounds |  baseline P/R/F1   |  splitter P/R/F1    (tp/fp/fn)       | +semicolons P/R/F1',
   ];
+  const prf = (x: BoundaryScores): string => `${pct(x.precision)} ${pct(x.recall)} ${pct(x.f1)}`;
   for (const s of report.slices) {
-    const b = s.baseline;
     const t = s.splitter;
     lines.push(
-      `${s.split.padEnd(6)} ${s.subset.padEnd(9)} ${String(s.documents).padStart(4)} ${String(s.boundaries).padStart(7)} |` +
-        `        ${pct(b.precision)} ${pct(b.recall)} ${pct(b.f1)} |` +
-        `        ${pct(t.precision)} ${pct(t.recall)} ${pct(t.f1)}  (${t.tp}/${t.fp}/${t.fn})`,
+      `${s.split.padEnd(6)} ${s.subset.padEnd(9)} ${String(s.documents).padStart(4)} ${String(s.boundaries).padStart(7)} | ` +
+        `${prf(s.baseline)} | ${prf(t)} ${`(${t.tp}/${t.fp}/${t.fn})`.padEnd(16)} | ${prf(s.splitterSemicolons)}`,
     );
   }
   for (const e of report.errors) {

@@ -41,7 +41,7 @@ const OFFSET_RE = /^\d+-\d+(?:;\d+-\d+)*$/;
  * Throws only `FormatError`.
  */
 export function parseDdiXml(xml: string, source: string, options: DdiReadOptions = {}): Document {
-  const parser = new SaxesParser({ position: true });
+  const parser = new SaxesParser<{ xmlns: false; position: true }>({ xmlns: false, position: true });
   const stack: string[] = [];
   let doc: Document | undefined;
   let sentence: Passage | undefined;
@@ -94,6 +94,7 @@ export function parseDdiXml(xml: string, source: string, options: DdiReadOptions
           { role: 'e2', ref: { kind: 'annotation', id: p.e2 } },
         ],
         attributes: p.type === undefined ? { sentence: sentenceId, typeMissing: 'true' } : { sentence: sentenceId },
+        status: 'gold',
       };
       doc.relations.push(rel);
     }

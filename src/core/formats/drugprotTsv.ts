@@ -153,11 +153,18 @@ function relation(st: DocState, type: string, a1: string, a2: string, attributes
   };
 }
 
+/** Text order (by start, then end); the files list mentions in no particular order. */
+function byPosition(a: Annotation, b: Annotation): number {
+  const x = a.spans[0];
+  const y = b.spans[0];
+  return (x?.start ?? 0) - (y?.start ?? 0) || (x?.end ?? 0) - (y?.end ?? 0);
+}
+
 function finish(docs: Map<string, DocState>, source: string, corpus: string): Collection {
   const documents: Document[] = [];
   for (const st of docs.values()) {
     for (const p of st.doc.passages) {
-      p.annotations.sort((a, b) => (a.spans[0]?.start ?? 0) - (b.spans[0]?.start ?? 0) || (a.spans[0]?.end ?? 0) - (b.spans[0]?.end ?? 0));
+      p.annotations.sort(byPosition);
     }
     documents.push(st.doc);
   }
@@ -243,7 +250,7 @@ function findInputs(dir: string): BratTsvInputs {
     const file = path.join(dir, name);
     return { source: file, text: fs.readFileSync(file, 'utf8') };
   };
-  const abstracts = pick(/_abstrac?ts(_gs)?\.tsv$/);
+  const abstracts = pick(/_abstract?s(_gs)?\.tsv$/);
   const entities = pick(/_entities(_gs)?\.tsv$/);
   if (!abstracts || !entities) throw new FormatError({ source: dir }, 'abstracts or entities file not found');
   const inputs: BratTsvInputs = { abstracts, entities };

@@ -52,6 +52,11 @@ export interface PubTatorReadOptions {
   strictMentionText?: boolean;
   /** Longest accepted line (characters). */
   maxLineLength?: number;
+  /**
+   * Accept relations whose concept ids no mention of the document has (default: reject them as
+   * malformed). Some third-party conversions (BioREx's PharmGKB) contain such relations.
+   */
+  allowUnknownRelationArguments?: boolean;
 }
 
 /**
@@ -186,7 +191,7 @@ export class PubTatorParser {
     });
     for (const r of p.relations) {
       for (const a of r.args) {
-        if (a.ref.kind === 'concept' && !known.has(a.ref.id) && p.mentions.length > 0) {
+        if (a.ref.kind === 'concept' && !known.has(a.ref.id) && !this.options.allowUnknownRelationArguments) {
           this.fail(`relation ${r.type} in document ${p.id} refers to concept ${a.ref.id}, which no mention has`, p.firstLine);
         }
       }

@@ -1,0 +1,33 @@
+/**
+ * DrugProt candidates: every (chemical mention, gene mention) pair that shares a sentence,
+ * directed chemical -> gene (Arg1 -> Arg2), as the DrugProt relations are.
+ */
+import type { Annotation, Document } from '../model/document';
+import { documentAnnotations } from '../model/document';
+import type { Candidate, CandidateOptions, SentenceRange } from './candidate';
+import { SentenceIndex, documentSentences, goldPairs, makeCandidate, mentionArg, pairEvidence } from './candidate';
+import { DRUGPROT_CHEMICAL_TYPES, DRUGPROT_GENE_TYPES } from './definitions';
+
+/**
+ * Candidates of one DrugProt document, chemicals in document order, each with the genes of its
+ * sentence(s) in document order. Sentences come from `options.splitter` (default
+ * `splitSentences`) per passage. A pair with several gold types gets them all in `labels`.
+ */
+export function drugprotCandidates(doc: Document, options: CandidateOptions = {}): Candidate[] {
+  const gold = goldPairs('drugprot', doc);
+  const index = new SentenceIndex(documentSentences(doc, options.splitter));
+  const mentions = documentAnnotations(doc);
+  const placed = (types: ReadonlySet<string>): Array<{ a: Annotation; r: SentenceRange }> =>
+    mentions.filter((a) => types.has(a.type)).map((a) => ({ a, r: index.rangeOf(a) }));
+  const chems = placed(DRUGPROT_CHEMICAL_TYPES);
+  const genes = placed(DRUGPROT_GENE_TYPES);
+  const out: Candidate[] = [];
+  for (const c of chems) {
+    for (const g of genes) {
+      const where = pairEvidence(index, [c.r], [g.r]);
+      if (!where.intraSentence) continue;
+      out.push(makeCandidate('drugprot', doc, mentionArg(c.a), mentionArg(g.a), where, gold));
+    }
+  }
+  return out;
+}
