@@ -76,7 +76,6 @@ export function registerBench(program: Command): void {
         for (const r of rows) {
           process.stdout.write(`${String(r.inputMB).padEnd(9)} ${r.to.padEnd(9)} ${String(r.documents).padEnd(10)} ${String(r.seconds).padEnd(8)} ${String(r.MBps).padEnd(6)} ${r.peakRssMB}\n`);
         }
-        process.stdout.write('(biocjson is written whole at the end, so its memory grows with the input; pubtator and bioc stream)\n');
       }
     });
   bench

@@ -402,12 +402,32 @@ export function biocJsonDocument(doc: Document): Record<string, unknown> {
 
 /** A collection as BioC JSON, indented by one space like the BioRED files. */
 export function writeBiocJson(collection: Collection): string {
-  const out = {
-    source: collection.source,
-    date: collection.date,
-    key: collection.key,
-    infons: infonObject(attributesToInfons(collection.attributes), collection.attributes),
-    documents: collection.documents.map(biocJsonDocument),
+  return biocJsonHeader(collection) + collection.documents.map((d, i) => biocJsonDocumentText(d, i)).join('') + biocJsonFooter();
+}
+
+/**
+ * Streaming writer, part 1: the collection fields and the opening of `documents`. Followed by
+ * `biocJsonDocumentText(doc, index)` per document and `biocJsonFooter()`; together they produce
+ * exactly `writeBiocJson`'s output without holding the collection in memory.
+ */
+export function biocJsonHeader(c: Pick<Collection, 'source' | 'date' | 'key' | 'attributes'>): string {
+  const head = {
+    source: c.source,
+    date: c.date,
+    key: c.key,
+    infons: infonObject(attributesToInfons(c.attributes), c.attributes),
   };
-  return `${JSON.stringify(out, null, 1)}\n`;
+  const text = JSON.stringify(head, null, 1);
+  return `${text.slice(0, -2)},\n "documents": [`;
+}
+
+/** Streaming writer, part 2: one document, indented as inside `documents` (index 0 has no comma). */
+export function biocJsonDocumentText(doc: Document, index: number): string {
+  const body = JSON.stringify(biocJsonDocument(doc), null, 1).replace(/\n/g, '\n  ');
+  return `${index === 0 ? '' : ','}\n  ${body}`;
+}
+
+/** Streaming writer, part 3. */
+export function biocJsonFooter(): string {
+  return '\n ]\n}\n';
 }

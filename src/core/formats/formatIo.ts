@@ -8,7 +8,7 @@ import type { Collection, Document } from '../model/document';
 import { FormatError } from '../shared/errors';
 import { readPubTator, writePubTatorDocument } from './pubtator';
 import { readBiocXml, biocXmlHeader, biocXmlDocument, biocXmlFooter } from './biocXml';
-import { parseBiocJson, writeBiocJson } from './biocJson';
+import { biocJsonDocumentText, biocJsonFooter, biocJsonHeader, parseBiocJson } from './biocJson';
 import { parsePlainText, writePlainText } from './plainText';
 
 /** Interchange formats that can be both read and written. */
@@ -118,22 +118,24 @@ export interface DocumentWriter {
   end(): string;
 }
 
-/** A streaming writer for `format` (BioC JSON and text buffer their documents, see readDocuments). */
+/** A streaming writer for `format` (plain text buffers its documents: one file is one document). */
 export function documentWriter(format: DocumentFormat): DocumentWriter {
   switch (format) {
     case 'pubtator':
       return { begin: () => '', document: (d) => writePubTatorDocument(d), end: () => '' };
     case 'bioc':
       return { begin: (h) => biocXmlHeader({ ...h, documents: [] }), document: (d) => biocXmlDocument(d), end: () => biocXmlFooter() };
-    case 'biocjson':
+    case 'biocjson': {
+      let n = 0;
+      return { begin: (h) => biocJsonHeader(h), document: (d) => biocJsonDocumentText(d, n++), end: () => biocJsonFooter() };
+    }
     case 'text': {
       let header: CollectionHeader = { source: '', date: '', key: '', attributes: {} };
       const docs: Document[] = [];
-      const write = format === 'biocjson' ? writeBiocJson : writePlainText;
       return {
         begin: (h) => ((header = h), ''),
         document: (d) => (docs.push(d), ''),
-        end: () => write({ ...header, documents: docs }),
+        end: () => writePlainText({ ...header, documents: docs }),
       };
     }
   }
