@@ -13,6 +13,7 @@ import { dataRoot } from '../../core/corpora/dataRoot';
 import { parseFormatName, type DocumentFormat } from '../../core/formats/formatIo';
 import { convertFile } from './convert';
 import { UserError } from '../userError';
+import { registerBenchTrain } from './benchTrain';
 
 /** Write a PubTator file of about `mb` megabytes by repeating `seed` documents under new PMIDs. */
 function makeBigPubTator(seedFile: string, out: string, mb: number): number {
@@ -42,6 +43,7 @@ interface ChildResult {
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks that print their figures');
+  registerBenchTrain(bench);
   bench
     .command('stream')
     .description('streaming convert: MB/s and peak memory for a small and a large PubTator file')

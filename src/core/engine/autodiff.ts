@@ -55,11 +55,19 @@ export class Autodiff {
   training: boolean;
   private dropoutSites = 0;
 
-  constructor(name: string, options: { training: boolean; seed?: number } = { training: true }) {
+  /**
+   * @param options.training  dropout active (training graph) or identity (export)
+   * @param options.seed      dropout seed
+   * @param options.weights   export mode: parameters become initializers with these values
+   */
+  constructor(name: string, options: { training: boolean; seed?: number; weights?: ReadonlyMap<string, Float32Array> } = { training: true }) {
     this.g = new Graph(name);
     this.training = options.training;
     this.seed = options.seed ?? 1;
+    this.weights = options.weights;
   }
+
+  private readonly weights: ReadonlyMap<string, Float32Array> | undefined;
 
   private readonly seed: number;
 
@@ -70,7 +78,15 @@ export class Autodiff {
 
   /** A trainable parameter, fed as a graph input in training graphs. */
   param(name: string, shape: readonly number[], init: ParamInit, noDecay = false): Param {
-    const v = this.g.input(name, 'float32', shape);
+    let v: Value;
+    if (this.weights) {
+      const w = this.weights.get(name);
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (!w || w.length !== n) throw new Error(`export: weight ${name} missing or not ${n} values`);
+      v = this.g.initializer(name, w, shape);
+    } else {
+      v = this.g.input(name, 'float32', shape);
+    }
     const p: Param = { ...v, init, noDecay };
     this.params.push(p);
     this.differentiable.add(p.name);
