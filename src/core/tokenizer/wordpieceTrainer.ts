@@ -417,6 +417,9 @@ export interface TrainingTextSource extends TrainingSplit {
   duplicatePassages: number;
   chars: number;
   leakGuardRemoved: number;
+  /** Wall-clock seconds reading the split (through the leak guard) and counting its words. */
+  loadSeconds: number;
+  countSeconds: number;
 }
 
 /**
@@ -430,8 +433,19 @@ export async function countTrainingText(splits: readonly TrainingSplit[], counte
     const info = CORPORA.find((c) => c.name === s.corpus)?.splits.find((x) => x.name === s.split);
     // Checked again here so no caller can route a test split into training.
     if (!info || !isTrainingSplit(info)) throw new Error(`${s.corpus}:${s.split} may not feed training`);
+    const t0 = performance.now();
     const loaded = await loadSplit(s.corpus, s.split, root);
-    const src: TrainingTextSource = { ...s, documents: loaded.documents.length, passages: 0, duplicatePassages: 0, chars: 0, leakGuardRemoved: loaded.leakGuardRemoved };
+    const t1 = performance.now();
+    const src: TrainingTextSource = {
+      ...s,
+      documents: loaded.documents.length,
+      passages: 0,
+      duplicatePassages: 0,
+      chars: 0,
+      leakGuardRemoved: loaded.leakGuardRemoved,
+      loadSeconds: (t1 - t0) / 1000,
+      countSeconds: 0,
+    };
     for (const d of loaded.documents) {
       for (const p of d.passages) {
         if (p.text.length === 0) continue;
@@ -445,6 +459,7 @@ export async function countTrainingText(splits: readonly TrainingSplit[], counte
         counter.add(p.text);
       }
     }
+    src.countSeconds = (performance.now() - t1) / 1000;
     sources.push(src);
   }
   return sources;

@@ -1,0 +1,52 @@
+/**
+ * Model folders in the Hugging Face layout: `model.onnx` (forward-only, weights as
+ * initializers), `config.json` (architecture, labels, task, metrics, resolved training config,
+ * seed, data hashes, the command that rebuilt it) and `tokenizer.json` (+ its sidecars).
+ * The runtime loads exactly this; the training core writes exactly this.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeInitializers, tensorFloats, DataType } from '../engine/onnxProto';
+
+export const MODEL_FILE = 'model.onnx';
+export const CONFIG_FILE = 'config.json';
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'tokenizer_meta.json'] as const;
+
+/** Write a model folder; files are written to temporary names and renamed into place. */
+export function writeModelFolder(dir: string, onnx: Uint8Array, config: Record<string, unknown>, tokenizerDir?: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const put = (name: string, data: string | Uint8Array): void => {
+    const tmp = path.join(dir, `.${name}.tmp-${process.pid}`);
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, path.join(dir, name));
+  };
+  put(MODEL_FILE, onnx);
+  if (tokenizerDir) {
+    for (const f of TOKENIZER_FILES) {
+      const src = path.join(tokenizerDir, f);
+      if (fs.existsSync(src) && path.resolve(src) !== path.resolve(dir, f)) put(f, fs.readFileSync(src));
+    }
+  }
+  put(CONFIG_FILE, JSON.stringify(config, null, 1) + '\n');
+}
+
+/** The config.json of a model folder; throws naming the folder when absent or invalid. */
+export function readModelConfig(dir: string): Record<string, unknown> {
+  const file = path.join(dir, CONFIG_FILE);
+  if (!fs.existsSync(file)) throw new Error(`${dir}: no ${CONFIG_FILE} (not a model folder)`);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The float32 weights stored in a model folder's model.onnx, by initializer name. */
+export function readModelWeights(dir: string): Map<string, Float32Array> {
+  const bytes = fs.readFileSync(path.join(dir, MODEL_FILE));
+  const out = new Map<string, Float32Array>();
+  for (const t of decodeInitializers(bytes)) {
+    if (t.name !== undefined && t.dataType === DataType.FLOAT) out.set(t.name, tensorFloats(t));
+  }
+  return out;
+}

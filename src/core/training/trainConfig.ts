@@ -1,0 +1,127 @@
+/**
+ * One training configuration, nanoGPT style: documented defaults, named presets, then command
+ * line overrides, resolved in one function. The resolved config is saved beside every
+ * checkpoint and exported model, so a model can always be rebuilt.
+ */
+import { z } from 'zod';
+
+export const TrainConfigSchema = z.object({
+  // ---- what to train
+  /** Objective: masked-language modelling, ELECTRA replaced-token detection, or a classifier. */
+  objective: z.enum(['mlm', 'electra', 'classify']).default('mlm'),
+  /** Output folder for checkpoints, logs and the exported model. */
+  outDir: z.string().default('runs/default'),
+  /** Tokenizer folder (tokenizer.json). */
+  tokenizer: z.string().default('models/tokenizer'),
+  /** Initialize from this model folder or checkpoint (empty: random init). */
+  initFrom: z.string().default(''),
+
+  // ---- model (the encoder)
+  layers: z.number().int().positive().default(4),
+  dModel: z.number().int().positive().default(256),
+  heads: z.number().int().positive().default(4),
+  ffn: z.number().int().positive().default(1024),
+  maxPositions: z.number().int().positive().default(512),
+  dropout: z.number().min(0).max(0.9).default(0.1),
+  activation: z.enum(['gelu', 'gelu-sigmoid']).default('gelu'),
+  /** ELECTRA generator width as a fraction of the discriminator's (the paper uses 1/4 to 1/3). */
+  generatorScale: z.number().positive().max(1).default(0.25),
+
+  // ---- data
+  /** Tokens per training sequence. */
+  seqLen: z.number().int().min(8).default(128),
+  /** Sequences per optimizer step. */
+  batchSize: z.number().int().positive().default(32),
+  /** Share of tokens masked for MLM / replaced for ELECTRA. */
+  maskProb: z.number().min(0).max(1).default(0.15),
+  /** Mask whole words (all pieces of a word together) rather than single word pieces. */
+  wholeWordMask: z.boolean().default(true),
+  /** Share of documents held out for evaluation (by document hash, never trained on). */
+  heldOutShare: z.number().min(0).max(0.5).default(0.01),
+
+  // ---- optimization
+  learningRate: z.number().positive().default(5e-4),
+  /** Steps of linear warm-up from 0. */
+  warmupSteps: z.number().int().min(0).default(500),
+  /** Total optimizer steps (the schedule decays to minLrRatio·lr at the end). */
+  maxSteps: z.number().int().positive().default(20000),
+  /** Stop after this many minutes of wall time, whatever maxSteps says (0 = no limit). */
+  maxMinutes: z.number().min(0).default(0),
+  decay: z.enum(['linear', 'cosine', 'constant']).default('linear'),
+  minLrRatio: z.number().min(0).max(1).default(0.1),
+  weightDecay: z.number().min(0).default(0.01),
+  beta1: z.number().min(0).max(1).default(0.9),
+  beta2: z.number().min(0).max(1).default(0.98),
+  epsilon: z.number().positive().default(1e-6),
+  clipNorm: z.number().min(0).default(1.0),
+
+  // ---- bookkeeping
+  seed: z.number().int().default(1337),
+  /** onnxruntime intra-op threads. */
+  threads: z.number().int().positive().default(2),
+  evalEvery: z.number().int().positive().default(500),
+  /** Batches used per evaluation. */
+  evalBatches: z.number().int().positive().default(20),
+  checkpointEvery: z.number().int().positive().default(1000),
+  logEvery: z.number().int().positive().default(50),
+});
+
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+/** Named presets: partial configs applied over the defaults. */
+export const PRESETS: Record<string, Partial<TrainConfig>> = {
+  /** A few steps on a tiny model: for tests and smoke runs. */
+  tiny: { layers: 1, dModel: 32, heads: 2, ffn: 64, seqLen: 32, batchSize: 8, maxSteps: 20, warmupSteps: 2, evalEvery: 10, evalBatches: 2, checkpointEvery: 10, logEvery: 5, maxPositions: 64 },
+  /** The encoder sized for a laptop: 4 layers, 256 wide, MLM. */
+  'mlm-small': { objective: 'mlm', layers: 4, dModel: 256, heads: 4, ffn: 1024, seqLen: 128, batchSize: 32 },
+  /** Same discriminator trained with ELECTRA's replaced-token detection. */
+  'electra-small': { objective: 'electra', layers: 4, dModel: 256, heads: 4, ffn: 1024, seqLen: 128, batchSize: 32, learningRate: 1e-3, generatorScale: 0.25 },
+};
+
+/** Defaults (schema) < preset < overrides; validated. Throws a readable Error on bad values. */
+export function resolveConfig(preset: string | undefined, overrides: Record<string, unknown> = {}): TrainConfig {
+  const base = preset ? PRESETS[preset] : {};
+  if (!base) throw new Error(`unknown preset "${preset}" (known: ${Object.keys(PRESETS).join(', ')})`);
+  const r = TrainConfigSchema.safeParse({ ...base, ...overrides });
+  if (!r.success) {
+    throw new Error(`invalid training config: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return r.data;
+}
+
+/**
+ * Parse `key=value` overrides from the command line. Keys may be camelCase or kebab-case;
+ * values are coerced to the type of the key's default.
+ */
+export function parseOverrides(pairs: readonly string[]): Record<string, unknown> {
+  const defaults = TrainConfigSchema.parse({}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`override "${pair}" is not key=value`);
+    const key = pair.slice(0, eq).replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const raw = pair.slice(eq + 1);
+    if (!(key in defaults)) throw new Error(`unknown config key "${key}"`);
+    const d = defaults[key];
+    if (typeof d === 'number') {
+      const n = Number(raw);
+      if (!Number.isFinite(n)) throw new Error(`${key} needs a number, got "${raw}"`);
+      out[key] = n;
+    } else if (typeof d === 'boolean') {
+      if (raw !== 'true' && raw !== 'false') throw new Error(`${key} needs true or false, got "${raw}"`);
+      out[key] = raw === 'true';
+    } else out[key] = raw;
+  }
+  return out;
+}
+
+/** Learning rate at a 1-based step: linear warm-up, then the configured decay. */
+export function learningRateAt(step: number, c: Pick<TrainConfig, 'learningRate' | 'warmupSteps' | 'maxSteps' | 'decay' | 'minLrRatio'>): number {
+  if (c.warmupSteps > 0 && step <= c.warmupSteps) return (c.learningRate * step) / c.warmupSteps;
+  if (c.decay === 'constant') return c.learningRate;
+  const span = Math.max(1, c.maxSteps - c.warmupSteps);
+  const progress = Math.min(1, (step - c.warmupSteps) / span);
+  const floor = c.minLrRatio * c.learningRate;
+  const shape = c.decay === 'linear' ? 1 - progress : 0.5 * (1 + Math.cos(Math.PI * progress));
+  return floor + (c.learningRate - floor) * shape;
+}
