@@ -11,6 +11,7 @@ import { registerScore } from './commands/score';
 import { registerBench } from './commands/bench';
 import { registerEval } from './commands/evalSplitter';
 import { registerInspect } from './commands/inspect';
+import { registerPretrain } from './commands/pretrain';
 import { UserError } from './userError';
 
 function buildProgram(): Command {
@@ -25,6 +26,7 @@ function buildProgram(): Command {
   registerScore(program);
   registerEval(program);
   registerBench(program);
+  registerPretrain(program);
   return program;
 }
 

@@ -56,7 +56,7 @@ export function encoderParams(ad: Autodiff, c: EncoderConfig): EncoderParams {
 }
 
 /**
- * Encode `inputIds` [batch, seq] (int64) with `attentionMask` [batch, seq] (float 1/0, or
+ * Encode `inputIds` [batch, seq] (int64) with `attentionMask` [batch, seq] (1/0, int64 or float, or
  * undefined for no padding). Returns hidden states [batch, seq, dModel].
  */
 export function encode(ad: Autodiff, c: EncoderConfig, emb: EncoderParams, inputIds: Value, attentionMask: Value | undefined): Value {
@@ -76,7 +76,9 @@ export function encode(ad: Autodiff, c: EncoderConfig, emb: EncoderParams, input
   // Additive attention bias: 0 where attended, -10000 at padding, shaped [batch, 1, 1, seq].
   let bias: Value | undefined;
   if (attentionMask) {
-    const shifted = g.op('Mul', [g.op('Sub', [attentionMask, g.constF(1)], {}, [B, T]), g.constF(10000)], {}, [B, T]);
+    // HF-style int64 masks are accepted as well as float ones.
+    const m = attentionMask.dtype === 'float32' ? attentionMask : g.op('Cast', [attentionMask], { to: attr.i(1) }, [B, T]);
+    const shifted = g.op('Mul', [g.op('Sub', [m, g.constF(1)], {}, [B, T]), g.constF(10000)], {}, [B, T]);
     bias = g.op('Unsqueeze', [shifted, g.constI64([1, 2])], {}, [B, 1, 1, T]);
   }
 

@@ -195,6 +195,7 @@ export class OffsetAligner {
     let normalized = '';
     const starts: number[] = [];
     const ends: number[] = [];
+    const sigmas: number[] = [];
     let i = start;
     while (i < end) {
       const c = text.charCodeAt(i);
@@ -214,13 +215,18 @@ export class OffsetAligner {
       while (j < end && text.charCodeAt(j) >= 0x300 && ATTACHING.test(text.slice(j, j + codePointLength(text, j)))) {
         j += codePointLength(text, j);
       }
-      const piece = this.chunk(text, i, j, start, end);
+      const before = sigmas.length;
+      const piece = this.chunk(text.slice(i, j), sigmas);
+      for (let k = before; k < sigmas.length; k++) sigmas[k]! += normalized.length;
       normalized += piece;
       for (let k = 0; k < piece.length; k++) {
         starts.push(i);
         ends.push(j);
       }
       i = j;
+    }
+    for (const p of sigmas) {
+      if (isFinalSigma(normalized, p)) normalized = normalized.slice(0, p) + 'ς' + normalized.slice(p + 1);
     }
     return { kind: 'text', start, end, normalized, starts, ends, words: preTokenize(normalized) };
   }
@@ -236,16 +242,17 @@ export class OffsetAligner {
     return String.fromCharCode(c);
   }
 
-  /** Normalization of the chunk `text[i, j)`, a code point and the marks attached to it. */
-  private chunk(text: string, i: number, j: number, sectionStart: number, sectionEnd: number): string {
-    const raw = text.slice(i, j);
+  /**
+   * Normalization of the chunk `text[i, j)`, a code point and the marks attached to it. A
+   * capital sigma becomes `σ` here and its index in the result is pushed on `sigmas`: whether it
+   * should be final `ς` depends on the neighbours, decided once the section is done.
+   */
+  private chunk(raw: string, sigmas: number[]): string {
     const cached = this.chunkCache.get(raw);
     if (cached !== undefined) return cached;
     const unified = this.config.unicodeForm ? raw.normalize(this.config.unicodeForm) : raw;
-    let finalSigma = false;
-    const hasSigma = this.config.lowercase && unified.includes(CAPITAL_SIGMA);
-    if (hasSigma) finalSigma = isFinalSigmaContext(text, i, j, sectionStart, sectionEnd);
     let out = '';
+    let hasSigma = false;
     for (const ch of unified) {
       const cp = ch.codePointAt(0)!;
       if (this.config.cleanText) {
@@ -255,11 +262,17 @@ export class OffsetAligner {
           continue;
         }
       }
-      const folded = this.fold(ch, finalSigma);
       // The library tests UTF-16 units for CJK, so astral ideographs are never spaced: same here.
-      out += this.config.handleChineseChars && ch.length === 1 && isCjkIdeograph(cp) ? ` ${folded} ` : folded;
+      const spaced = this.config.handleChineseChars && ch.length === 1 && isCjkIdeograph(cp);
+      if (spaced) out += ' ';
+      if (this.config.lowercase && ch === CAPITAL_SIGMA) {
+        hasSigma = true;
+        sigmas.push(out.length);
+      }
+      out += this.fold(ch);
+      if (spaced) out += ' ';
     }
-    // Context-dependent results (final sigma) must not be reused for another context.
+    // Results with a sigma are not cached: the caller needs the sigma positions every time.
     if (!hasSigma) {
       if (this.chunkCache.size >= CHUNK_CACHE_LIMIT) this.chunkCache.clear();
       this.chunkCache.set(raw, out);
@@ -267,40 +280,36 @@ export class OffsetAligner {
     return out;
   }
 
-  /** Lower-casing and accent stripping of one code point. */
-  private fold(ch: string, finalSigma: boolean): string {
+  /** Lower-casing and accent stripping of one code point (capital sigma → `σ`; see `chunk`). */
+  private fold(ch: string): string {
     let s = ch;
-    if (this.config.lowercase) s = ch === CAPITAL_SIGMA ? (finalSigma ? 'ς' : 'σ') : ch.toLowerCase();
+    if (this.config.lowercase) s = ch.toLowerCase();
     if (this.config.stripAccents) s = s.normalize('NFD').replace(NON_SPACING_MARKS, '');
     return s;
   }
 }
 
 /**
- * Unicode's Final_Sigma condition for a capital sigma in `text[i, j)`: preceded by a cased letter
- * and not followed by one, skipping case-ignorable characters, within the section (the library
- * lower-cases each section as one string, so context stops at added tokens).
+ * Unicode's Final_Sigma condition for the sigma at `p` of a normalized section: preceded by a
+ * cased letter and not followed by one, skipping case-ignorable characters. The library
+ * lower-cases each section after NFKC and clean-up, so the context is the normalized text
+ * (stripped marks are case-ignorable, so their absence changes nothing) and stops at added tokens.
  */
-function isFinalSigmaContext(text: string, i: number, j: number, sectionStart: number, sectionEnd: number): boolean {
+function isFinalSigma(s: string, p: number): boolean {
   let before = false;
-  for (let k = i - 1; k >= sectionStart; k--) {
-    let ch = text[k]!;
-    const c = text.charCodeAt(k);
-    if (c >= 0xdc00 && c <= 0xdfff && k > sectionStart) {
-      const pair = text.slice(k - 1, k + 1);
-      if (pair.length === 2 && codePointLength(pair, 0) === 2) {
-        ch = pair;
-        k--;
-      }
-    }
+  for (let k = p; k > 0; ) {
+    const c = s.charCodeAt(k - 1);
+    const n = c >= 0xdc00 && c <= 0xdfff && k >= 2 && codePointLength(s, k - 2) === 2 ? 2 : 1;
+    k -= n;
+    const ch = s.slice(k, k + n);
     if (CASE_IGNORABLE.test(ch)) continue;
     before = CASED.test(ch);
     break;
   }
   if (!before) return false;
-  for (let k = j; k < sectionEnd; ) {
-    const n = codePointLength(text, k);
-    const ch = text.slice(k, k + n);
+  for (let k = p + 1; k < s.length; ) {
+    const n = codePointLength(s, k);
+    const ch = s.slice(k, k + n);
     k += n;
     if (CASE_IGNORABLE.test(ch)) continue;
     return !CASED.test(ch);

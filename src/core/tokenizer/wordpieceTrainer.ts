@@ -327,6 +327,7 @@ export function trainWordPiece(counts: ReadonlyMap<string, number>, options: Par
           addPair(m, ids[k + 2]!, n, w);
           grown.add(m * SYMBOL_BITS + ids[k + 2]!);
         }
+        ids[k] = m;
         ids.copyWithin(k + 1, k + 2, len);
         len--;
         k++;

@@ -1,0 +1,76 @@
+/**
+ * `biore pretrain prepare|train`: encoder pre-training. `prepare` tokenizes the training text
+ * once into `<data>` (leak guard on); `train` runs the loop with the resolved config (defaults <
+ * --preset < key=value overrides), printing progress, and writes `<outDir>/best` as a model
+ * folder whose config.json records the config, seed, data hashes, command line and metrics.
+ */
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { BioTokenizer } from '../../core/tokenizer/tokenizer';
+import { preparePretrainData, savePreparedData } from '../../core/training/pretrainData';
+import { parseOverrides, resolveConfig } from '../../core/training/trainConfig';
+import { BEST_DIR } from '../../core/training/trainer';
+import { runPretrain } from '../../core/training/pretrainJob';
+import { UserError } from '../userError';
+
+function fmtTime(s: number): string {
+  const m = Math.floor(s / 60);
+  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+}
+
+export function registerPretrain(program: Command): void {
+  const pre = program.command('pretrain').description('pre-train the encoder (masked language modelling)');
+  pre
+    .command('prepare')
+    .description('tokenize all training text (no test split, leak guard on) into a data folder')
+    .requiredOption('--tokenizer <dir>', 'tokenizer folder (tokenizer.json)')
+    .option('--out <dir>', 'data folder', 'runs/pretrain-data')
+    .option('--held-out <share>', 'share of documents held out for evaluation', '0.01')
+    .option('--corpora <list>', 'comma-separated corpus or corpus:split names (default: every training split)')
+    .action(async (o: { tokenizer: string; out: string; heldOut: string; corpora?: string }) => {
+      const tok = BioTokenizer.fromDirectory(o.tokenizer);
+      const t0 = Date.now();
+      const data = await preparePretrainData(tok, path.join(o.tokenizer, 'tokenizer.json'), Number(o.heldOut), o.corpora ? o.corpora.split(',') : [], (done, total, label) => {
+        process.stderr.write(`prepare: ${done}/${total} ${label}\n`);
+      });
+      savePreparedData(o.out, data);
+      process.stdout.write(JSON.stringify({ ...data.meta, seconds: (Date.now() - t0) / 1000 }, null, 1) + '\n');
+    });
+  pre
+    .command('train')
+    .description('train the encoder; key=value arguments override the preset (e.g. maxSteps=2000 outDir=runs/x)')
+    .option('--preset <name>', 'config preset (tiny, mlm-small, electra-small)', 'mlm-small')
+    .option('--data <dir>', 'prepared data folder', 'runs/pretrain-data')
+    .option('--no-resume', 'start from scratch even if <outDir>/checkpoint.bin exists')
+    .argument('[overrides...]', 'config overrides key=value')
+    .action(async (overrides: string[], o: { preset: string; data: string; resume: boolean }) => {
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = parseOverrides(overrides);
+        resolveConfig(o.preset, parsed);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const config = resolveConfig(o.preset, parsed);
+      const ac = new AbortController();
+      process.once('SIGINT', () => {
+        process.stderr.write('\ninterrupted: saving a checkpoint...\n');
+        ac.abort();
+      });
+      const summary = await runPretrain({
+        preset: o.preset,
+        overrides: parsed,
+        dataDir: o.data,
+        signal: ac.signal,
+        resume: o.resume,
+        command: `biore pretrain train --preset ${o.preset} --data ${o.data} ${overrides.join(' ')}`.trim(),
+        onProgress: (p) => {
+          const ev = p.eval ? ` | eval loss ${p.eval['evalLoss']!.toFixed(3)} acc ${p.eval['evalAccuracy']!.toFixed(1)}%` : '';
+          process.stderr.write(
+            `step ${p.step}/${p.maxSteps} loss ${p.meanLoss.toFixed(3)} gnorm ${p.gradNorm.toFixed(2)} lr ${p.lr.toExponential(2)} ${Math.round(p.tokensPerSecond)} tok/s elapsed ${fmtTime(p.elapsedSeconds)} eta ${fmtTime(p.etaSeconds)}${ev}\n`,
+          );
+        },
+      });
+      process.stdout.write(JSON.stringify({ ...summary, bestModel: path.join(config.outDir, BEST_DIR) }, null, 1) + '\n');
+    });
+}

@@ -1,0 +1,35 @@
+/**
+ * Messages between a host (the extension host, the CLI, tests) and the engine worker thread
+ * (src/worker/engineWorker.ts). onnxruntime's `run` blocks its thread, so inference and
+ * training never run on the host thread. Every job carries an id; progress, results and errors
+ * refer to it, and `job/cancel` stops it (training saves a checkpoint first).
+ */
+import type { TrainProgress, TrainSummary } from '../core/training/trainer';
+
+/** A tensor crossing the thread boundary (typed arrays are structured-cloned). */
+export interface WireTensor {
+  data: Float32Array | BigInt64Array | Int32Array | Uint8Array;
+  dims: number[];
+}
+
+export type WorkerRequest =
+  /** host → worker: load a model (a model folder's model.onnx, or bytes) under a handle. */
+  | { type: 'model/load'; id: number; handle: string; model: string | Uint8Array; threads: number }
+  /** host → worker: run a loaded model. */
+  | { type: 'model/run'; id: number; handle: string; feeds: Record<string, WireTensor> }
+  /** host → worker: release a loaded model. */
+  | { type: 'model/unload'; id: number; handle: string }
+  /** host → worker: pre-train the encoder with a resolved config (see trainConfig.ts). */
+  | { type: 'train/pretrain'; id: number; preset: string; overrides: Record<string, unknown>; dataDir: string }
+  /** host → worker: cancel a running job. */
+  | { type: 'job/cancel'; id: number };
+
+export type WorkerResponse =
+  /** worker → host: the worker is ready for requests. */
+  | { type: 'worker/ready' }
+  /** worker → host: progress of a training job. */
+  | { type: 'job/progress'; id: number; progress: TrainProgress }
+  /** worker → host: a job finished. */
+  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[] } }
+  /** worker → host: a job failed; `message` is one line for the user. */
+  | { type: 'job/error'; id: number; message: string };

@@ -1,0 +1,68 @@
+/**
+ * Host side of the engine worker: spawns it, turns requests into promises, forwards progress,
+ * and maps AbortSignal to `job/cancel`. Used by the extension (which converts its
+ * CancellationToken to an AbortSignal at the boundary) and by tests.
+ */
+import { Worker } from 'node:worker_threads';
+import type { WorkerRequest, WorkerResponse, WireTensor } from '../protocol/worker';
+import type { TrainProgress, TrainSummary } from '../core/training/trainer';
+
+type DoneResult = Extract<WorkerResponse, { type: 'job/done' }>['result'];
+type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+export class EngineClient {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: DoneResult) => void; reject: (e: Error) => void; onProgress?: (p: TrainProgress) => void }>();
+  private readonly ready: Promise<void>;
+
+  /** @param workerFile path of the compiled engineWorker.js */
+  constructor(workerFile: string) {
+    this.worker = new Worker(workerFile);
+    let markReady: () => void = () => {};
+    this.ready = new Promise((r) => (markReady = r));
+    this.worker.on('message', (m: WorkerResponse) => {
+      if (m.type === 'worker/ready') return markReady();
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      if (m.type === 'job/progress') p.onProgress?.(m.progress);
+      else {
+        this.pending.delete(m.id);
+        if (m.type === 'job/done') p.resolve(m.result);
+        else p.reject(new Error(m.message));
+      }
+    });
+    this.worker.on('error', (e) => {
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    });
+  }
+
+  private async request(req: Request, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void } = {}): Promise<DoneResult> {
+    await this.ready;
+    const id = this.nextId++;
+    return new Promise<DoneResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      opts.signal?.addEventListener('abort', () => this.worker.postMessage({ type: 'job/cancel', id } satisfies WorkerRequest), { once: true });
+      this.worker.postMessage({ ...req, id } as WorkerRequest);
+    });
+  }
+
+  async loadModel(handle: string, model: string | Uint8Array, threads = 1): Promise<{ inputNames: string[]; outputNames: string[] }> {
+    const r = await this.request({ type: 'model/load', handle, model, threads });
+    return { inputNames: r.inputNames ?? [], outputNames: r.outputNames ?? [] };
+  }
+
+  async run(handle: string, feeds: Record<string, WireTensor>): Promise<Record<string, WireTensor>> {
+    return (await this.request({ type: 'model/run', handle, feeds })).outputs ?? {};
+  }
+
+  async pretrain(preset: string, overrides: Record<string, unknown>, dataDir: string, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void } = {}): Promise<TrainSummary> {
+    const r = await this.request({ type: 'train/pretrain', preset, overrides, dataDir }, opts);
+    return r.summary!;
+  }
+
+  async dispose(): Promise<void> {
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The engine worker: owns onnxruntime sessions and training loops, off the host thread.
+ * Speaks src/protocol/worker.ts. Errors become `job/error` messages; nothing escapes the worker.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { WorkerRequest, WorkerResponse, WireTensor } from '../protocol/worker';
+import { createSession, type ModelSession } from '../core/runtime/session';
+import { runPretrain } from '../core/training/pretrainJob';
+
+const port = parentPort;
+if (!port) throw new Error('engineWorker must run in a worker thread');
+
+const sessions = new Map<string, ModelSession>();
+const jobs = new Map<number, AbortController>();
+
+function send(m: WorkerResponse): void {
+  port!.postMessage(m);
+}
+
+async function handle(req: Exclude<WorkerRequest, { type: 'job/cancel' }>): Promise<void> {
+  switch (req.type) {
+    case 'model/load': {
+      const s = await createSession(req.model, { threads: req.threads });
+      await sessions.get(req.handle)?.dispose();
+      sessions.set(req.handle, s);
+      send({ type: 'job/done', id: req.id, result: { inputNames: [...s.inputNames], outputNames: [...s.outputNames] } });
+      return;
+    }
+    case 'model/run': {
+      const s = sessions.get(req.handle);
+      if (!s) throw new Error(`no model loaded under "${req.handle}"`);
+      const out = await s.run(req.feeds);
+      const outputs: Record<string, WireTensor> = {};
+      for (const [k, v] of Object.entries(out)) outputs[k] = { data: v.data, dims: [...v.dims] };
+      send({ type: 'job/done', id: req.id, result: { outputs } });
+      return;
+    }
+    case 'model/unload': {
+      await sessions.get(req.handle)?.dispose();
+      sessions.delete(req.handle);
+      send({ type: 'job/done', id: req.id, result: {} });
+      return;
+    }
+    case 'train/pretrain': {
+      const ac = new AbortController();
+      jobs.set(req.id, ac);
+      try {
+        const summary = await runPretrain({
+          preset: req.preset,
+          overrides: req.overrides,
+          dataDir: req.dataDir,
+          signal: ac.signal,
+          onProgress: (progress) => send({ type: 'job/progress', id: req.id, progress }),
+        });
+        send({ type: 'job/done', id: req.id, result: { summary } });
+      } finally {
+        jobs.delete(req.id);
+      }
+      return;
+    }
+  }
+}
+
+port.on('message', (req: WorkerRequest) => {
+  if (req.type === 'job/cancel') {
+    jobs.get(req.id)?.abort();
+    return;
+  }
+  handle(req).catch((e: unknown) => send({ type: 'job/error', id: req.id, message: e instanceof Error ? e.message : String(e) }));
+});
+send({ type: 'worker/ready' });
