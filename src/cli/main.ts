@@ -12,6 +12,7 @@ import { registerBench } from './commands/bench';
 import { registerEval } from './commands/evalSplitter';
 import { registerInspect } from './commands/inspect';
 import { registerPretrain } from './commands/pretrain';
+import { registerTokenizer } from './commands/tokenizer';
 import { UserError } from './userError';
 
 function buildProgram(): Command {
@@ -27,6 +28,7 @@ function buildProgram(): Command {
   registerEval(program);
   registerBench(program);
   registerPretrain(program);
+  registerTokenizer(program);
   return program;
 }
 

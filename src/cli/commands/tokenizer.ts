@@ -157,6 +157,10 @@ async function passagesOf(item: string): Promise<string[]> {
 
 const fmt = (x: number, d = 2): string => x.toFixed(d);
 
+/**
+ * Add `tokenizer train` and `tokenizer stats` to the CLI. Training reads only splits that
+ * `isTrainingSplit` allows (train/all/pretrain, never test or protected), through the leak guard.
+ */
 export function registerTokenizer(program: Command): void {
   const cmd = program.command('tokenizer').description('WordPiece tokenizer: train it from training text, measure it');
   cmd

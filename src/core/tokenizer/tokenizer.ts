@@ -94,7 +94,7 @@ export class BioTokenizer {
   private readonly aligner: OffsetAligner;
   private readonly addedContents: Set<string>;
   private readonly maxPieceLength: number;
-  private readonly templateSpecial = new Map<string, { ids: number[]; tokens: string[] }>();
+  private readonly templateSpecial: Map<string, { ids: number[]; tokens: string[] }>;
   /** Sections whose library tokens could not be matched to the aligner (offsets fell back to the section). Should stay 0. */
   alignmentFallbacks = 0;
 
@@ -114,8 +114,7 @@ export class BioTokenizer {
       longest = Math.max(longest, t.startsWith(parsed.prefix) ? t.length - parsed.prefix.length : t.length);
     }
     this.maxPieceLength = longest;
-    const raw = parsed.raw as { post_processor: { special_tokens: Record<string, { ids: number[]; tokens: string[] }> } };
-    for (const [k, v] of Object.entries(raw.post_processor.special_tokens)) this.templateSpecial.set(k, { ids: v.ids, tokens: v.tokens });
+    this.templateSpecial = parsed.templateSpecial;
     const id = (t: string): number => {
       const v = parsed.vocab.get(t);
       if (v === undefined) throw new Error(`tokenizer has no ${t} token`);
@@ -207,7 +206,7 @@ export class BioTokenizer {
    * @param padTo target length; default the longest encoding (never shorter than it)
    */
   padBatch(encodings: readonly Encoding[], padTo?: number): PaddedBatch {
-    const longest = Math.max(0, ...encodings.map((e) => e.ids.length));
+    const longest = encodings.reduce((m, e) => Math.max(m, e.ids.length), 0);
     const n = Math.max(longest, padTo ?? 0);
     const fill = (xs: number[], v: number): number[] => (xs.length < n ? [...xs, ...new Array<number>(n - xs.length).fill(v)] : [...xs]);
     return {
@@ -246,7 +245,7 @@ export class BioTokenizer {
         const s = this.templateSpecial.get(p.SpecialToken.id)!;
         s.ids.forEach((id, k) => {
           out.ids.push(id);
-          out.tokens.push(s.tokens[k] ?? p.SpecialToken.id);
+          out.tokens.push(s.tokens[k]!);
           out.offsets.push([0, 0]);
           out.sequenceIds.push(null);
           out.wordIds.push(null);

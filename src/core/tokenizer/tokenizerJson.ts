@@ -222,8 +222,8 @@ export interface ParsedTokenizerJson {
   maxInputCharsPerWord: number;
   single: TemplatePiece[];
   pair: TemplatePiece[];
-  /** Template special tokens (`[CLS]`, `[SEP]`) → their ids. */
-  templateSpecialIds: Map<string, number[]>;
+  /** Template special tokens (`[CLS]`, `[SEP]`) → their ids and token strings. */
+  templateSpecial: Map<string, { ids: number[]; tokens: string[] }>;
 }
 
 /**
@@ -277,10 +277,13 @@ export function parseTokenizerJson(input: string | unknown, source: string): Par
   for (const [t, id] of vocab) idToToken[id] = t;
   const unkId = vocab.get(j.model.unk_token);
   if (unkId === undefined) throw new FormatError({ source, element: 'model.unk_token' }, `${j.model.unk_token} is not in the vocabulary`);
-  const templateSpecialIds = new Map<string, number[]>();
-  for (const [k, v] of Object.entries(j.post_processor.special_tokens)) templateSpecialIds.set(k, v.ids);
+  const templateSpecial = new Map<string, { ids: number[]; tokens: string[] }>();
+  for (const [k, v] of Object.entries(j.post_processor.special_tokens)) {
+    if (v.ids.length !== v.tokens.length) throw new FormatError({ source, element: `post_processor.special_tokens.${k}` }, 'ids and tokens differ in length');
+    templateSpecial.set(k, { ids: v.ids, tokens: v.tokens });
+  }
   for (const p of [...j.post_processor.single, ...j.post_processor.pair]) {
-    if ('SpecialToken' in p && !templateSpecialIds.has(p.SpecialToken.id)) {
+    if ('SpecialToken' in p && !templateSpecial.has(p.SpecialToken.id)) {
       throw new FormatError({ source, element: 'post_processor' }, `template token ${p.SpecialToken.id} has no special_tokens entry`);
     }
   }
@@ -296,7 +299,7 @@ export function parseTokenizerJson(input: string | unknown, source: string): Par
     maxInputCharsPerWord: j.model.max_input_chars_per_word,
     single: j.post_processor.single,
     pair: j.post_processor.pair,
-    templateSpecialIds,
+    templateSpecial,
   };
 }
 
