@@ -60,12 +60,16 @@ export class Autodiff {
    * @param options.seed      dropout seed
    * @param options.weights   export mode: parameters become initializers with these values
    */
-  constructor(name: string, options: { training: boolean; seed?: number; weights?: ReadonlyMap<string, Float32Array> } = { training: true }) {
+  constructor(name: string, options: { training: boolean; seed?: number; weights?: ReadonlyMap<string, Float32Array>; halfWeights?: boolean } = { training: true }) {
     this.g = new Graph(name);
     this.training = options.training;
     this.seed = options.seed ?? 1;
     this.weights = options.weights;
+    this.halfWeights = options.halfWeights ?? false;
   }
+
+  /** Export mode: store matrices (rank ≥ 2) as float16. */
+  private readonly halfWeights: boolean;
 
   private readonly weights: ReadonlyMap<string, Float32Array> | undefined;
 
@@ -83,7 +87,7 @@ export class Autodiff {
       const w = this.weights.get(name);
       const n = shape.reduce((a, b) => a * b, 1);
       if (!w || w.length !== n) throw new Error(`export: weight ${name} missing or not ${n} values`);
-      v = this.g.initializer(name, w, shape);
+      v = this.halfWeights && shape.length >= 2 ? this.g.initializerHalf(name, w, shape) : this.g.initializer(name, w, shape);
     } else {
       v = this.g.input(name, 'float32', shape);
     }

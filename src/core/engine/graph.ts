@@ -41,8 +41,67 @@ export function numel(shape: readonly Dim[]): number {
 }
 
 /** Raw little-endian bytes of a typed array (no copy). */
-export function rawBytes(a: Float32Array | BigInt64Array | Uint8Array): Uint8Array {
+export function rawBytes(a: Float32Array | BigInt64Array | Uint8Array | Uint16Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Suffix of float16-stored initializers (see Graph.initializerHalf). */
+export const FP16_SUFFIX = '.fp16';
+
+/** IEEE half-precision bits of each float (round to nearest even; overflow to ±Inf). */
+export function toHalf(src: Float32Array): Uint16Array {
+  const out = new Uint16Array(src.length);
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let i = 0; i < src.length; i++) {
+    f[0] = src[i]!;
+    const x = u[0]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exp = (x >>> 23) & 0xff;
+    let mant = x & 0x7fffff;
+    if (exp === 0xff) {
+      out[i] = sign | 0x7c00 | (mant ? 0x200 : 0);
+      continue;
+    }
+    let e = exp - 127 + 15;
+    if (e >= 0x1f) {
+      out[i] = sign | 0x7c00;
+      continue;
+    }
+    if (e <= 0) {
+      if (e < -10) {
+        out[i] = sign;
+        continue;
+      }
+      mant |= 0x800000;
+      const shift = 14 - e;
+      let half = mant >>> shift;
+      const rem = mant & ((1 << shift) - 1);
+      const mid = 1 << (shift - 1);
+      if (rem > mid || (rem === mid && (half & 1))) half++;
+      out[i] = sign | half;
+      continue;
+    }
+    let half = (e << 10) | (mant >>> 13);
+    const rem = mant & 0x1fff;
+    if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++;
+    out[i] = sign | half;
+    void e;
+  }
+  return out;
+}
+
+/** Float values of IEEE half-precision bits. */
+export function fromHalf(src: Uint16Array): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const h = src[i]!;
+    const sign = h & 0x8000 ? -1 : 1;
+    const e = (h >>> 10) & 0x1f;
+    const m = h & 0x3ff;
+    out[i] = e === 0 ? sign * m * 2 ** -24 : e === 0x1f ? (m ? NaN : sign * Infinity) : sign * (1 + m / 1024) * 2 ** (e - 15);
+  }
+  return out;
 }
 
 export class Graph {
@@ -82,6 +141,19 @@ export class Graph {
     const dtype: DType = data instanceof Float32Array ? 'float32' : 'int64';
     this.initializers.push({ name: this.claim(name), dataType: DATA_TYPE[dtype], dims: shape, raw: rawBytes(data) });
     return { name, shape, dtype };
+  }
+
+  /**
+   * A float32 weight stored as float16 in the file (half the size) and cast back to float32 by a
+   * Cast node that onnxruntime constant-folds at load: the value is named `name`, the stored
+   * initializer `name` + FP16_SUFFIX.
+   */
+  initializerHalf(name: string, data: Float32Array, shape: readonly number[]): Value {
+    const stored = this.claim(name + FP16_SUFFIX);
+    this.initializers.push({ name: stored, dataType: DataType.FLOAT16, dims: shape, raw: rawBytes(toHalf(data)) });
+    this.claim(name);
+    this.nodes.push({ opType: 'Cast', inputs: [stored], outputs: [name], attributes: { to: attr.i(DataType.FLOAT) } });
+    return { name, shape, dtype: 'float32' };
   }
 
   /** A float32 constant (deduplicated); a scalar when `shape` is []. */

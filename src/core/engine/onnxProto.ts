@@ -289,7 +289,11 @@ class Reader {
   skip(wire: number): void {
     if (wire === 0) this.varint();
     else if (wire === 1) this.pos += 8;
-    else if (wire === 2) this.pos += Number(this.varint());
+    else if (wire === 2) {
+      // Read the length first: `this.pos += f()` would add to the position before f moved it.
+      const n = Number(this.varint());
+      this.pos += n;
+    }
     else if (wire === 5) this.pos += 4;
     else throw new RangeError(`unsupported wire type ${wire}`);
     if (this.pos > this.end) throw new RangeError('truncated field');

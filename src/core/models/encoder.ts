@@ -21,6 +21,8 @@ export interface EncoderConfig {
   initStd: number;
   /** FFN activation: exact GELU (erf) or its sigmoid approximation x·σ(1.702x) (cheaper). */
   activation: 'gelu' | 'gelu-sigmoid';
+  /** Token-type (segment) embeddings as in BERT; 0 for none (our encoders use none). */
+  typeVocabSize?: number;
 }
 
 export const DEFAULT_ENCODER: EncoderConfig = {
@@ -42,12 +44,15 @@ export interface EncoderParams {
   positionEmbeddings: Param;
   embLnGamma: Param;
   embLnBeta: Param;
+  tokenTypeEmbeddings?: Param;
 }
 
 /** Declare all encoder parameters (HF-like names). */
 export function encoderParams(ad: Autodiff, c: EncoderConfig): EncoderParams {
   const n = { kind: 'normal' as const, std: c.initStd };
+  const types = c.typeVocabSize ? { tokenTypeEmbeddings: ad.param('embeddings.token_type', [c.typeVocabSize, c.dModel], n) } : {};
   return {
+    ...types,
     wordEmbeddings: ad.param('embeddings.word', [c.vocabSize, c.dModel], n),
     positionEmbeddings: ad.param('embeddings.position', [c.maxPositions, c.dModel], n),
     embLnGamma: ad.param('embeddings.ln.gamma', [c.dModel], { kind: 'ones' }, true),
@@ -59,7 +64,7 @@ export function encoderParams(ad: Autodiff, c: EncoderConfig): EncoderParams {
  * Encode `inputIds` [batch, seq] (int64) with `attentionMask` [batch, seq] (1/0, int64 or float, or
  * undefined for no padding). Returns hidden states [batch, seq, dModel].
  */
-export function encode(ad: Autodiff, c: EncoderConfig, emb: EncoderParams, inputIds: Value, attentionMask: Value | undefined): Value {
+export function encode(ad: Autodiff, c: EncoderConfig, emb: EncoderParams, inputIds: Value, attentionMask: Value | undefined, tokenTypeIds?: Value): Value {
   const g = ad.g;
   const [B, T] = inputIds.shape as [Dim, Dim];
   const D = c.dModel;
@@ -71,6 +76,7 @@ export function encode(ad: Autodiff, c: EncoderConfig, emb: EncoderParams, input
   const seqLen = g.op('Gather', [g.shapeOf(inputIds), g.constI64([1], [])], { axis: attr.i(0) }, [], 'int64');
   const positions = g.op('Range', [g.constI64([0], []), seqLen, g.constI64([1], [])], {}, [T], 'int64');
   let x = ad.add(ad.gather(emb.wordEmbeddings, inputIds), ad.gather(emb.positionEmbeddings, positions));
+  if (emb.tokenTypeEmbeddings && tokenTypeIds) x = ad.add(x, ad.gather(emb.tokenTypeEmbeddings, tokenTypeIds));
   x = ad.dropout(ad.layerNorm(x, emb.embLnGamma, emb.embLnBeta, c.layerNormEps), c.dropout);
 
   // Additive attention bias: 0 where attended, -10000 at padding, shaped [batch, 1, 1, seq].

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeInitializers, tensorFloats, DataType } from '../engine/onnxProto';
+import { FP16_SUFFIX, fromHalf } from '../engine/graph';
 
 export const MODEL_FILE = 'model.onnx';
 export const CONFIG_FILE = 'config.json';
@@ -46,7 +47,13 @@ export function readModelWeights(dir: string): Map<string, Float32Array> {
   const bytes = fs.readFileSync(path.join(dir, MODEL_FILE));
   const out = new Map<string, Float32Array>();
   for (const t of decodeInitializers(bytes)) {
-    if (t.name !== undefined && t.dataType === DataType.FLOAT) out.set(t.name, tensorFloats(t));
+    if (t.name === undefined) continue;
+    if (t.dataType === DataType.FLOAT) out.set(t.name, tensorFloats(t));
+    else if (t.dataType === DataType.FLOAT16 && t.name.endsWith(FP16_SUFFIX)) {
+      const bits = new Uint16Array(t.raw.length / 2);
+      new Uint8Array(bits.buffer).set(t.raw);
+      out.set(t.name.slice(0, -FP16_SUFFIX.length), fromHalf(bits));
+    }
   }
   return out;
 }

@@ -1,0 +1,70 @@
+/**
+ * The engine worker over its typed protocol: inference round trip, errors as messages, and a
+ * training job that reports progress and stops on cancel with a checkpoint.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EngineClient } from '../../src/worker/engineClient';
+import { Autodiff } from '../../src/core/engine/autodiff';
+import { BioTokenizer } from '../../src/core/tokenizer/tokenizer';
+import { savePreparedData } from '../../src/core/training/pretrainData';
+import { CHECKPOINT_FILE } from '../../src/core/training/trainer';
+
+const WORKER = path.resolve(__dirname, '../../src/worker/engineWorker.js');
+const FIXTURE_TOKENIZER = path.resolve(__dirname, '../../../test/fixtures/tokenizer');
+
+test('worker: load a model, run it, get errors as messages', async () => {
+  const ad = new Autodiff('double', { training: false });
+  const x = ad.input('x', 'float32', ['n']);
+  ad.g.output(ad.scale(x, 2), 'y');
+  const client = new EngineClient(WORKER);
+  try {
+    const names = await client.loadModel('m', ad.g.toBytes());
+    assert.deepEqual(names, { inputNames: ['x'], outputNames: ['y'] });
+    const out = await client.run('m', { x: { data: Float32Array.from([1, 2.5]), dims: [2] } });
+    assert.deepEqual([...(out['y']!.data as Float32Array)], [2, 5]);
+    await assert.rejects(client.run('nope', {}), /no model loaded/);
+    await assert.rejects(client.loadModel('bad', new Uint8Array([1, 2, 3])), /./);
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('worker: a pre-training job reports progress and cancels with a checkpoint', async () => {
+  const tok = BioTokenizer.fromDirectory(FIXTURE_TOKENIZER);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wk-'));
+  // A synthetic token stream from the fixture vocabulary.
+  const n = 5000;
+  const ids = Int32Array.from({ length: n }, (_, i) => 5 + ((i * 7919) % (tok.vocabSize - 5)));
+  const starts = new Uint8Array(n).fill(1);
+  savePreparedData(path.join(dir, 'data'), {
+    train: { ids, wordStart: starts },
+    heldOut: { ids: ids.slice(0, 1000), wordStart: starts.slice(0, 1000) },
+    meta: { sources: [], trainDocuments: 1, heldOutDocuments: 1, trainTokens: n, heldOutTokens: 1000, trainSha256: '', heldOutSha256: '', tokenizerSha256: '' },
+  });
+  const client = new EngineClient(WORKER);
+  const ac = new AbortController();
+  const steps: number[] = [];
+  try {
+    const summary = await client.pretrain(
+      'tiny',
+      { outDir: path.join(dir, 'run'), tokenizer: FIXTURE_TOKENIZER, maxSteps: 100000, logEvery: 2, evalEvery: 1000, checkpointEvery: 1000 },
+      path.join(dir, 'data'),
+      {
+        signal: ac.signal,
+        onProgress: (p) => {
+          steps.push(p.step);
+          if (p.step >= 6) ac.abort();
+        },
+      },
+    );
+    assert.equal(summary.stoppedBy, 'cancelled');
+    assert.ok(steps.length >= 3 && steps[0] === 2, `progress steps ${steps.join(',')}`);
+    assert.ok(fs.existsSync(path.join(dir, 'run', CHECKPOINT_FILE)));
+  } finally {
+    await client.dispose();
+  }
+});
