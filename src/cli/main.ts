@@ -13,6 +13,7 @@ import { registerEval } from './commands/evalSplitter';
 import { registerInspect } from './commands/inspect';
 import { registerPretrain } from './commands/pretrain';
 import { registerTokenizer } from './commands/tokenizer';
+import { registerFinetune } from './commands/finetune';
 import { UserError } from './userError';
 
 function buildProgram(): Command {
@@ -29,6 +30,7 @@ function buildProgram(): Command {
   registerBench(program);
   registerPretrain(program);
   registerTokenizer(program);
+  registerFinetune(program);
   return program;
 }
 

@@ -55,6 +55,22 @@ export const TrainConfigSchema = z.object({
   epsilon: z.number().positive().default(1e-6),
   clipNorm: z.number().min(0).default(1.0),
 
+  // ---- relation fine-tuning (objective 'classify')
+  /** Relation task whose candidates are classified. */
+  task: z.enum(['ddi', 'cdr', 'drugprot', 'biored']).default('ddi'),
+  /** Put the prompt sentence (`What is [TASK] between <e1>…</e1> and <e2>…</e2> ?`) in front. */
+  prompt: z.boolean().default(true),
+  /** Relation representation: the two entity-start markers, or the [CLS] token. */
+  pooling: z.enum(['entity-start', 'cls']).default('entity-start'),
+  /** Share of training documents held out as the development set (by document hash). */
+  devShare: z.number().min(0).max(0.5).default(0.1),
+  /** Use only this share of the remaining training documents (low-resource curves). */
+  trainShare: z.number().min(0).max(1).default(1),
+  /** Loss weight of `none` examples (class imbalance). */
+  noneWeight: z.number().min(0).default(1),
+  /** Learning rate of the encoder relative to the classifier head. */
+  encoderLrScale: z.number().min(0).default(1),
+
   // ---- bookkeeping
   seed: z.number().int().default(1337),
   /** onnxruntime intra-op threads. */
@@ -74,6 +90,8 @@ export const PRESETS: Record<string, Partial<TrainConfig>> = {
   tiny: { layers: 1, dModel: 32, heads: 2, ffn: 64, seqLen: 32, batchSize: 8, maxSteps: 20, warmupSteps: 2, evalEvery: 10, evalBatches: 2, checkpointEvery: 10, logEvery: 5, maxPositions: 64 },
   /** The encoder sized for a laptop: 4 layers, 256 wide, MLM. */
   'mlm-small': { objective: 'mlm', layers: 4, dModel: 256, heads: 4, ffn: 1024, seqLen: 128, batchSize: 32 },
+  /** Relation classifier fine-tuning on top of an encoder (set task, initFrom). */
+  'finetune-small': { objective: 'classify', layers: 4, dModel: 256, heads: 4, ffn: 1024, seqLen: 160, batchSize: 16, learningRate: 5e-5, warmupSteps: 200, maxSteps: 3000, evalEvery: 500, checkpointEvery: 500, weightDecay: 0.01, beta2: 0.999, epsilon: 1e-8 },
   /** Same discriminator trained with ELECTRA's replaced-token detection. */
   'electra-small': { objective: 'electra', layers: 4, dModel: 256, heads: 4, ffn: 1024, seqLen: 128, batchSize: 32, learningRate: 1e-3, generatorScale: 0.25 },
 };

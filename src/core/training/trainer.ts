@@ -17,7 +17,7 @@ import { loadCheckpoint, saveCheckpoint } from './checkpoint';
 export interface TrainerBackend {
   /** One optimizer step on the next training batch. */
   step(lr: number): Promise<{ loss: number; gradNorm: number; tokens: number }>;
-  /** Held-out metrics; must include `evalLoss` (lower is better). */
+  /** Held-out metrics, including the one that selects the best model (see TrainOptions.select). */
   evaluate(): Promise<Record<string, number>>;
   /** Weights and optimizer state for a checkpoint. */
   state(): { step: number; tensors: Map<string, Float32Array> };
@@ -48,6 +48,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Resume from `<outDir>/checkpoint.bin` when it exists (default true). */
   resume?: boolean;
+  /** Metric that picks the best model (default `evalLoss`, lower is better). */
+  select?: { metric: string; mode: 'min' | 'max' };
 }
 
 export interface TrainSummary {
@@ -126,7 +128,12 @@ export async function train(backend: TrainerBackend, o: TrainOptions): Promise<T
     if (step % c.evalEvery === 0 || step === c.maxSteps) {
       const metrics = await backend.evaluate();
       history.push({ step, metrics: { ...metrics, trainLoss: lossSum / Math.max(1, lossCount) } });
-      if (best === undefined || (metrics['evalLoss'] ?? Infinity) < (best['evalLoss'] ?? Infinity)) {
+      const sel = o.select ?? { metric: 'evalLoss', mode: 'min' };
+      const score = (m: Record<string, number>): number => {
+        const v = m[sel.metric];
+        return v === undefined || Number.isNaN(v) ? -Infinity : sel.mode === 'min' ? -v : v;
+      };
+      if (best === undefined || score(metrics) > score(best)) {
         best = metrics;
         bestStep = step;
         await backend.exportModel(path.join(c.outDir, BEST_DIR), { ...meta(), step, metrics });
