@@ -12,6 +12,12 @@ import { parseOverrides, resolveConfig } from '../../core/training/trainConfig';
 import { BEST_DIR } from '../../core/training/trainer';
 import { runPretrain } from '../../core/training/pretrainJob';
 import { UserError } from '../userError';
+import * as fs from 'node:fs';
+import { DEFAULT_ENCODER, type EncoderConfig } from '../../core/models/encoder';
+import { MODEL_FILE, readModelConfig, readModelWeights, writeModelFolder } from '../../core/models/modelFolder';
+import { encoderExportBytes } from '../../core/training/mlm';
+import { loadPreparedData } from '../../core/training/pretrainData';
+import { createSession } from '../../core/runtime/session';
 
 function fmtTime(s: number): string {
   const m = Math.floor(s / 60);
@@ -20,6 +26,7 @@ function fmtTime(s: number): string {
 
 export function registerPretrain(program: Command): void {
   const pre = program.command('pretrain').description('pre-train the encoder (masked language modelling)');
+  registerEncoderExport(pre);
   pre
     .command('prepare')
     .description('tokenize all training text (no test split, leak guard on) into a data folder')
@@ -72,5 +79,55 @@ export function registerPretrain(program: Command): void {
         },
       });
       process.stdout.write(JSON.stringify({ ...summary, bestModel: path.join(config.outDir, BEST_DIR) }, null, 1) + '\n');
+    });
+}
+
+/** `biore pretrain export`: re-export an encoder folder (optionally float16) and measure the change. */
+export function registerEncoderExport(pre: Command): void {
+  pre
+    .command('export')
+    .description('re-export a pre-trained encoder folder for shipping (--half: float16 matrices) and report the output change')
+    .requiredOption('--from <dir>', 'encoder model folder (e.g. runs/mlm-small-1/best)')
+    .requiredOption('--to <dir>', 'destination folder (e.g. models/encoder)')
+    .option('--half', 'store matrices as float16 (half the size)')
+    .option('--data <dir>', 'prepared data folder whose held-out stream measures the fp16 change', 'runs/pretrain-data')
+    .action(async (o: { from: string; to: string; half?: boolean; data: string }) => {
+      const cfg = readModelConfig(o.from);
+      const weights = readModelWeights(o.from);
+      const enc: EncoderConfig = {
+        ...DEFAULT_ENCODER,
+        vocabSize: cfg['vocab_size'] as number,
+        dModel: cfg['hidden_size'] as number,
+        layers: cfg['num_hidden_layers'] as number,
+        heads: cfg['num_attention_heads'] as number,
+        ffn: cfg['intermediate_size'] as number,
+        maxPositions: cfg['max_position_embeddings'] as number,
+        activation: cfg['hidden_act'] as EncoderConfig['activation'],
+        layerNormEps: (cfg['layer_norm_eps'] as number | undefined) ?? 1e-12,
+      };
+      const bytes = encoderExportBytes(enc, weights, { producer: 'biore pretrain export' }, !!o.half);
+      // Measure on held-out windows: max and mean |Δ| of the hidden states, fp32 vs shipped.
+      const ref = await createSession(path.join(o.from, MODEL_FILE));
+      const shipped = await createSession(bytes);
+      const held = loadPreparedData(o.data).heldOut.ids;
+      const B = 8;
+      const T = Math.min(128, enc.maxPositions);
+      const ids = BigInt64Array.from({ length: B * T }, (_, i) => BigInt(held[(i * 37) % held.length]!));
+      const feeds = { input_ids: { data: ids, dims: [B, T] }, attention_mask: { data: new BigInt64Array(B * T).fill(1n), dims: [B, T] } };
+      const a = (await ref.run(feeds))['last_hidden_state']!.data as Float32Array;
+      const b = (await shipped.run(feeds))['last_hidden_state']!.data as Float32Array;
+      let max = 0;
+      let sum = 0;
+      a.forEach((v, i) => {
+        const d = Math.abs(v - b[i]!);
+        max = Math.max(max, d);
+        sum += d;
+      });
+      await ref.dispose();
+      await shipped.dispose();
+      const change = { maxAbsDiff: +max.toExponential(3), meanAbsDiff: +(sum / a.length).toExponential(3), measuredOn: `${B}x${T} held-out tokens` };
+      writeModelFolder(o.to, bytes, { ...cfg, weights_dtype: o.half ? 'float16' : 'float32', export_change_vs_fp32: change, exported_from: o.from }, o.from);
+      const size = fs.statSync(path.join(o.to, MODEL_FILE)).size;
+      process.stdout.write(JSON.stringify({ to: o.to, modelBytes: size, ...change }, null, 1) + '\n');
     });
 }

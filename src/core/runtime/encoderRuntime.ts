@@ -44,7 +44,10 @@ export class EncoderRuntime {
 
   /** Encode texts (padded to the longest) and return hidden states with the encodings. */
   async encode(texts: readonly string[], maxLength = 512): Promise<EncodedBatch> {
-    const encodings = texts.map((t) => this.tokenizer.encode(t, { maxLength }));
+    // Never exceed the position table: longer inputs are truncated, not an ORT broadcast error.
+    const positions = this.config['max_position_embeddings'];
+    const limit = typeof positions === 'number' ? Math.min(maxLength, positions) : maxLength;
+    const encodings = texts.map((t) => this.tokenizer.encode(t, { maxLength: limit }));
     const padded = this.tokenizer.padBatch(encodings);
     const B = texts.length;
     const T = padded.inputIds[0]?.length ?? 0;

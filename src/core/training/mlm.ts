@@ -139,8 +139,8 @@ function feeds(b: MlmBatch, c: Pick<TrainConfig, 'batchSize' | 'seqLen'>): Recor
 }
 
 /** Build the encoder-only inference graph (weights as initializers) for export. */
-export function encoderExportBytes(enc: EncoderConfig, weights: ReadonlyMap<string, Float32Array>, metadata: Record<string, string>): Uint8Array {
-  const ad = new Autodiff('encoder', { training: false, weights });
+export function encoderExportBytes(enc: EncoderConfig, weights: ReadonlyMap<string, Float32Array>, metadata: Record<string, string>, half = false): Uint8Array {
+  const ad = new Autodiff('encoder', { training: false, weights, halfWeights: half });
   const ids = ad.input('input_ids', 'int64', ['batch', 'seq']);
   const mask = ad.input('attention_mask', 'int64', ['batch', 'seq']);
   const h = encode(ad, enc, encoderParams(ad, enc), ids, mask);
