@@ -4,6 +4,7 @@
  * untyped sketch side by side (`--compare-sketch DIR`) so the ratio is measured in one run.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Command } from 'commander';
@@ -124,7 +125,7 @@ function runSketch(dir: string, o: BenchTrainOptions, ours: number): { medianSte
   if (!fs.existsSync(script)) return { error: `${script} not found` };
   try {
     const out = execFileSync(process.execPath, [script], {
-      cwd: fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'sketch-')),
+      cwd: fs.mkdtempSync(path.join(os.tmpdir(), 'sketch-')),
       env: { ...process.env, MODEL: 'tr', STEPS: o.steps, THREADS: o.threads, V: o.vocab, NODE_PATH: path.resolve('node_modules') },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -63,7 +63,7 @@ export function toHalf(src: Float32Array): Uint16Array {
       out[i] = sign | 0x7c00 | (mant ? 0x200 : 0);
       continue;
     }
-    let e = exp - 127 + 15;
+    const e = exp - 127 + 15;
     if (e >= 0x1f) {
       out[i] = sign | 0x7c00;
       continue;
@@ -86,7 +86,6 @@ export function toHalf(src: Float32Array): Uint16Array {
     const rem = mant & 0x1fff;
     if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++;
     out[i] = sign | half;
-    void e;
   }
   return out;
 }
