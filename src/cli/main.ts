@@ -14,6 +14,7 @@ import { registerInspect } from './commands/inspect';
 import { registerPretrain } from './commands/pretrain';
 import { registerTokenizer } from './commands/tokenizer';
 import { registerFinetune } from './commands/finetune';
+import { registerWordvec } from './commands/wordvec';
 import { UserError } from './userError';
 
 function buildProgram(): Command {
@@ -31,6 +32,7 @@ function buildProgram(): Command {
   registerPretrain(program);
   registerTokenizer(program);
   registerFinetune(program);
+  registerWordvec(program);
   return program;
 }
 

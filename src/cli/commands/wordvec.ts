@@ -1,0 +1,159 @@
+/**
+ * `biore wordvec`: the static-word-vector baseline.
+ *   train      skip-gram vectors over all training text (leak guard on, no test split)
+ *   finetune   CNN relation classifier on those vectors, same splits and scorer as `biore finetune`
+ *   neighbors  nearest words by cosine (a sanity check of a vector folder)
+ */
+import type { Command } from 'commander';
+import { cnnConfigKeys, resolveCnnConfig, runCnnFinetune } from '../../core/training/cnnRelation';
+import { DEFAULT_SKIPGRAM } from '../../core/wordvec/skipgram';
+import { nearest } from '../../core/wordvec/skipgram';
+import { loadWordVectors } from '../../core/wordvec/wordVectors';
+import { runWordvecTrain } from '../../core/wordvec/wordvecJob';
+import { SPECIAL_WORDS } from '../../core/wordvec/wordVocab';
+import { UserError } from '../userError';
+
+function fmtTime(s: number): string {
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+}
+
+/** A positive number option, or a UserError naming the option. */
+function num(name: string, raw: string, integer: boolean): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new UserError(`--${name} needs a ${integer ? 'non-negative integer' : 'non-negative number'}, got "${raw}"`);
+  return n;
+}
+
+interface TrainOpts {
+  out: string;
+  dim: string;
+  window: string;
+  negatives: string;
+  epochs: string;
+  minCount: string;
+  sample: string;
+  alpha: string;
+  seed: string;
+  threads: string;
+  corpora?: string;
+  maxTokens?: string;
+}
+
+/** Register `biore wordvec train|finetune|neighbors`. */
+export function registerWordvec(program: Command): void {
+  const wv = program.command('wordvec').description('static word vectors (skip-gram) and the CNN relation baseline');
+  const d = DEFAULT_SKIPGRAM;
+  wv.command('train')
+    .description('train skip-gram vectors on every training split (no test split, leak guard on, de-duplicated)')
+    .requiredOption('--out <dir>', 'output folder (vectors.f32, vocab.tsv, meta.json)')
+    .option('--dim <n>', 'vector size', String(d.dim))
+    .option('--window <n>', 'maximum context distance each side', String(d.window))
+    .option('--negatives <n>', 'negative samples per pair', String(d.negatives))
+    .option('--epochs <n>', 'passes over the text', String(d.epochs))
+    .option('--min-count <n>', 'words seen fewer times are unknown', '3')
+    .option('--sample <t>', 'frequent-word subsampling threshold (0: off)', String(d.sample))
+    .option('--alpha <lr>', 'starting learning rate (decays linearly)', String(d.learningRate))
+    .option('--seed <n>', 'random seed (same seed, same vectors)', String(d.seed))
+    .option('--threads <n>', 'training threads: 1 is deterministic (a seed fixes the vectors); more run lock-free workers, about n times faster on free cores', '1')
+    .option('--corpora <list>', 'comma-separated corpus or corpus:split names (default: every training split)')
+    .option('--max-tokens <n>', 'read only the first N tokens of the text (a slice, e.g. to measure speed)')
+    .action(async (o: TrainOpts) => {
+      const threads = num('threads', o.threads, true);
+      if (threads < 1) throw new UserError('--threads must be at least 1');
+      const options = {
+        dim: num('dim', o.dim, true),
+        window: num('window', o.window, true),
+        negatives: num('negatives', o.negatives, true),
+        epochs: num('epochs', o.epochs, true),
+        sample: num('sample', o.sample, false),
+        learningRate: num('alpha', o.alpha, false),
+        seed: num('seed', o.seed, true),
+      };
+      if (options.dim < 1 || options.window < 1 || options.epochs < 1) throw new UserError('--dim, --window and --epochs must be at least 1');
+      // No SIGINT handler: the single-threaded loop never yields, so Ctrl-C must keep its default (exit).
+      const argv = process.argv.slice(2).join(' ');
+      let r;
+      try {
+        r = await runWordvecTrain({
+          out: o.out,
+          options,
+          minCount: num('min-count', o.minCount, true),
+          corpora: o.corpora ? o.corpora.split(',').filter(Boolean) : [],
+          ...(o.maxTokens === undefined ? {} : { maxTokens: num('max-tokens', o.maxTokens, true) }),
+          threads,
+          command: `biore ${argv}`,
+          onLog: (l) => process.stderr.write(`wordvec: ${l}\n`),
+          onProgress: (p) => {
+            const eta = ((p.total - p.processed) / Math.max(1, p.tokensPerSecond)) | 0;
+            process.stderr.write(
+              `epoch ${p.epoch} ${((100 * p.processed) / Math.max(1, p.total)).toFixed(1)}% alpha ${p.learningRate.toFixed(5)} ${Math.round(p.tokensPerSecond)} words/s elapsed ${fmtTime(p.elapsedSeconds)} eta ${fmtTime(eta)}\n`,
+            );
+          },
+        });
+      } catch (e) {
+        const m = (e as Error).message;
+        if (/unknown corpus|may not feed training|is not under|has no split/.test(m)) throw new UserError(m);
+        throw e;
+      }
+      process.stdout.write(JSON.stringify(r, null, 1) + '\n');
+    });
+
+  wv.command('finetune')
+    .description(`train the CNN relation classifier on word vectors; key=value overrides (vectors=DIR task=ddi outDir=... maxSteps=... windows=3,4,5 ...). Keys: ${cnnConfigKeys().join(', ')}`)
+    .option('--no-resume', 'start from scratch even if <outDir>/checkpoint.bin exists')
+    .argument('[overrides...]', 'config overrides key=value')
+    .action(async (overrides: string[], o: { resume: boolean }) => {
+      try {
+        resolveCnnConfig(overrides);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const ac = new AbortController();
+      process.once('SIGINT', () => {
+        process.stderr.write('\ninterrupted: saving a checkpoint...\n');
+        ac.abort();
+      });
+      let r;
+      try {
+        r = await runCnnFinetune({
+          overrides,
+          signal: ac.signal,
+          resume: o.resume,
+          command: `biore wordvec finetune ${overrides.join(' ')}`.trim(),
+          onLog: (l) => process.stderr.write(l + '\n'),
+          onProgress: (p) => {
+            const ev = p.eval ? ` | dev P ${p.eval['precision']!.toFixed(1)} R ${p.eval['recall']!.toFixed(1)} F1 ${p.eval['f1']!.toFixed(2)}` : '';
+            process.stderr.write(`step ${p.step}/${p.maxSteps} loss ${p.meanLoss.toFixed(4)} lr ${p.lr.toExponential(2)} ${Math.round(p.tokensPerSecond)} tok/s ${fmtTime(p.elapsedSeconds)} eta ${fmtTime(p.etaSeconds)}${ev}\n`);
+          },
+        });
+      } catch (e) {
+        if (/not a word-vector folder/.test((e as Error).message)) throw new UserError((e as Error).message);
+        throw e;
+      }
+      process.stdout.write(JSON.stringify({ dev: r.dev, test: r.test, examples: r.examples, bestModel: r.bestModel, bestStep: r.summary.bestStep, steps: r.summary.steps, stoppedBy: r.summary.stoppedBy, seconds: r.summary.seconds, history: r.summary.history }, null, 1) + '\n');
+    });
+
+  wv.command('neighbors')
+    .description('nearest words by cosine similarity')
+    .argument('<dir>', 'word-vector folder')
+    .argument('<words...>', 'words to look up (lowercase, as tokenized)')
+    .option('-k <n>', 'neighbours per word', '10')
+    .action((dir: string, words: string[], o: { k: string }) => {
+      let v;
+      try {
+        v = loadWordVectors(dir);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const k = num('k', o.k, true);
+      for (const w of words) {
+        if (!v.vocab.has(w)) {
+          process.stdout.write(`${w}: not in the vocabulary\n`);
+          continue;
+        }
+        const near = nearest(v.vectors, v.dim, v.vocab.id(w), k, SPECIAL_WORDS.length);
+        process.stdout.write(`${w}: ${near.map((n) => `${v.vocab.words[n.id]} ${n.cosine.toFixed(3)}`).join(', ')}\n`);
+      }
+    });
+}

@@ -1,0 +1,748 @@
+/**
+ * The classical baseline against the transformer: static skip-gram word vectors feeding a CNN
+ * relation classifier (Zeng et al. 2014; the DDI CNNs of Liu et al. 2016), trained with the same
+ * loop, candidates, splits and official scorer as the transformer (relationModel.ts,
+ * finetuneJob.ts), so their DDI dev and test numbers compare directly.
+ *
+ * Per candidate, the evidence sentence becomes words (wordVocab.ts) with, optionally, entity
+ * blinding: the head mention → DRUG1, the tail → DRUG2, every other entity mention → DRUG0. Each
+ * word gets its vector and two relative-position embeddings (clipped distance to the head and to
+ * the tail). Convolutions of widths `windows` with ReLU, max-pooled over time with padding masked
+ * out, then dropout and a linear layer over the task labels; weighted softmax cross-entropy.
+ *
+ * Word embeddings: the skip-gram table stays frozen inside the graph (a constant) and a trainable
+ * offset table covers the words of the task's training examples, initialized at zero. That is
+ * fine-tuning of exactly the rows that receive gradients, without dragging the whole vocabulary
+ * (tens of thousands of rows) through Adam each step, and without weight decay shrinking the
+ * vectors of words the training set never shows (dev/test words keep their skip-gram vectors).
+ * The export folds the two into one table, so the deployed model takes plain word ids.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { Autodiff } from '../engine/autodiff';
+import type { Dim, Value } from '../engine/graph';
+import { attr } from '../engine/graph';
+import { initialize, rng } from '../engine/initialize';
+import { appendOptimizer } from '../engine/optimizer';
+import { StepRunner } from '../engine/stepRunner';
+import type { Document, Span } from '../model/document';
+import { annotationExtent, documentText } from '../model/document';
+import { MODEL_FILE, writeModelFolder } from '../models/modelFolder';
+import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
+import type { Candidate } from '../tasks/candidate';
+import { generateAllCandidates } from '../tasks/candidates';
+import type { TaskName } from '../tasks/definitions';
+import { VOCAB_FILE, loadWordVectors, vectorsHash, type WordVectors } from '../wordvec/wordVectors';
+import { BLIND_HEAD_ID, BLIND_OTHER_ID, BLIND_TAIL_ID, PAD_ID, UNK_ID, SPECIAL_WORDS, WORD_TOKENIZER, tokenizeWords, type EncodedWord, type WordVocab } from '../wordvec/wordVocab';
+import { taskDocuments } from './finetuneJob';
+import type { RelationExample } from './relationExamples';
+import { taskLabels } from './relationExamples';
+import { scorePredictions } from './relationModel';
+import { TrainConfigSchema, parseOverrides, resolveConfig, type TrainConfig } from './trainConfig';
+import { BEST_DIR, train, type TrainProgress, type TrainSummary, type TrainerBackend } from './trainer';
+
+// ---------------------------------------------------------------------------------- config
+
+/** CNN settings (the shared loop settings stay in TrainConfig). */
+export const CnnConfigSchema = z.object({
+  /** Word-vector folder written by `biore wordvec train`. */
+  vectors: z.string().default('runs/wordvec'),
+  /** Convolution widths, comma-separated. */
+  windows: z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/, 'comma-separated positive widths').default('3,4,5'),
+  /** Filters per width. */
+  filters: z.number().int().positive().default(100),
+  /** Size of each relative-position embedding. */
+  posDim: z.number().int().positive().default(10),
+  /** Relative distances are clipped to ±maxDistance. */
+  maxDistance: z.number().int().positive().default(50),
+  /** Words per example at most (a window around the two arguments is kept). */
+  maxWords: z.number().int().min(8).default(150),
+  /** Replace the pair's mentions by DRUG1/DRUG2 and other mentions by DRUG0. */
+  blinding: z.boolean().default(true),
+  /** Fine-tune the word vectors (as a trainable offset); false keeps them frozen. */
+  tuneEmbeddings: z.boolean().default(true),
+  /**
+   * Subtract the mean of the trained word vectors first. Skip-gram vectors share one large common
+   * direction (Mimno & Thompson 2017; it dominates on a corpus this small), which carries no
+   * information about a word and makes every input look alike to the convolutions.
+   */
+  centerVectors: z.boolean().default(true),
+});
+
+/** Resolved CNN settings. */
+export type CnnConfig = z.infer<typeof CnnConfigSchema>;
+
+/**
+ * Loop settings the CNN starts from, before key=value overrides: the classic recipe (Adam 1e-3,
+ * batch 50, dropout 0.5), 10 passes over DDI's ~25k training candidates, dev every pass.
+ */
+export const CNN_TRAIN_DEFAULTS: Partial<TrainConfig> = {
+  objective: 'classify',
+  task: 'ddi',
+  outDir: 'runs/cnn-ddi',
+  batchSize: 50,
+  learningRate: 1e-3,
+  warmupSteps: 100,
+  maxSteps: 5000,
+  decay: 'linear',
+  minLrRatio: 0.1,
+  dropout: 0.5,
+  weightDecay: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  clipNorm: 5,
+  evalEvery: 500,
+  checkpointEvery: 500,
+  logEvery: 50,
+};
+
+/** Parse `key=value` overrides into the loop config (CNN_TRAIN_DEFAULTS < overrides) and the CNN config. */
+export function resolveCnnConfig(pairs: readonly string[]): { train: TrainConfig; cnn: CnnConfig } {
+  const cnnDefaults = CnnConfigSchema.parse({}) as Record<string, unknown>;
+  const cnnRaw: Record<string, unknown> = {};
+  const rest: string[] = [];
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const key = eq > 0 ? pair.slice(0, eq).replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) : '';
+    if (!(key in cnnDefaults)) {
+      rest.push(pair);
+      continue;
+    }
+    const raw = pair.slice(eq + 1);
+    const d = cnnDefaults[key];
+    if (typeof d === 'number') {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`${key} needs a number, got "${raw}"`);
+      cnnRaw[key] = n;
+    } else if (typeof d === 'boolean') {
+      if (raw !== 'true' && raw !== 'false') throw new Error(`${key} needs true or false, got "${raw}"`);
+      cnnRaw[key] = raw === 'true';
+    } else cnnRaw[key] = raw;
+  }
+  const r = CnnConfigSchema.safeParse(cnnRaw);
+  if (!r.success) throw new Error(`invalid CNN config: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const trainConfig = resolveConfig(undefined, { ...CNN_TRAIN_DEFAULTS, ...parseOverrides(rest), objective: 'classify' });
+  return { train: trainConfig, cnn: r.data };
+}
+
+/** Keys `resolveCnnConfig` understands (for help texts). */
+export function cnnConfigKeys(): string[] {
+  return [...Object.keys(CnnConfigSchema.shape), ...Object.keys(TrainConfigSchema.shape)];
+}
+
+/** Convolution widths of a config. */
+export function parseWindows(s: string): number[] {
+  return s.split(',').map(Number);
+}
+
+// ---------------------------------------------------------------------------------- examples
+
+/** One candidate as CNN input. */
+export interface CnnExample {
+  candidate: Candidate;
+  /** Word ids in the vector vocabulary. */
+  words: Int32Array;
+  /** Relative distance to the nearest head / tail token, clipped to ±maxDistance, plus maxDistance. */
+  pos1: Int32Array;
+  pos2: Int32Array;
+  /** Index into taskLabels (0 = none). */
+  label: number;
+}
+
+/** How candidates become words: blinding on or off, length cap, position clipping. */
+export interface CnnEncodeOptions {
+  blinding: boolean;
+  maxWords: number;
+  maxDistance: number;
+}
+
+const overlaps = (a: Span, b: Span): boolean => a.start < b.end && b.start < a.end;
+
+function evidenceWindow(c: Candidate): Span {
+  let start = Infinity;
+  let end = -Infinity;
+  for (const s of c.evidence) {
+    start = Math.min(start, s.start);
+    end = Math.max(end, s.end);
+  }
+  return { start, end };
+}
+
+/** Extents of an argument's mentions inside `win`. */
+function mentionExtents(c: Candidate, side: 'head' | 'tail', win: Span): Span[] {
+  return c[side].mentions.map((m) => ({ start: m.spans[0]!.start, end: m.spans[m.spans.length - 1]!.end })).filter((s) => s.start >= win.start && s.end <= win.end);
+}
+
+/** Signed distance from token `i` to the nearest anchor (sorted token indexes); 0 with no anchor. */
+function distance(i: number, anchors: readonly number[]): number {
+  let best = 0;
+  let bestAbs = Infinity;
+  for (const a of anchors) {
+    const d = i - a;
+    if (Math.abs(d) < bestAbs) {
+      best = d;
+      bestAbs = Math.abs(d);
+    }
+  }
+  return best;
+}
+
+/**
+ * The vector table the CNN starts from: the skip-gram rows, with the mean of the trained rows
+ * (count > 0) subtracted from them when `center`; reserved and unknown rows stay as they are.
+ */
+export function cnnWordTable(wv: Pick<WordVectors, 'vocab' | 'vectors' | 'dim'>, center: boolean): Float32Array {
+  const out = Float32Array.from(wv.vectors);
+  if (!center) return out;
+  const D = wv.dim;
+  const mean = new Float64Array(D);
+  let n = 0;
+  for (let w = SPECIAL_WORDS.length; w < wv.vocab.size; w++) {
+    if (!(wv.vocab.counts[w]! > 0)) continue;
+    for (let k = 0; k < D; k++) mean[k] = mean[k]! + wv.vectors[w * D + k]!;
+    n++;
+  }
+  if (n === 0) return out;
+  for (let w = SPECIAL_WORDS.length; w < wv.vocab.size; w++) {
+    if (!(wv.vocab.counts[w]! > 0)) continue;
+    for (let k = 0; k < D; k++) out[w * D + k] = out[w * D + k]! - mean[k]! / n;
+  }
+  return out;
+}
+
+/** Encode one candidate of a document whose text is `text`. */
+export function encodeCnnCandidate(vocab: WordVocab, doc: Document, text: string, c: Candidate, label: number, o: CnnEncodeOptions): CnnExample {
+  const win = evidenceWindow(c);
+  const heads = mentionExtents(c, 'head', win);
+  const tails = mentionExtents(c, 'tail', win);
+  const words = (from: number, to: number): EncodedWord[] => vocab.encode(tokenizeWords(text.slice(from, to), from));
+  let tokens: EncodedWord[];
+  const headIdx: number[] = [];
+  const tailIdx: number[] = [];
+  if (o.blinding) {
+    const argIds = new Set([...c.head.mentions, ...c.tail.mentions].map((m) => m.id));
+    const others: Span[] = [];
+    for (const p of doc.passages) {
+      if (p.offset > win.end || p.offset + p.text.length < win.start) continue;
+      for (const a of p.annotations) {
+        if (argIds.has(a.id)) continue;
+        const e = annotationExtent(a);
+        if (e.start >= win.start && e.end <= win.end) others.push(e);
+      }
+    }
+    // Greedy by priority (head, tail, others; then by position): overlapping mentions collapse
+    // into the first accepted one; a head or tail mention that loses points at the winner.
+    const wanted = [...heads.map((s) => ({ ...s, id: BLIND_HEAD_ID })), ...tails.map((s) => ({ ...s, id: BLIND_TAIL_ID })), ...others.sort((a, b) => a.start - b.start).map((s) => ({ ...s, id: BLIND_OTHER_ID }))];
+    const accepted: (Span & { id: number; alias: number[] })[] = [];
+    for (const w of wanted) {
+      const hit = accepted.find((a) => overlaps(a, w));
+      if (hit) hit.alias.push(w.id);
+      else accepted.push({ ...w, alias: [w.id] });
+    }
+    accepted.sort((a, b) => a.start - b.start);
+    tokens = [];
+    let cursor = win.start;
+    for (const a of accepted) {
+      tokens.push(...words(cursor, a.start));
+      if (a.alias.includes(BLIND_HEAD_ID)) headIdx.push(tokens.length);
+      if (a.alias.includes(BLIND_TAIL_ID)) tailIdx.push(tokens.length);
+      tokens.push({ id: a.id, start: a.start, end: a.end });
+      cursor = a.end;
+    }
+    tokens.push(...words(cursor, win.end));
+  } else {
+    tokens = words(win.start, win.end);
+    tokens.forEach((t, i) => {
+      if (heads.some((s) => overlaps(s, t))) headIdx.push(i);
+      if (tails.some((s) => overlaps(s, t))) tailIdx.push(i);
+    });
+  }
+  if (tokens.length === 0) tokens = [{ id: UNK_ID, start: win.start, end: win.start }];
+  // Keep a window around both arguments when the sentence is too long.
+  const n = tokens.length;
+  let from = 0;
+  if (n > o.maxWords) {
+    const anchors = [...headIdx, ...tailIdx];
+    const lo = anchors.length ? Math.min(...anchors) : 0;
+    const hi = anchors.length ? Math.max(...anchors) : 0;
+    from = hi - lo + 1 >= o.maxWords ? lo : Math.min(n - o.maxWords, Math.max(0, lo - Math.floor((o.maxWords - (hi - lo + 1)) / 2)));
+  }
+  const len = Math.min(n, o.maxWords);
+  const M = o.maxDistance;
+  const clip = (d: number): number => Math.max(-M, Math.min(M, d)) + M;
+  const ex: CnnExample = { candidate: c, words: new Int32Array(len), pos1: new Int32Array(len), pos2: new Int32Array(len), label };
+  for (let k = 0; k < len; k++) {
+    const i = from + k;
+    ex.words[k] = tokens[i]!.id;
+    ex.pos1[k] = clip(distance(i, headIdx));
+    ex.pos2[k] = clip(distance(i, tailIdx));
+  }
+  return ex;
+}
+
+/** Encode candidates of documents; each label is its gold label (or none). */
+export function encodeCnnCandidates(vocab: WordVocab, docs: readonly Document[], candidates: readonly Candidate[], task: TaskName, o: CnnEncodeOptions): CnnExample[] {
+  const labels = taskLabels(task);
+  const byId = new Map(docs.map((d) => [d.id, { doc: d, text: documentText(d) }]));
+  return candidates.map((c) => {
+    const d = byId.get(c.documentId);
+    if (!d) throw new Error(`candidate ${c.id}: document not found`);
+    const li = labels.indexOf(c.label);
+    if (li < 0) throw new Error(`candidate ${c.id}: label ${c.label} not in ${task} labels`);
+    return encodeCnnCandidate(vocab, d.doc, d.text, c, li, o);
+  });
+}
+
+// ---------------------------------------------------------------------------------- graph
+
+/** Architecture of one CNN graph. */
+export interface CnnArch {
+  vocabSize: number;
+  wordDim: number;
+  posDim: number;
+  maxDistance: number;
+  windows: readonly number[];
+  filters: number;
+  dropout: number;
+  classes: number;
+  /** Rows of the trainable word-vector offset table (row 0 = untuned words); 0 = none. */
+  tuneRows: number;
+}
+
+/** Scalar int64 of a dimension of `v` at run time. */
+function dimOf(ad: Autodiff, v: Value, axis: number): Value {
+  const g = ad.g;
+  return g.op('Gather', [g.shapeOf(v), g.constI64([axis], [])], {}, [], 'int64');
+}
+
+/**
+ * `x[b, t + offset]` for x [batch, seq, D], zero where t + offset falls outside the sequence.
+ * Built from a row gather on the flattened states (indices computed in the graph from the run-time
+ * shape), so it works for any sequence length: a static-bounds Slice could not, since the batch's
+ * length is a graph input. The gather's backward scatters the gradient back to the source rows.
+ */
+export function shiftTime(ad: Autodiff, x: Value, offset: number): Value {
+  if (offset === 0) return x;
+  const g = ad.g;
+  const [B, T, D] = x.shape as [Dim, Dim, number];
+  const batch = dimOf(ad, x, 0);
+  const seq = dimOf(ad, x, 1);
+  const one = g.constI64([1], []);
+  const zero = g.constI64([0], []);
+  const t = g.op('Range', [zero, seq, one], {}, [T], 'int64');
+  const p = g.op('Add', [t, g.constI64([offset], [])], {}, [T], 'int64');
+  const inside = g.op('And', [g.op('GreaterOrEqual', [p, zero], {}, [T], 'bool'), g.op('Less', [p, seq], {}, [T], 'bool')], {}, [T], 'bool');
+  const valid = g.op('Unsqueeze', [g.op('Cast', [inside], { to: attr.i(1) }, [T]), g.constI64([1])], {}, [T, 1]);
+  const clamped = g.op('Max', [g.op('Min', [p, g.op('Sub', [seq, one], {}, [], 'int64')], {}, [T], 'int64'), zero], {}, [T], 'int64');
+  const base = g.op('Unsqueeze', [g.op('Mul', [g.op('Range', [zero, batch, one], {}, [B], 'int64'), seq], {}, [B], 'int64'), g.constI64([1])], {}, [B, 1], 'int64');
+  const rows = g.op('Add', [base, g.op('Unsqueeze', [clamped, g.constI64([0])], {}, [1, T], 'int64')], {}, [B, T], 'int64');
+  const flat = ad.reshape(x, [-1, D], ['rows', D]);
+  return ad.mul(ad.gather(flat, rows), valid);
+}
+
+/** Parameters of one convolution width. */
+export interface ConvParams {
+  w: Value;
+  b: Value;
+}
+
+/**
+ * Same-padded convolution of width `k` with ReLU, as a matmul: the k shifted copies of x
+ * (offsets −⌊(k−1)/2⌋ … ) are concatenated on the feature axis ([B, T, k·D], im2col) and
+ * multiplied by w [k·D, F]. `shifted` caches copies across widths.
+ */
+export function convolve(ad: Autodiff, x: Value, k: number, p: ConvParams, shifted: Map<number, Value> = new Map()): Value {
+  const left = Math.floor((k - 1) / 2);
+  const cols: Value[] = [];
+  for (let j = 0; j < k; j++) {
+    const o = j - left;
+    let s = shifted.get(o);
+    if (!s) {
+      s = shiftTime(ad, x, o);
+      shifted.set(o, s);
+    }
+    cols.push(s);
+  }
+  const im2col = cols.length === 1 ? cols[0]! : ad.concat(cols, -1);
+  return ad.relu(ad.linear(im2col, p.w, p.b));
+}
+
+/** Large negative added to padded positions before the max: ReLU outputs are ≥ 0, so they never win. */
+export const PAD_PENALTY = 1e4;
+
+/** Max over time of h [B, T, F], padded positions (mask 0) excluded. */
+export function maskedMaxPool(ad: Autodiff, h: Value, mask: Value): Value {
+  const g = ad.g;
+  const [B, T] = h.shape;
+  const penalty = g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [mask, g.constF(1)], {}, [B!, T!]), g.constF(PAD_PENALTY)], {}, [B!, T!]), g.constI64([2])], {}, [B!, T!, 1]);
+  return ad.reduceMax(ad.add(h, penalty), 1, false);
+}
+
+/** The word table of a graph: the frozen skip-gram vectors (training), or the folded table (export). */
+export type WordTable = { kind: 'frozen'; data: Float32Array } | { kind: 'folded'; data: Float32Array };
+
+/** The CNN classifier graph; a training graph adds labels, weights and the loss. */
+export function buildCnnGraph(ad: Autodiff, a: CnnArch, table: WordTable): { logits: Value; loss?: Value } {
+  const g = ad.g;
+  const Dw = a.wordDim;
+  const P = 2 * a.maxDistance + 1;
+  const ids = ad.input('word_ids', 'int64', ['batch', 'seq']);
+  const pos1 = ad.input('pos1', 'int64', ['batch', 'seq']);
+  const pos2 = ad.input('pos2', 'int64', ['batch', 'seq']);
+  const mask = ad.input('mask', 'float32', ['batch', 'seq']);
+  // fp16 storage halves the exported table (tens of MB); training keeps float32.
+  const words = table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, Dw]) : g.initializer('emb.frozen', table.data, [a.vocabSize, Dw]);
+  let we = ad.gather(words, ids);
+  if (table.kind === 'frozen' && a.tuneRows > 0) {
+    const tune = ad.input('tune_ids', 'int64', ['batch', 'seq']);
+    we = ad.add(we, ad.gather(ad.param('emb.delta', [a.tuneRows, Dw], { kind: 'zeros' }), tune));
+  }
+  const pe1 = ad.gather(ad.param('pos1.emb', [P, a.posDim], { kind: 'normal', std: 0.1 }), pos1);
+  const pe2 = ad.gather(ad.param('pos2.emb', [P, a.posDim], { kind: 'normal', std: 0.1 }), pos2);
+  const D = Dw + 2 * a.posDim;
+  // Padded positions are zeroed, so a sentence's windows see zeros past its end whatever the
+  // batch's length: predictions do not depend on what else is in the batch.
+  const mask3 = g.op('Unsqueeze', [mask, g.constI64([2])], {}, ['batch', 'seq', 1]);
+  const x = ad.mul(ad.concat([we, pe1, pe2], -1), mask3);
+  const shifted = new Map<number, Value>();
+  const pooled = a.windows.map((k) => {
+    const limit = Math.sqrt(6 / (k * D + a.filters));
+    const p = { w: ad.param(`conv${k}.w`, [k * D, a.filters], { kind: 'uniform', limit }), b: ad.param(`conv${k}.b`, [a.filters], { kind: 'zeros' }, true) };
+    return maskedMaxPool(ad, convolve(ad, x, k, p, shifted), mask);
+  });
+  const features = pooled.length === 1 ? pooled[0]! : ad.concat(pooled, -1);
+  const F = a.filters * a.windows.length;
+  const logits = ad.linear(
+    ad.dropout(features, a.dropout),
+    ad.param('cls.w', [F, a.classes], { kind: 'uniform', limit: Math.sqrt(6 / (F + a.classes)) }),
+    ad.param('cls.b', [a.classes], { kind: 'zeros' }, true),
+  );
+  if (!ad.training) return { logits };
+  const labels = ad.input('labels', 'int64', ['batch']);
+  const weights = ad.input('weights', 'float32', ['batch']);
+  return { logits, loss: ad.softmaxCrossEntropy(logits, labels, weights) };
+}
+
+// ---------------------------------------------------------------------------------- feeds and prediction
+
+/**
+ * Pad a batch into feeds. `tuneIndex` maps word ids to offset-table rows (training and eval
+ * graphs); without it no tune_ids feed is made (exported model).
+ */
+export function cnnFeeds(batch: readonly CnnExample[], tuneIndex?: Int32Array, noneWeight = 1): Record<string, HostTensor> {
+  const B = batch.length;
+  const T = Math.max(1, ...batch.map((e) => e.words.length));
+  const ids = new BigInt64Array(B * T).fill(BigInt(PAD_ID));
+  const p1 = new BigInt64Array(B * T);
+  const p2 = new BigInt64Array(B * T);
+  const tune = new BigInt64Array(B * T);
+  const mask = new Float32Array(B * T);
+  const labels = new BigInt64Array(B);
+  const weights = new Float32Array(B);
+  batch.forEach((e, b) => {
+    for (let t = 0; t < e.words.length; t++) {
+      const w = e.words[t]!;
+      ids[b * T + t] = BigInt(w);
+      p1[b * T + t] = BigInt(e.pos1[t]!);
+      p2[b * T + t] = BigInt(e.pos2[t]!);
+      if (tuneIndex) tune[b * T + t] = BigInt(tuneIndex[w] ?? 0);
+      mask[b * T + t] = 1;
+    }
+    labels[b] = BigInt(e.label);
+    weights[b] = e.label === 0 ? noneWeight : 1;
+  });
+  const f: Record<string, HostTensor> = {
+    word_ids: { data: ids, dims: [B, T] },
+    pos1: { data: p1, dims: [B, T] },
+    pos2: { data: p2, dims: [B, T] },
+    mask: { data: mask, dims: [B, T] },
+    labels: { data: labels, dims: [B] },
+    weights: { data: weights, dims: [B] },
+  };
+  if (tuneIndex) f['tune_ids'] = { data: tune, dims: [B, T] };
+  return f;
+}
+
+/** One prediction: label index, its probability, all probabilities. */
+export interface CnnPrediction {
+  label: number;
+  prob: number;
+  probs: number[];
+}
+
+/** Predictions of a forward session (batches sorted by length to cut padding). */
+export async function predictCnn(session: ModelSession, examples: readonly CnnExample[], options: { tuneIndex?: Int32Array; extraFeeds?: (f: Record<string, HostTensor>) => void; batchSize?: number } = {}): Promise<CnnPrediction[]> {
+  const bs = options.batchSize ?? 64;
+  const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.words.length - examples[b]!.words.length);
+  const out: CnnPrediction[] = new Array<CnnPrediction>(examples.length);
+  for (let s = 0; s < order.length; s += bs) {
+    const idx = order.slice(s, s + bs);
+    const f = cnnFeeds(
+      idx.map((i) => examples[i]!),
+      options.tuneIndex,
+    );
+    delete f['labels'];
+    delete f['weights'];
+    options.extraFeeds?.(f);
+    const r = await session.run(f);
+    const logits = r['logits']!.data as Float32Array;
+    const C = r['logits']!.dims[1]!;
+    idx.forEach((ex, b) => {
+      let max = -Infinity;
+      for (let k = 0; k < C; k++) max = Math.max(max, logits[b * C + k]!);
+      const e = Array.from({ length: C }, (_, k) => Math.exp(logits[b * C + k]! - max));
+      const sum = e.reduce((x, y) => x + y, 0);
+      const probs = e.map((x) => x / sum);
+      let best = 0;
+      for (let k = 1; k < C; k++) if (probs[k]! > probs[best]!) best = k;
+      out[ex] = { label: best, prob: probs[best]!, probs };
+    });
+  }
+  return out;
+}
+
+/** Official-scorer P/R/F1 of candidate-indexed predictions over `docs`. */
+export function scoreCnn(task: TaskName, docs: readonly Document[], examples: readonly CnnExample[], preds: readonly CnnPrediction[]): ReturnType<typeof scorePredictions> {
+  // scorePredictions reads only each example's candidate (and the prediction at its index).
+  const shims: RelationExample[] = examples.map((e) => ({ candidate: e.candidate, ids: [], headIndex: 0, tailIndex: 0, label: e.label }));
+  return scorePredictions(task, docs, shims, preds);
+}
+
+/** Batches of similar length (sorted within chunks of 50 batches), reshuffled every pass. */
+function* bucketedBatches(examples: readonly CnnExample[], batchSize: number, next: () => number): Generator<CnnExample[]> {
+  if (examples.length === 0) throw new Error('no training examples');
+  for (;;) {
+    const order = examples.map((_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const chunk = batchSize * 50;
+    const batches: CnnExample[][] = [];
+    for (let c = 0; c < order.length; c += chunk) {
+      const part = order.slice(c, c + chunk).map((i) => examples[i]!);
+      part.sort((a, b) => a.words.length - b.words.length);
+      for (let b = 0; b < part.length; b += batchSize) batches.push(part.slice(b, b + batchSize));
+    }
+    for (let i = batches.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [batches[i], batches[j]] = [batches[j]!, batches[i]!];
+    }
+    yield* batches;
+  }
+}
+
+/**
+ * Offset-table rows for the words of `examples` (plus the reserved words): row 0 is for every
+ * other word (it never gets a gradient, so it stays zero).
+ */
+export function tuneIndexFor(vocabSize: number, examples: readonly CnnExample[]): { index: Int32Array; rows: number } {
+  const seen = new Uint8Array(vocabSize);
+  for (let i = 0; i < SPECIAL_WORDS.length; i++) seen[i] = 1;
+  seen[PAD_ID] = 0;
+  for (const e of examples) for (const w of e.words) seen[w] = 1;
+  const index = new Int32Array(vocabSize);
+  let rows = 1;
+  for (let w = 0; w < vocabSize; w++) if (seen[w]) index[w] = rows++;
+  return { index, rows };
+}
+
+// ---------------------------------------------------------------------------------- backend
+
+/** What the CNN backend trains on: configs, vectors, encoded examples, dev documents for the scorer. */
+export interface CnnBackendOptions {
+  config: TrainConfig;
+  cnn: CnnConfig;
+  vectors: WordVectors;
+  train: CnnExample[];
+  dev: CnnExample[];
+  devDocs: Document[];
+}
+
+/** The architecture a config and vector set give. */
+export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'vocab' | 'dim'>, tuneRows: number): CnnArch {
+  return {
+    vocabSize: wv.vocab.size,
+    wordDim: wv.dim,
+    posDim: cnn.posDim,
+    maxDistance: cnn.maxDistance,
+    windows: parseWindows(cnn.windows),
+    filters: cnn.filters,
+    dropout: c.dropout,
+    classes: taskLabels(c.task).length,
+    tuneRows: cnn.tuneEmbeddings ? tuneRows : 0,
+  };
+}
+
+/** Trainer backend for the CNN; evaluate() reports official dev P/R/F1 (select on `f1`). */
+export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBackend & { session: ModelSession; predict(examples: readonly CnnExample[]): Promise<CnnPrediction[]>; arch: CnnArch }> {
+  const c = o.config;
+  const labels = taskLabels(c.task);
+  const tune = tuneIndexFor(o.vectors.vocab.size, o.train);
+  const arch = cnnArch(c, o.cnn, o.vectors, tune.rows);
+  const base = cnnWordTable(o.vectors, o.cnn.centerVectors);
+  const frozen: WordTable = { kind: 'frozen', data: base };
+  const ad = new Autodiff('cnn-train', { training: true, seed: c.seed });
+  const { loss } = buildCnnGraph(ad, arch, frozen);
+  const opt = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm };
+  appendOptimizer(ad, loss!, opt);
+  const session = await createSession(ad.g.toBytes(), { threads: c.threads });
+  const runner = new StepRunner(session, ad.params, initialize(ad.params, c.seed), opt);
+  const ev = new Autodiff('cnn-eval', { training: false });
+  ev.g.output(buildCnnGraph(ev, arch, frozen).logits, 'logits');
+  const evalSession = await createSession(ev.g.toBytes(), { threads: c.threads });
+  const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
+  const withWeights = (f: Record<string, HostTensor>): void => {
+    const w = runner.weights();
+    for (const p of ev.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
+  };
+  const batches = bucketedBatches(o.train, c.batchSize, rng(c.seed));
+  const predict = (examples: readonly CnnExample[]): Promise<CnnPrediction[]> => predictCnn(evalSession, examples, { ...(tuneIndex ? { tuneIndex } : {}), extraFeeds: withWeights });
+  return {
+    session,
+    arch,
+    predict,
+    async step(lr) {
+      const batch = batches.next().value as CnnExample[];
+      const f = cnnFeeds(batch, tuneIndex, c.noneWeight);
+      const r = await runner.run(f, lr);
+      return { ...r, tokens: f['word_ids']!.dims[0]! * f['word_ids']!.dims[1]! };
+    },
+    async evaluate() {
+      const preds = await predict(o.dev);
+      const s = scoreCnn(c.task, o.devDocs, o.dev, preds);
+      let nll = 0;
+      preds.forEach((p, i) => (nll -= Math.log(Math.max(1e-12, p.probs[o.dev[i]!.label]!))));
+      return { evalLoss: nll / Math.max(1, preds.length), precision: s.micro.precision, recall: s.micro.recall, f1: s.micro.f1 };
+    },
+    state: () => runner.state(),
+    restore: (s) => runner.restore(s),
+    async exportModel(dir, meta) {
+      const weights = runner.weights();
+      const folded = Float32Array.from(base);
+      const delta = weights.get('emb.delta');
+      if (delta) {
+        const D = arch.wordDim;
+        for (let w = 0; w < arch.vocabSize; w++) {
+          const r = tune.index[w]!;
+          if (r > 0) for (let k = 0; k < D; k++) folded[w * D + k] = folded[w * D + k]! + delta[r * D + k]!;
+        }
+      }
+      const ex = new Autodiff('cnn-relation', { training: false, weights });
+      ex.g.output(buildCnnGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded }).logits, 'logits');
+      writeModelFolder(dir, ex.g.toBytes(), {
+        model_type: 'biore-cnn-relation',
+        task: c.task,
+        id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
+        label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
+        inputs: ['word_ids', 'pos1', 'pos2', 'mask'],
+        outputs: ['logits'],
+        architecture: { ...arch, tuneRows: 0 },
+        tokenizer: { ...WORD_TOKENIZER, vocab: VOCAB_FILE },
+        blinding: o.cnn.blinding ? { head: SPECIAL_WORDS[BLIND_HEAD_ID], tail: SPECIAL_WORDS[BLIND_TAIL_ID], other: SPECIAL_WORDS[BLIND_OTHER_ID] } : null,
+        max_words: o.cnn.maxWords,
+        max_distance: o.cnn.maxDistance,
+        position_encoding: 'clip(token index − nearest argument token index, ±max_distance) + max_distance',
+        cnn: o.cnn,
+        word_vectors: { dim: o.vectors.dim, vocabSize: o.vectors.vocab.size, vectorsSha256: o.vectors.meta['vectorsSha256'] ?? vectorsHash(o.vectors.vectors), data: o.vectors.meta['data'] ?? null, params: o.vectors.meta['params'] ?? null },
+        ...meta,
+      });
+      fs.writeFileSync(path.join(dir, VOCAB_FILE), o.vectors.vocab.toText());
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------- job
+
+/** One `biore wordvec finetune` run. */
+export interface CnnFinetuneJob {
+  /** key=value overrides: CNN keys (vectors, windows, filters, ...) and TrainConfig keys. */
+  overrides: readonly string[];
+  signal?: AbortSignal;
+  onProgress?: (p: TrainProgress) => void;
+  onLog?: (line: string) => void;
+  resume?: boolean;
+  command?: string;
+}
+
+/** What a run reports: the dev numbers that selected the model and the test numbers of that model. */
+export interface CnnFinetuneResult {
+  summary: TrainSummary;
+  /** Best dev metrics (official scorer), the model-selection numbers. */
+  dev: Record<string, number> | undefined;
+  test: { precision: number; recall: number; f1: number; byType: Record<string, { precision: number; recall: number; f1: number }> };
+  examples: { train: number; dev: number; test: number };
+  bestModel: string;
+  config: { train: TrainConfig; cnn: CnnConfig };
+}
+
+/**
+ * Train the CNN on a task (same documents, dev split and candidates as `biore finetune`), keep
+ * the best dev-F1 step, then score that exported model once on the test set.
+ */
+export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneResult> {
+  const { train: config, cnn } = resolveCnnConfig(job.overrides);
+  const log = job.onLog ?? (() => {});
+  const wv = loadWordVectors(cnn.vectors);
+  const docs = await taskDocuments(config.task, config);
+  const enc = { blinding: cnn.blinding, maxWords: cnn.maxWords, maxDistance: cnn.maxDistance };
+  const examples = (ds: Document[]): CnnExample[] => encodeCnnCandidates(wv.vocab, ds, generateAllCandidates(config.task, ds), config.task, enc);
+  const t0 = Date.now();
+  const trainEx = examples(docs.train);
+  const dev = examples(docs.dev);
+  const test = examples(docs.test);
+  const unk = trainEx.reduce((n, e) => n + e.words.filter((w) => w === UNK_ID).length, 0);
+  const words = trainEx.reduce((n, e) => n + e.words.length, 0);
+  log(
+    `examples: train ${trainEx.length} (${docs.train.length} docs), dev ${dev.length} (${docs.dev.length} docs), test ${test.length} (${docs.test.length} docs); ${(words / Math.max(1, trainEx.length)).toFixed(1)} words per train example, ${((100 * unk) / Math.max(1, words)).toFixed(2)}% unknown; encoded in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const backend = await createCnnBackend({ config, cnn, vectors: wv, train: trainEx, dev, devDocs: docs.dev });
+  log(`cnn: ${backend.arch.windows.join(',')} × ${backend.arch.filters} filters, words ${backend.arch.wordDim}d + 2 × ${backend.arch.posDim}d positions, ${backend.arch.tuneRows} tuned word rows of ${backend.arch.vocabSize}`);
+  fs.mkdirSync(config.outDir, { recursive: true });
+  fs.writeFileSync(path.join(config.outDir, 'config.json'), JSON.stringify({ train: config, cnn }, null, 1) + '\n');
+  const meta = {
+    seed: config.seed,
+    command: job.command ?? `biore wordvec finetune ${job.overrides.join(' ')}`.trim(),
+    data: { task: config.task, trainDocuments: docs.train.length, devDocuments: docs.dev.length, trainExamples: trainEx.length, devExamples: dev.length },
+  };
+  let summary: TrainSummary;
+  try {
+    summary = await train(backend, {
+      config,
+      meta,
+      select: { metric: 'f1', mode: 'max' },
+      ...(job.signal ? { signal: job.signal } : {}),
+      ...(job.onProgress ? { onProgress: job.onProgress } : {}),
+      ...(job.resume === undefined ? {} : { resume: job.resume }),
+    });
+  } finally {
+    await backend.session.dispose();
+  }
+  // Test once, with the best model as exported (the file a runtime would load).
+  const bestDir = path.join(config.outDir, BEST_DIR);
+  const session = await createSession(path.join(bestDir, MODEL_FILE), { threads: config.threads });
+  const preds = await predictCnn(session, test);
+  await session.dispose();
+  const s = scoreCnn(config.task, docs.test, test, preds);
+  const round = (x: number): number => +x.toFixed(2);
+  const result: CnnFinetuneResult = {
+    summary,
+    dev: summary.best,
+    test: {
+      precision: round(s.micro.precision),
+      recall: round(s.micro.recall),
+      f1: round(s.micro.f1),
+      byType: Object.fromEntries(Object.entries(s.byType).map(([k, v]) => [k, { precision: round(v.precision), recall: round(v.recall), f1: round(v.f1) }])),
+    },
+    examples: { train: trainEx.length, dev: dev.length, test: test.length },
+    bestModel: bestDir,
+    config: { train: config, cnn },
+  };
+  const cfgFile = path.join(bestDir, 'config.json');
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+  cfg['test_metrics'] = result.test;
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 1) + '\n');
+  return result;
+}

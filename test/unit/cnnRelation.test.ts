@@ -1,0 +1,399 @@
+/**
+ * The CNN relation baseline: the convolution-as-matmul composite against finite differences,
+ * padding never winning the max-pool (and predictions not depending on batch padding), candidate
+ * encoding with entity blinding and positions, and a toy DDI task learned end to end through the
+ * trainer loop, the official scorer and the exported model.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Autodiff } from '../../src/core/engine/autodiff';
+import type { Value } from '../../src/core/engine/graph';
+import { numel } from '../../src/core/engine/graph';
+import { initialize } from '../../src/core/engine/initialize';
+import type { Document } from '../../src/core/model/document';
+import { MODEL_FILE, readModelConfig } from '../../src/core/models/modelFolder';
+import { createSession, type HostTensor } from '../../src/core/runtime/session';
+import { generateAllCandidates } from '../../src/core/tasks/candidates';
+import {
+  buildCnnGraph,
+  cnnFeeds,
+  cnnWordTable,
+  convolve,
+  createCnnBackend,
+  encodeCnnCandidates,
+  maskedMaxPool,
+  predictCnn,
+  resolveCnnConfig,
+  scoreCnn,
+  shiftTime,
+  type CnnArch,
+  type CnnExample,
+} from '../../src/core/training/cnnRelation';
+import { BEST_DIR, train } from '../../src/core/training/trainer';
+import { BLIND_HEAD, BLIND_OTHER, BLIND_TAIL, WordVocab, tokenizeWords } from '../../src/core/wordvec/wordVocab';
+
+function rand(n: number, seed: number, scale = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ finite-difference helper
+// The pattern of test/unit/autodiff.test.ts: loss = Σ y ⊙ R for a fixed random R, central
+// differences on a few elements of every parameter, run in onnxruntime itself.
+
+interface CheckSpec {
+  params: Record<string, number[]>;
+  data?: Record<string, HostTensor & { dtype: 'float32' | 'int64' }>;
+  build: (ad: Autodiff, p: Record<string, Value>, d: Record<string, Value>) => Value;
+  /** Elements to check per parameter (default: first, second, middle, last two). */
+  picks?: (n: number) => number[];
+  /** Custom parameter values. */
+  init?: Record<string, Float32Array>;
+}
+
+async function gradCheck(name: string, spec: CheckSpec): Promise<void> {
+  const ad = new Autodiff(name, { training: true });
+  const p: Record<string, Value> = {};
+  for (const [k, shape] of Object.entries(spec.params)) p[k] = ad.param(k, shape, { kind: 'zeros' });
+  const d: Record<string, Value> = {};
+  for (const [k, t] of Object.entries(spec.data ?? {})) d[k] = ad.input(k, t.dtype, t.dims);
+  const y = spec.build(ad, p, d);
+  const r = ad.input('R', 'float32', y.shape);
+  const rFeed: HostTensor = { data: rand(numel(y.shape), 99), dims: y.shape as number[] };
+  const loss = ad.reduceSum(ad.mul(y, r), y.shape.map((_, i) => i), false);
+  const grads = ad.backward(loss);
+  ad.g.output(loss, 'loss');
+  for (const k of Object.keys(spec.params)) ad.g.output(grads.get(k)!, `grad.${k}`);
+  const session = await createSession(ad.g.toBytes());
+  const values: Record<string, Float32Array> = {};
+  Object.entries(spec.params).forEach(([k, shape], i) => (values[k] = spec.init?.[k] ?? rand(numel(shape), 17 + i * 31, 0.8)));
+  const feeds = (): Record<string, HostTensor> => {
+    const f: Record<string, HostTensor> = { R: rFeed };
+    for (const [k, shape] of Object.entries(spec.params)) f[k] = { data: values[k]!, dims: shape };
+    for (const [k, t] of Object.entries(spec.data ?? {})) f[k] = { data: t.data, dims: t.dims };
+    return f;
+  };
+  const base = await session.run(feeds());
+  const eps = 1e-2;
+  for (const [k, shape] of Object.entries(spec.params)) {
+    const analytic = base[`grad.${k}`]!.data as Float32Array;
+    const n = numel(shape);
+    const picks = spec.picks?.(n) ?? [...new Set([0, 1, Math.floor(n / 2), n - 2, n - 1].filter((i) => i >= 0 && i < n))];
+    for (const i of picks) {
+      const v = values[k]!;
+      const orig = v[i]!;
+      v[i] = orig + eps;
+      const lp = ((await session.run(feeds()))['loss']!.data as Float32Array)[0]!;
+      v[i] = orig - eps;
+      const lm = ((await session.run(feeds()))['loss']!.data as Float32Array)[0]!;
+      v[i] = orig;
+      const fd = (lp - lm) / (2 * eps);
+      const a = analytic[i]!;
+      const err = Math.abs(fd - a) / Math.max(1e-2, Math.abs(fd) + Math.abs(a));
+      assert.ok(err < 2e-2, `${name}: d loss / d ${k}[${i}]: analytic ${a}, finite difference ${fd} (rel err ${err.toFixed(4)})`);
+    }
+  }
+  await session.dispose();
+}
+
+const B = 2;
+const T = 5;
+const D = 3;
+const F = 4;
+/** Row 0 has 5 real positions, row 1 has 3 and 2 padded. */
+const MASK = Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1, 0, 0]);
+
+test('shiftTime: x[b, t + o], zeros outside the sequence, any offset', async () => {
+  const ad = new Autodiff('shift', { training: false });
+  const x = ad.input('x', 'float32', ['batch', 'seq', D]);
+  ad.g.output(shiftTime(ad, x, -2), 'm2');
+  ad.g.output(shiftTime(ad, x, 1), 'p1');
+  const s = await createSession(ad.g.toBytes());
+  const xs = rand(B * T * D, 3);
+  const r = await s.run({ x: { data: xs, dims: [B, T, D] } });
+  for (const [name, o] of [['m2', -2], ['p1', 1]] as const) {
+    const y = r[name]!.data as Float32Array;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        for (let k = 0; k < D; k++) {
+          const src = t + o;
+          const want = src >= 0 && src < T ? xs[(b * T + src) * D + k]! : 0;
+          // Zero-filled positions may come out as -0 (0 · negative): compare by value.
+          assert.ok(y[(b * T + t) * D + k] === want, `${name}[${b},${t},${k}]: ${y[(b * T + t) * D + k]} vs ${want}`);
+        }
+      }
+    }
+  }
+});
+
+test('conv as shifted-copies + concat + matmul + ReLU: gradients match finite differences (widths 3 and 4)', async () => {
+  // A positive bias keeps pre-activations away from ReLU's kink, where central differences
+  // straddle two slopes (ReLU's own rule is checked in autodiff.test.ts); the composite's
+  // gathers, masks, concat and matmul are what is under test here.
+  const bias = new Float32Array(F).fill(3);
+  for (const k of [3, 4]) {
+    await gradCheck(`conv${k}`, {
+      params: { x: [B, T, D], w: [k * D, F], b: [F] },
+      build: (ad, p) => convolve(ad, p['x']!, k, { w: p['w']!, b: p['b']! }),
+      init: { b: bias },
+      // x: elements at both sequence ends (where shifted copies clamp and zero) and inside.
+      picks: (n) => [...new Set([0, 1, 2, Math.floor(n / 2), n - 4, n - 2, n - 1])].filter((i) => i >= 0 && i < n),
+    });
+  }
+  await gradCheck('conv3+maskedMaxPool', {
+    params: { x: [B, T, D], w: [3 * D, F], b: [F] },
+    data: { mask: { data: MASK, dims: [B, T], dtype: 'float32' } },
+    build: (ad, p, d) => maskedMaxPool(ad, convolve(ad, p['x']!, 3, { w: p['w']!, b: p['b']! }), d['mask']!),
+    init: { b: bias },
+    picks: (n) => Array.from({ length: n }, (_, i) => i),
+  });
+});
+
+test('masked max-pool: padded positions never win, even when their activations are the largest', async () => {
+  const ad = new Autodiff('pool', { training: false });
+  const x = ad.input('x', 'float32', [B, T, D]);
+  const mask = ad.input('mask', 'float32', [B, T]);
+  const w = ad.input('w', 'float32', [3 * D, F]);
+  const bias = ad.input('b', 'float32', [F]);
+  const h = convolve(ad, x, 3, { w, b: bias });
+  ad.g.output(h, 'h');
+  ad.g.output(maskedMaxPool(ad, h, mask), 'pooled');
+  const s = await createSession(ad.g.toBytes());
+  // Huge inputs at row 1's padded positions 3, 4: unmasked, they would give the largest activations.
+  const xs = rand(B * T * D, 5);
+  for (let t = 3; t < T; t++) for (let k = 0; k < D; k++) xs[(T + t) * D + k] = 50;
+  const ws = rand(3 * D * F, 6).map((v) => Math.abs(v));
+  const r = await s.run({ x: { data: xs, dims: [B, T, D] }, mask: { data: MASK, dims: [B, T] }, w: { data: ws, dims: [3 * D, F] }, b: { data: new Float32Array(F).fill(0.1), dims: [F] } });
+  const hv = r['h']!.data as Float32Array;
+  const pooled = r['pooled']!.data as Float32Array;
+  let paddingWouldWin = 0;
+  for (let b = 0; b < B; b++) {
+    const len = b === 0 ? 5 : 3;
+    for (let f = 0; f < F; f++) {
+      let real = -Infinity;
+      let all = -Infinity;
+      for (let t = 0; t < T; t++) {
+        const v = hv[(b * T + t) * F + f]!;
+        all = Math.max(all, v);
+        if (t < len) real = Math.max(real, v);
+      }
+      if (all > real) paddingWouldWin++;
+      assert.equal(pooled[b * F + f], real, `pooled[${b},${f}] must be the max over real positions`);
+    }
+  }
+  assert.ok(paddingWouldWin > 0, 'the setup must make some padded position the unmasked maximum');
+});
+
+// ------------------------------------------------------------------ a toy DDI corpus
+
+const DRUGS = ['aspirin', 'warfarin', 'heparin', 'ketoconazole', 'digoxin', 'simvastatin', 'rifampin', 'phenytoin', 'lithium', 'insulin'];
+const TEMPLATES: { text: string; type: string }[] = [
+  { text: 'A increases the plasma levels of B .', type: 'mechanism' },
+  { text: 'A inhibits the metabolism of B in patients .', type: 'mechanism' },
+  { text: 'A should not be combined with B .', type: 'advise' },
+  { text: 'Avoid the use of A with B during therapy .', type: 'advise' },
+  { text: 'A enhances the anticoagulant effect of B .', type: 'effect' },
+  { text: 'A and B were given on separate days .', type: 'none' },
+  { text: 'Patients received A , then B , and C later .', type: 'none' },
+];
+
+/** One document per sentence in the DDI reader's shape: drug mentions, e1/e2 relations. */
+function toyDocs(n: number, seed: number): Document[] {
+  let s = seed;
+  const next = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / 2 ** 24;
+  const docs: Document[] = [];
+  for (let i = 0; i < n; i++) {
+    const tpl = TEMPLATES[Math.floor(next() * TEMPLATES.length)]!;
+    const names = [...DRUGS];
+    for (let k = names.length - 1; k > 0; k--) {
+      const j = Math.floor(next() * (k + 1));
+      [names[k], names[j]] = [names[j]!, names[k]!];
+    }
+    let text = '';
+    const anns: Document['passages'][number]['annotations'] = [];
+    for (const piece of tpl.text.split(' ')) {
+      if (text) text += ' ';
+      const slot = ['A', 'B', 'C'].indexOf(piece);
+      if (slot >= 0) {
+        const name = names[slot]!;
+        anns.push({ id: `d${i}.e${anns.length}`, type: 'drug', spans: [{ start: text.length, end: text.length + name.length }], text: name, ids: [], attributes: {} });
+        text += name;
+      } else text += piece;
+    }
+    const relations: Document['relations'] =
+      tpl.type === 'none' ? [] : [{ id: `d${i}.r0`, type: tpl.type, args: [{ role: 'e1', ref: { kind: 'annotation', id: anns[0]!.id } }, { role: 'e2', ref: { kind: 'annotation', id: anns[1]!.id } }], attributes: {} }];
+    docs.push({ id: `d${i}`, attributes: {}, passages: [{ offset: 0, text, attributes: { type: 'sentence' }, annotations: anns }], relations });
+  }
+  return docs;
+}
+
+function toyVocab(): WordVocab {
+  const counts = new Map<string, number>();
+  for (const t of [...TEMPLATES.map((x) => x.text), DRUGS.join(' ')]) for (const w of tokenizeWords(t)) counts.set(w.text, (counts.get(w.text) ?? 0) + 1);
+  return WordVocab.fromCounts(counts, 1);
+}
+
+test('encoding: blinding to DRUG1/DRUG2/DRUG0, relative positions, and the unblinded variant', () => {
+  const vocab = toyVocab();
+  const text = 'Patients received aspirin , then warfarin , and heparin later .';
+  const at = (w: string): { start: number; end: number } => ({ start: text.indexOf(w), end: text.indexOf(w) + w.length });
+  const doc: Document = {
+    id: 'x',
+    attributes: {},
+    passages: [{ offset: 0, text, attributes: {}, annotations: ['aspirin', 'warfarin', 'heparin'].map((w, i) => ({ id: `e${i}`, type: 'drug', spans: [at(w)], text: w, ids: [], attributes: {} })) }],
+    relations: [],
+  };
+  const cands = generateAllCandidates('ddi', [doc]);
+  const first = cands.find((c) => c.head.id === 'e0' && c.tail.id === 'e2')!;
+  const M = 10;
+  const [blind] = encodeCnnCandidates(vocab, [doc], [first], 'ddi', { blinding: true, maxWords: 50, maxDistance: M });
+  const words = [...blind!.words].map((i) => vocab.words[i]);
+  assert.deepEqual(words, ['patients', 'received', BLIND_HEAD, ',', 'then', BLIND_OTHER, ',', 'and', BLIND_TAIL, 'later', '.']);
+  assert.deepEqual([...blind!.pos1].map((p) => p - M), [-2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual([...blind!.pos2].map((p) => p - M), [-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2]);
+  const [plain] = encodeCnnCandidates(vocab, [doc], [first], 'ddi', { blinding: false, maxWords: 50, maxDistance: 3 });
+  assert.deepEqual([...plain!.words].map((i) => vocab.words[i]).slice(2, 6), ['aspirin', ',', 'then', 'warfarin']);
+  // Clipped at ±3.
+  assert.deepEqual([...plain!.pos2].map((p) => p - 3), [-3, -3, -3, -3, -3, -3, -2, -1, 0, 1, 2]);
+  // A short window keeps both arguments.
+  const [short] = encodeCnnCandidates(vocab, [doc], [first], 'ddi', { blinding: true, maxWords: 8, maxDistance: M });
+  const sw = [...short!.words].map((i) => vocab.words[i]);
+  assert.equal(sw.length, 8);
+  assert.ok(sw.includes(BLIND_HEAD) && sw.includes(BLIND_TAIL), sw.join(' '));
+});
+
+const ARCH: Omit<CnnArch, 'vocabSize' | 'tuneRows'> = { wordDim: 8, posDim: 3, maxDistance: 10, windows: [3, 4], filters: 6, dropout: 0, classes: 5 };
+
+test('predictions do not depend on the padding a batch adds', async () => {
+  const vocab = toyVocab();
+  const docs = toyDocs(6, 11);
+  const ex = encodeCnnCandidates(vocab, docs, generateAllCandidates('ddi', docs), 'ddi', { blinding: true, maxWords: 50, maxDistance: 10 });
+  const arch: CnnArch = { ...ARCH, vocabSize: vocab.size, tuneRows: 0 };
+  const ad = new Autodiff('pad', { training: false });
+  ad.g.output(buildCnnGraph(ad, arch, { kind: 'frozen', data: rand(vocab.size * ARCH.wordDim, 4, 0.5) }).logits, 'logits');
+  const s = await createSession(ad.g.toBytes());
+  const w = initialize(ad.params, 3);
+  const withW = (f: Record<string, HostTensor>): void => {
+    for (const p of ad.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
+  };
+  const sorted = [...ex].sort((a, b) => a.words.length - b.words.length);
+  const shortest = sorted[0]!;
+  const longest = sorted[sorted.length - 1]!;
+  assert.ok(longest.words.length > shortest.words.length + 2);
+  const alone = await predictCnn(s, [shortest], { extraFeeds: withW });
+  const padded = await predictCnn(s, [longest, shortest], { extraFeeds: withW, batchSize: 2 });
+  alone[0]!.probs.forEach((p, i) => assert.ok(Math.abs(p - padded[1]!.probs[i]!) < 1e-6, `class ${i}: ${p} alone vs ${padded[1]!.probs[i]} padded`));
+});
+
+test('config: CNN keys and loop keys in one key=value list', () => {
+  const { train: c, cnn } = resolveCnnConfig(['windows=3', 'filters=20', 'blinding=false', 'max-steps=7', 'task=ddi']);
+  assert.equal(cnn.windows, '3');
+  assert.equal(cnn.filters, 20);
+  assert.equal(cnn.blinding, false);
+  assert.equal(c.maxSteps, 7);
+  assert.equal(c.batchSize, 50);
+  assert.throws(() => resolveCnnConfig(['windows=3,x']), /windows/);
+  assert.throws(() => resolveCnnConfig(['filters=abc']), /needs a number/);
+  assert.throws(() => resolveCnnConfig(['colour=red']), /unknown config key/);
+});
+
+test('a toy DDI task: loss halves within seconds; dev F1 by the official scorer; the export reproduces eval', async () => {
+  const t0 = Date.now();
+  const vocab = toyVocab();
+  const trainDocs = toyDocs(240, 1);
+  const devDocs = toyDocs(40, 2);
+  const enc = { blinding: true, maxWords: 50, maxDistance: 10 };
+  const trainEx = encodeCnnCandidates(vocab, trainDocs, generateAllCandidates('ddi', trainDocs), 'ddi', enc);
+  const devEx = encodeCnnCandidates(vocab, devDocs, generateAllCandidates('ddi', devDocs), 'ddi', enc);
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn-'));
+  const { train: config, cnn } = resolveCnnConfig([
+    `outDir=${outDir}`,
+    'batchSize=16',
+    'maxSteps=120',
+    'warmupSteps=5',
+    'evalEvery=60',
+    'checkpointEvery=1000',
+    'logEvery=1000',
+    'learningRate=0.005',
+    'threads=1',
+    'dropout=0.1',
+    'windows=3,4',
+    'filters=16',
+    'posDim=4',
+    'maxDistance=10',
+  ]);
+  const wordDim = 12;
+  const vectors = { vocab, dim: wordDim, vectors: rand(vocab.size * wordDim, 21, 0.3), meta: {} };
+  const backend = await createCnnBackend({ config, cnn, vectors, train: trainEx, dev: devEx, devDocs });
+  const losses: number[] = [];
+  const real = backend.step.bind(backend);
+  backend.step = async (lr) => {
+    const r = await real(lr);
+    losses.push(r.loss);
+    return r;
+  };
+  const summary = await train(backend, { config, meta: {}, select: { metric: 'f1', mode: 'max' }, resume: false });
+  await backend.session.dispose();
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const first = mean(losses.slice(0, 10));
+  const last = mean(losses.slice(-10));
+  assert.ok(last < 0.5 * first, `loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
+  assert.ok(summary.best && summary.best['f1']! > 80, `dev F1 ${JSON.stringify(summary.best)}`);
+
+  // The exported folder: plain word ids in (no tune_ids), same predictions as the eval graph.
+  const best = path.join(outDir, BEST_DIR);
+  const cfg = readModelConfig(best);
+  assert.equal(cfg['model_type'], 'biore-cnn-relation');
+  assert.ok(fs.existsSync(path.join(best, 'vocab.tsv')));
+  const exported = await createSession(path.join(best, MODEL_FILE));
+  assert.deepEqual([...exported.inputNames].sort(), ['mask', 'pos1', 'pos2', 'word_ids']);
+  const fromExport = await predictCnn(exported, devEx);
+  await exported.dispose();
+  const s = scoreCnn('ddi', devDocs, devEx, fromExport);
+  // The best step's dev F1 again, from the exported file (fp16 word table: allow tiny drift).
+  assert.ok(Math.abs(s.micro.f1 - summary.best['f1']!) < 1.5, `export F1 ${s.micro.f1} vs eval ${summary.best['f1']}`);
+  const seconds = (Date.now() - t0) / 1000;
+  assert.ok(seconds < 20, `took ${seconds} s`);
+});
+
+test('feeds: padding, mask, tune rows and none weighting', () => {
+  const ex: CnnExample[] = [
+    { candidate: undefined as never, words: Int32Array.from([5, 6, 7]), pos1: Int32Array.from([1, 2, 3]), pos2: Int32Array.from([0, 1, 2]), label: 0 },
+    { candidate: undefined as never, words: Int32Array.from([8]), pos1: Int32Array.from([4]), pos2: Int32Array.from([4]), label: 2 },
+  ];
+  const tune = new Int32Array(10);
+  tune[6] = 1;
+  tune[8] = 2;
+  const f = cnnFeeds(ex, tune, 0.25);
+  assert.deepEqual(f['word_ids']!.dims, [2, 3]);
+  assert.deepEqual([...(f['mask']!.data as Float32Array)], [1, 1, 1, 1, 0, 0]);
+  assert.deepEqual([...(f['tune_ids']!.data as BigInt64Array)], [0n, 1n, 0n, 2n, 0n, 0n]);
+  assert.deepEqual([...(f['weights']!.data as Float32Array)], [0.25, 1]);
+  assert.equal(cnnFeeds(ex)['tune_ids'], undefined);
+});
+
+test('vector centering: trained rows lose their mean, reserved and unknown rows stay', () => {
+  const vocab = WordVocab.fromCounts(new Map([['x', 3], ['y', 2], ['z', 1]]), 2);
+  const dim = 2;
+  const vectors = Float32Array.from({ length: vocab.size * dim }, (_, i) => i);
+  const wv = { vocab, dim, vectors };
+  const c = cnnWordTable(wv, true);
+  const x = vocab.id('x');
+  const y = vocab.id('y');
+  // Mean of rows x and y, per component, removed from both.
+  for (let k = 0; k < dim; k++) {
+    const mean = (vectors[x * dim + k]! + vectors[y * dim + k]!) / 2;
+    assert.equal(c[x * dim + k], vectors[x * dim + k]! - mean);
+    assert.equal(c[y * dim + k], vectors[y * dim + k]! - mean);
+  }
+  assert.deepEqual(c.subarray(0, 5 * dim), vectors.subarray(0, 5 * dim));
+  assert.deepEqual(cnnWordTable(wv, false), vectors);
+});
