@@ -73,7 +73,7 @@ export function registerBenchInfer(bench: Command): void {
       const shipped = fs.existsSync(path.join(o.encoder, MODEL_FILE));
       if (shipped) {
         const c = readModelConfig(o.encoder);
-        rows.push(...(await timeModel(`${o.encoder} (shipped)`, path.join(o.encoder, MODEL_FILE), Number(c['vocab_size']), seq, [1, 16], [1, 2], it)));
+        rows.push(...(await timeModel(o.encoder, path.join(o.encoder, MODEL_FILE), Number(c['vocab_size']), seq, [1, 16], [1, 2], it)));
       } else {
         const cfg: EncoderConfig = { ...DEFAULT_ENCODER, vocabSize: 16000 };
         rows.push(...(await timeModel('4x256 encoder, random weights (none shipped yet)', randomEncoderBytes(cfg), cfg.vocabSize, seq, [1, 16], [1, 2], it)));
