@@ -72,7 +72,7 @@ export function registerPretrain(program: Command): void {
         resume: o.resume,
         command: `biore pretrain train --preset ${o.preset} --data ${o.data} ${overrides.join(' ')}`.trim(),
         onProgress: (p) => {
-          const ev = p.eval ? ` | eval loss ${p.eval['evalLoss']!.toFixed(3)} acc ${p.eval['evalAccuracy']!.toFixed(1)}%` : '';
+          const ev = p.eval ? ` | ${Object.entries(p.eval).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')}` : '';
           process.stderr.write(
             `step ${p.step}/${p.maxSteps} loss ${p.meanLoss.toFixed(3)} gnorm ${p.gradNorm.toFixed(2)} lr ${p.lr.toExponential(2)} ${Math.round(p.tokensPerSecond)} tok/s elapsed ${fmtTime(p.elapsedSeconds)} eta ${fmtTime(p.etaSeconds)}${ev}\n`,
           );

@@ -23,6 +23,8 @@ export interface EncoderConfig {
   activation: 'gelu' | 'gelu-sigmoid';
   /** Token-type (segment) embeddings as in BERT; 0 for none (our encoders use none). */
   typeVocabSize?: number;
+  /** Prefix of every parameter name (ELECTRA's generator uses `gen.`; the exported encoder none). */
+  namePrefix?: string;
 }
 
 export const DEFAULT_ENCODER: EncoderConfig = {
@@ -50,13 +52,14 @@ export interface EncoderParams {
 /** Declare all encoder parameters (HF-like names). */
 export function encoderParams(ad: Autodiff, c: EncoderConfig): EncoderParams {
   const n = { kind: 'normal' as const, std: c.initStd };
-  const types = c.typeVocabSize ? { tokenTypeEmbeddings: ad.param('embeddings.token_type', [c.typeVocabSize, c.dModel], n) } : {};
+  const px = c.namePrefix ?? '';
+  const types = c.typeVocabSize ? { tokenTypeEmbeddings: ad.param(`${px}embeddings.token_type`, [c.typeVocabSize, c.dModel], n) } : {};
   return {
     ...types,
-    wordEmbeddings: ad.param('embeddings.word', [c.vocabSize, c.dModel], n),
-    positionEmbeddings: ad.param('embeddings.position', [c.maxPositions, c.dModel], n),
-    embLnGamma: ad.param('embeddings.ln.gamma', [c.dModel], { kind: 'ones' }, true),
-    embLnBeta: ad.param('embeddings.ln.beta', [c.dModel], { kind: 'zeros' }, true),
+    wordEmbeddings: ad.param(`${px}embeddings.word`, [c.vocabSize, c.dModel], n),
+    positionEmbeddings: ad.param(`${px}embeddings.position`, [c.maxPositions, c.dModel], n),
+    embLnGamma: ad.param(`${px}embeddings.ln.gamma`, [c.dModel], { kind: 'ones' }, true),
+    embLnBeta: ad.param(`${px}embeddings.ln.beta`, [c.dModel], { kind: 'zeros' }, true),
   };
 }
 
@@ -89,7 +92,7 @@ export function encode(ad: Autodiff, c: EncoderConfig, emb: EncoderParams, input
   }
 
   for (let l = 0; l < c.layers; l++) {
-    const P = (name: string, shape: number[], noDecay = false, init: Param['init'] = n): Param => ad.param(`layer${l}.${name}`, shape, init, noDecay);
+    const P = (name: string, shape: number[], noDecay = false, init: Param['init'] = n): Param => ad.param(`${c.namePrefix ?? ''}layer${l}.${name}`, shape, init, noDecay);
     const wq = P('attn.q.w', [D, D]);
     const bq = P('attn.q.b', [D], true, { kind: 'zeros' });
     const wk = P('attn.k.w', [D, D]);

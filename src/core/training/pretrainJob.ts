@@ -10,6 +10,7 @@ import { loadPreparedData } from './pretrainData';
 import { resolveConfig } from './trainConfig';
 import { train, type TrainProgress, type TrainSummary } from './trainer';
 import { createMlmBackend } from './mlm';
+import { createElectraBackend } from './electra';
 
 export interface PretrainJob {
   preset: string;
@@ -24,11 +25,12 @@ export interface PretrainJob {
 
 export async function runPretrain(job: PretrainJob): Promise<TrainSummary> {
   const config = resolveConfig(job.preset, job.overrides);
-  if (config.objective !== 'mlm') throw new Error(`objective ${config.objective} is not implemented yet (mlm is)`);
+  if (config.objective === 'classify') throw new Error('objective classify is relation fine-tuning: use `biore finetune`');
   const data = loadPreparedData(job.dataDir);
   const tok = BioTokenizer.fromDirectory(config.tokenizer);
   const initialWeights = config.initFrom ? readModelWeights(config.initFrom) : undefined;
-  const backend = await createMlmBackend({
+  const create = config.objective === 'electra' ? createElectraBackend : createMlmBackend;
+  const backend = await create({
     config,
     vocabSize: tok.vocabSize,
     special: tok.specialIds,
