@@ -3,7 +3,6 @@
  * dynamic (whole-word) masking, the MLM head tied to the word embeddings, held-out loss and
  * accuracy, and export of the encoder as a model folder.
  */
-import * as path from 'node:path';
 import { Autodiff } from '../engine/autodiff';
 import type { Value } from '../engine/graph';
 import { attr } from '../engine/graph';
@@ -107,7 +106,6 @@ export function sampleMlmBatch(stream: TokenStream, c: Pick<TrainConfig, 'seqLen
 
 /** The MLM graph: encoder, transform head, decoder tied to the word embeddings. */
 function buildMlmGraph(ad: Autodiff, enc: EncoderConfig): { loss: Value; logits: Value } {
-  const g = ad.g;
   const D = enc.dModel;
   const ids = ad.input('input_ids', 'int64', ['batch', 'seq']);
   const positions = ad.input('mlm_positions', 'int64', ['masked']);
@@ -125,7 +123,6 @@ function buildMlmGraph(ad: Autodiff, enc: EncoderConfig): { loss: Value; logits:
     enc.layerNormEps,
   );
   const logits = ad.add(ad.matmul(t, ad.transpose(emb.wordEmbeddings, [1, 0])), ad.param('mlm.bias', [enc.vocabSize], { kind: 'zeros' }, true));
-  void g;
   return { loss: ad.softmaxCrossEntropy(logits, labels, weights), logits };
 }
 
@@ -236,7 +233,6 @@ export async function createMlmBackend(o: MlmBackendOptions): Promise<TrainerBac
         },
         o.tokenizerDir,
       );
-      void path;
     },
   };
 }

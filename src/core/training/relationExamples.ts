@@ -58,8 +58,7 @@ function evidenceWindow(c: Candidate): Span {
 }
 
 /** Encode one candidate of `doc` (whose text is `text`). */
-export function encodeCandidate(tok: BioTokenizer, doc: Document, text: string, c: Candidate, labelIndex: number, o: ExampleOptions): RelationExample {
-  void doc;
+export function encodeCandidate(tok: BioTokenizer, text: string, c: Candidate, labelIndex: number, o: ExampleOptions): RelationExample {
   const win = evidenceWindow(c);
   const evidence = text.slice(win.start, win.end);
   const markers: Marker[] = [];
@@ -102,6 +101,6 @@ export function encodeCandidates(tok: BioTokenizer, docs: readonly Document[], c
     if (!d) throw new Error(`candidate ${c.id}: document not found`);
     const li = labels.indexOf(c.label);
     if (li < 0) throw new Error(`candidate ${c.id}: label ${c.label} not in ${task} labels`);
-    return encodeCandidate(tok, d.doc, d.text, c, li, o);
+    return encodeCandidate(tok, d.text, c, li, o);
   });
 }
