@@ -13,9 +13,8 @@ import { BEST_DIR } from '../../core/training/trainer';
 import { runPretrain } from '../../core/training/pretrainJob';
 import { UserError } from '../userError';
 import * as fs from 'node:fs';
-import { DEFAULT_ENCODER, type EncoderConfig } from '../../core/models/encoder';
 import { MODEL_FILE, readModelConfig, readModelWeights, writeModelFolder } from '../../core/models/modelFolder';
-import { encoderExportBytes } from '../../core/training/mlm';
+import { encoderConfigFromFolder, encoderExportBytes } from '../../core/training/mlm';
 import { loadPreparedData } from '../../core/training/pretrainData';
 import { createSession } from '../../core/runtime/session';
 
@@ -94,17 +93,7 @@ export function registerEncoderExport(pre: Command): void {
     .action(async (o: { from: string; to: string; half?: boolean; data: string }) => {
       const cfg = readModelConfig(o.from);
       const weights = readModelWeights(o.from);
-      const enc: EncoderConfig = {
-        ...DEFAULT_ENCODER,
-        vocabSize: cfg['vocab_size'] as number,
-        dModel: cfg['hidden_size'] as number,
-        layers: cfg['num_hidden_layers'] as number,
-        heads: cfg['num_attention_heads'] as number,
-        ffn: cfg['intermediate_size'] as number,
-        maxPositions: cfg['max_position_embeddings'] as number,
-        activation: cfg['hidden_act'] as EncoderConfig['activation'],
-        layerNormEps: (cfg['layer_norm_eps'] as number | undefined) ?? 1e-12,
-      };
+      const enc = encoderConfigFromFolder(cfg);
       const bytes = encoderExportBytes(enc, weights, { producer: 'biore pretrain export' }, !!o.half);
       // Measure on held-out windows: max and mean |Δ| of the hidden states, fp32 vs shipped.
       const ref = await createSession(path.join(o.from, MODEL_FILE));

@@ -37,7 +37,8 @@ import { VOCAB_FILE, loadWordVectors, vectorsHash, type WordVectors } from '../w
 import { BLIND_HEAD_ID, BLIND_OTHER_ID, BLIND_TAIL_ID, PAD_ID, UNK_ID, SPECIAL_WORDS, WORD_TOKENIZER, tokenizeWords, type EncodedWord, type WordVocab } from '../wordvec/wordVocab';
 import { taskDocuments } from './finetuneJob';
 import type { RelationExample } from './relationExamples';
-import { taskLabels } from './relationExamples';
+import { evidenceWindow, taskLabels } from './relationExamples';
+import { lengthBucketedBatches } from './batching';
 import { scorePredictions } from './relationModel';
 import { TrainConfigSchema, parseOverrides, resolveConfig, type TrainConfig } from './trainConfig';
 import { BEST_DIR, train, type TrainProgress, type TrainSummary, type TrainerBackend } from './trainer';
@@ -159,16 +160,6 @@ export interface CnnEncodeOptions {
 }
 
 const overlaps = (a: Span, b: Span): boolean => a.start < b.end && b.start < a.end;
-
-function evidenceWindow(c: Candidate): Span {
-  let start = Infinity;
-  let end = -Infinity;
-  for (const s of c.evidence) {
-    start = Math.min(start, s.start);
-    end = Math.max(end, s.end);
-  }
-  return { start, end };
-}
 
 /** Extents of an argument's mentions inside `win`. */
 function mentionExtents(c: Candidate, side: 'head' | 'tail', win: Span): Span[] {
@@ -510,30 +501,6 @@ export function scoreCnn(task: TaskName, docs: readonly Document[], examples: re
   return scorePredictions(task, docs, shims, preds);
 }
 
-/** Batches of similar length (sorted within chunks of 50 batches), reshuffled every pass. */
-function* bucketedBatches(examples: readonly CnnExample[], batchSize: number, next: () => number): Generator<CnnExample[]> {
-  if (examples.length === 0) throw new Error('no training examples');
-  for (;;) {
-    const order = examples.map((_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    const chunk = batchSize * 50;
-    const batches: CnnExample[][] = [];
-    for (let c = 0; c < order.length; c += chunk) {
-      const part = order.slice(c, c + chunk).map((i) => examples[i]!);
-      part.sort((a, b) => a.words.length - b.words.length);
-      for (let b = 0; b < part.length; b += batchSize) batches.push(part.slice(b, b + batchSize));
-    }
-    for (let i = batches.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [batches[i], batches[j]] = [batches[j]!, batches[i]!];
-    }
-    yield* batches;
-  }
-}
-
 /**
  * Offset-table rows for the words of `examples` (plus the reserved words): row 0 is for every
  * other word (it never gets a gradient, so it stays zero).
@@ -598,7 +565,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
     const w = runner.weights();
     for (const p of ev.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
   };
-  const batches = bucketedBatches(o.train, c.batchSize, rng(c.seed));
+  const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);
   const predict = (examples: readonly CnnExample[]): Promise<CnnPrediction[]> => predictCnn(evalSession, examples, { ...(tuneIndex ? { tuneIndex } : {}), extraFeeds: withWeights });
   return {
     session,

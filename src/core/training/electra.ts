@@ -16,7 +16,7 @@ import { StepRunner } from '../engine/stepRunner';
 import { encode, encoderParams, type EncoderConfig } from '../models/encoder';
 import { writeModelFolder } from '../models/modelFolder';
 import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
-import { encoderConfigOf, encoderExportBytes, sampleMlmBatch, type MlmBackendOptions, type MlmBatch } from './mlm';
+import { encoderConfigOf, encoderExportBytes, encoderFolderConfig, sampleMlmBatch, type MlmBackendOptions, type MlmBatch } from './mlm';
 import type { TrainConfig } from './trainConfig';
 import type { TrainerBackend } from './trainer';
 
@@ -171,20 +171,8 @@ export async function createElectraBackend(o: MlmBackendOptions): Promise<Traine
         dir,
         bytes,
         {
-          model_type: 'biore-encoder',
-          architectures: ['BioReEncoder'],
-          objective: 'electra',
+          ...encoderFolderConfig(disc, 'electra'),
           generator: { hidden_size: gen.dModel, num_attention_heads: gen.heads, intermediate_size: gen.ffn },
-          vocab_size: disc.vocabSize,
-          hidden_size: disc.dModel,
-          num_hidden_layers: disc.layers,
-          num_attention_heads: disc.heads,
-          intermediate_size: disc.ffn,
-          max_position_embeddings: disc.maxPositions,
-          hidden_act: disc.activation,
-          layer_norm_eps: disc.layerNormEps,
-          inputs: ['input_ids', 'attention_mask'],
-          outputs: ['last_hidden_state'],
           ...meta,
         },
         o.tokenizerDir,

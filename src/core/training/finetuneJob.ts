@@ -19,6 +19,7 @@ import { generateAllCandidates } from '../tasks/candidates';
 import type { TaskName } from '../tasks/definitions';
 import { BioTokenizer } from '../tokenizer/tokenizer';
 import { encodeCandidates, type RelationExample } from './relationExamples';
+import { encoderConfigFromFolder } from './mlm';
 import { createRelationBackend, predictRelations, scorePredictions } from './relationModel';
 import { resolveConfig, type TrainConfig } from './trainConfig';
 import { BEST_DIR, train, type TrainProgress, type TrainSummary } from './trainer';
@@ -56,15 +57,8 @@ export async function taskDocuments(task: TaskName, c: Pick<TrainConfig, 'devSha
 function encoderConfig(c: TrainConfig, vocabSize: number): EncoderConfig {
   if (c.initFrom) {
     const m = readModelConfig(c.initFrom);
-    const enc = (m['encoder'] as Partial<EncoderConfig> | undefined) ?? {
-      vocabSize: m['vocab_size'] as number,
-      dModel: m['hidden_size'] as number,
-      layers: m['num_hidden_layers'] as number,
-      heads: m['num_attention_heads'] as number,
-      ffn: m['intermediate_size'] as number,
-      maxPositions: m['max_position_embeddings'] as number,
-      activation: m['hidden_act'] as EncoderConfig['activation'],
-    };
+    // Relation model folders record the encoder under `encoder`; encoder folders at top level.
+    const enc = (m['encoder'] as EncoderConfig | undefined) ?? encoderConfigFromFolder(m);
     return { ...DEFAULT_ENCODER, ...enc, dropout: c.dropout };
   }
   return { ...DEFAULT_ENCODER, vocabSize, dModel: c.dModel, layers: c.layers, heads: c.heads, ffn: c.ffn, maxPositions: c.maxPositions, dropout: c.dropout, activation: c.activation };

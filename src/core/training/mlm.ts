@@ -9,7 +9,7 @@ import { attr } from '../engine/graph';
 import { initialize, rng } from '../engine/initialize';
 import { appendOptimizer } from '../engine/optimizer';
 import { StepRunner } from '../engine/stepRunner';
-import { encode, encoderParams, type EncoderConfig } from '../models/encoder';
+import { DEFAULT_ENCODER, encode, encoderParams, type EncoderConfig } from '../models/encoder';
 import { writeModelFolder } from '../models/modelFolder';
 import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
 import type { TokenStream, SpecialIds } from './pretrainData';
@@ -135,6 +135,40 @@ function feeds(b: MlmBatch, c: Pick<TrainConfig, 'batchSize' | 'seqLen'>): Recor
   };
 }
 
+/** The architecture part of an exported encoder's config.json (HF-like keys). */
+export function encoderFolderConfig(enc: EncoderConfig, objective: string): Record<string, unknown> {
+  return {
+    model_type: 'biore-encoder',
+    architectures: ['BioReEncoder'],
+    objective,
+    vocab_size: enc.vocabSize,
+    hidden_size: enc.dModel,
+    num_hidden_layers: enc.layers,
+    num_attention_heads: enc.heads,
+    intermediate_size: enc.ffn,
+    max_position_embeddings: enc.maxPositions,
+    hidden_act: enc.activation,
+    layer_norm_eps: enc.layerNormEps,
+    inputs: ['input_ids', 'attention_mask'],
+    outputs: ['last_hidden_state'],
+  };
+}
+
+/** Inverse of encoderFolderConfig: the encoder architecture recorded in a config.json. */
+export function encoderConfigFromFolder(m: Record<string, unknown>): EncoderConfig {
+  return {
+    ...DEFAULT_ENCODER,
+    vocabSize: m['vocab_size'] as number,
+    dModel: m['hidden_size'] as number,
+    layers: m['num_hidden_layers'] as number,
+    heads: m['num_attention_heads'] as number,
+    ffn: m['intermediate_size'] as number,
+    maxPositions: m['max_position_embeddings'] as number,
+    activation: m['hidden_act'] as EncoderConfig['activation'],
+    layerNormEps: (m['layer_norm_eps'] as number | undefined) ?? DEFAULT_ENCODER.layerNormEps,
+  };
+}
+
 /** Build the encoder-only inference graph (weights as initializers) for export. */
 export function encoderExportBytes(enc: EncoderConfig, weights: ReadonlyMap<string, Float32Array>, metadata: Record<string, string>, half = false): Uint8Array {
   const ad = new Autodiff('encoder', { training: false, weights, halfWeights: half });
@@ -216,19 +250,7 @@ export async function createMlmBackend(o: MlmBackendOptions): Promise<TrainerBac
         dir,
         bytes,
         {
-          model_type: 'biore-encoder',
-          architectures: ['BioReEncoder'],
-          objective: c.objective,
-          vocab_size: enc.vocabSize,
-          hidden_size: enc.dModel,
-          num_hidden_layers: enc.layers,
-          num_attention_heads: enc.heads,
-          intermediate_size: enc.ffn,
-          max_position_embeddings: enc.maxPositions,
-          hidden_act: enc.activation,
-          layer_norm_eps: enc.layerNormEps,
-          inputs: ['input_ids', 'attention_mask'],
-          outputs: ['last_hidden_state'],
+          ...encoderFolderConfig(enc, c.objective),
           ...meta,
         },
         o.tokenizerDir,

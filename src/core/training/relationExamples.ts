@@ -47,7 +47,7 @@ function argText(text: string, c: Candidate, side: 'head' | 'tail'): string {
 }
 
 /** The evidence window: from the first evidence span's start to the last's end. */
-function evidenceWindow(c: Candidate): Span {
+export function evidenceWindow(c: Candidate): Span {
   let start = Infinity;
   let end = -Infinity;
   for (const s of c.evidence) {

@@ -20,6 +20,7 @@ import type { RelationExample } from './relationExamples';
 import { TASK_TAG, taskLabels } from './relationExamples';
 import type { TrainConfig } from './trainConfig';
 import type { TrainerBackend } from './trainer';
+import { lengthBucketedBatches } from './batching';
 
 /** The classifier graph; `training` adds labels, weights and the loss. */
 function buildGraph(ad: Autodiff, enc: EncoderConfig, classes: number): { logits: Value; loss?: Value } {
@@ -76,29 +77,6 @@ export function relationFeeds(batch: readonly RelationExample[], pad: number, no
     labels: { data: labels, dims: [B] },
     weights: { data: weights, dims: [B] },
   };
-}
-
-/** Batches of similar length (sorted within chunks of 50 batches) to cut padding. */
-function* lengthBucketedBatches(examples: readonly RelationExample[], batchSize: number, next: () => number): Generator<RelationExample[]> {
-  for (;;) {
-    const order = examples.map((_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    const chunk = batchSize * 50;
-    const batches: RelationExample[][] = [];
-    for (let c = 0; c < order.length; c += chunk) {
-      const part = order.slice(c, c + chunk).map((i) => examples[i]!);
-      part.sort((a, b) => a.ids.length - b.ids.length);
-      for (let b = 0; b < part.length; b += batchSize) batches.push(part.slice(b, b + batchSize));
-    }
-    for (let i = batches.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [batches[i], batches[j]] = [batches[j]!, batches[i]!];
-    }
-    yield* batches;
-  }
 }
 
 /** Softmax probabilities of a row. */
@@ -182,7 +160,7 @@ export async function createRelationBackend(o: RelationBackendOptions): Promise<
     const w = runner.weights();
     for (const p of ev.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
   };
-  const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed));
+  const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.ids.length);
   const predict = (examples: readonly RelationExample[]): ReturnType<typeof predictRelations> => predictRelations(evalSession, examples, o.pad, withWeights);
   return {
     session,
