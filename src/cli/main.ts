@@ -15,6 +15,8 @@ import { registerPretrain } from './commands/pretrain';
 import { registerTokenizer } from './commands/tokenizer';
 import { registerFinetune } from './commands/finetune';
 import { registerWordvec } from './commands/wordvec';
+import { registerEvaluate } from './commands/evaluate';
+import { registerExtract } from './commands/extract';
 import { UserError } from './userError';
 
 function buildProgram(): Command {
@@ -33,6 +35,8 @@ function buildProgram(): Command {
   registerTokenizer(program);
   registerFinetune(program);
   registerWordvec(program);
+  registerExtract(program);
+  registerEvaluate(program);
   return program;
 }
 
