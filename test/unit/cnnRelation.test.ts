@@ -222,7 +222,7 @@ test('encoding: blinding to DRUG1/DRUG2/DRUG0, relative positions, and the unbli
   assert.ok(sw.includes(BLIND_HEAD) && sw.includes(BLIND_TAIL), sw.join(' '));
 });
 
-const ARCH: Omit<CnnArch, 'vocabSize' | 'tuneRows'> = { wordDim: 8, posDim: 3, maxDistance: 10, windows: [3, 4], filters: 6, dropout: 0, classes: 5 };
+const ARCH: Omit<CnnArch, 'vocabSize' | 'tuneRows'> = { wordDim: 8, posDim: 3, maxDistance: 10, windows: [3, 4], filters: 6, dropout: 0, classes: 5, taskClasses: [], taskPrompt: false };
 
 test('predictions do not depend on the padding a batch adds', async () => {
   const vocab = toyVocab();
@@ -284,7 +284,7 @@ test('a toy DDI task: loss halves within seconds; dev F1 by the official scorer;
   ]);
   const wordDim = 12;
   const vectors = { vocab, dim: wordDim, vectors: rand(vocab.size * wordDim, 21, 0.3), meta: {} };
-  const backend = await createCnnBackend({ config, cnn, vectors, train: trainEx, dev: devEx, devDocs });
+  const backend = await createCnnBackend({ config, cnn, vectors, tasks: ['ddi'], train: trainEx, dev: devEx, devDocs: new Map([['ddi', devDocs]]) });
   const losses: number[] = [];
   const real = backend.step.bind(backend);
   backend.step = async (lr) => {
