@@ -87,6 +87,8 @@ export const CnnConfigSchema = z.object({
    * transfer: merged model → target corpus). Empty = every task in `tasks`.
    */
   target: z.string().regex(/^$|^(ddi|cdr|drugprot|biored)$/).default(''),
+  /** How the exported model stores its word table: int8 rows with a scale each (¼ of float32), or float16. */
+  wordTable: z.enum(['int8', 'fp16']).default('int8'),
 });
 
 /** Resolved CNN settings. */
@@ -419,7 +421,7 @@ export function maskedMaxPool(ad: Autodiff, h: Value, mask: Value): Value {
 }
 
 /** The word table of a graph: the frozen skip-gram vectors (training), or the folded table (export). */
-export type WordTable = { kind: 'frozen'; data: Float32Array } | { kind: 'folded'; data: Float32Array };
+export type WordTable = { kind: 'frozen'; data: Float32Array } | { kind: 'folded'; data: Float32Array; storage: 'fp16' | 'int8' };
 
 /** The CNN classifier graph; a training graph adds labels, weights and the loss. */
 export function buildCnnGraph(ad: Autodiff, a: CnnArch, table: WordTable): { logits: Value; loss?: Value } {
@@ -430,9 +432,11 @@ export function buildCnnGraph(ad: Autodiff, a: CnnArch, table: WordTable): { log
   const pos1 = ad.input('pos1', 'int64', ['batch', 'seq']);
   const pos2 = ad.input('pos2', 'int64', ['batch', 'seq']);
   const mask = ad.input('mask', 'float32', ['batch', 'seq']);
-  // fp16 storage halves the exported table (tens of MB); training keeps float32.
-  const words = table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, Dw]) : g.initializer('emb.frozen', table.data, [a.vocabSize, Dw]);
-  let we = ad.gather(words, ids);
+  // The exported table is stored small (tens of MB in float32): float16, or int8 codes with a
+  // scale per row (gathered rows are dequantized); training keeps float32.
+  let we: Value;
+  if (table.kind === 'folded' && table.storage === 'int8') we = g.gatherInt8Rows('emb.word', table.data, [a.vocabSize, Dw], ids);
+  else we = ad.gather(table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, Dw]) : g.initializer('emb.frozen', table.data, [a.vocabSize, Dw]), ids);
   if (table.kind === 'frozen' && a.tuneRows > 0) {
     const tune = ad.input('tune_ids', 'int64', ['batch', 'seq']);
     we = ad.add(we, ad.gather(ad.param('emb.delta', [a.tuneRows, Dw], { kind: 'zeros' }), tune));
@@ -722,7 +726,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
         }
       }
       const ex = new Autodiff('cnn-relation', { training: false, weights });
-      ex.g.output(buildCnnGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded }).logits, 'logits');
+      ex.g.output(buildCnnGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded, storage: o.cnn.wordTable }).logits, 'logits');
       const single = tasks.length === 1;
       const labels = taskLabels(tasks[0]!);
       writeModelFolder(dir, ex.g.toBytes(), {
@@ -769,6 +773,8 @@ export interface CnnTaskResult {
   /** Expected calibration error (%) on test, after the temperature fitted on dev. */
   ece: number;
   temperature: number;
+  /** Dev F1 of the exported (quantized) model; compare with the training graph's best dev F1. */
+  devF1Exported: number;
 }
 
 /** What a run reports: the dev numbers that selected the model and the test numbers of that model. */
@@ -864,6 +870,10 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
       const t = modelTasks.indexOf(task);
       const mine = (ex: CnnExample[]): CnnExample[] => (multi ? ex.filter((e) => e.taskId === t) : ex);
       const devPreds = await forTask(t)(mine(dev));
+      // The shipped file (quantized word table) against the training graph, on the selecting metric.
+      const devExport = scoreCnn(task, devDocs.get(task)!, mine(dev), devPreds).micro.f1;
+      const devTrain = summary.best?.[multi ? `f1.${task}` : 'f1'];
+      log(`${task}: dev F1 exported model ${devExport.toFixed(2)} vs training graph ${devTrain?.toFixed(2) ?? '?'} (word table ${cnn.wordTable})`);
       const temperature = fitTemperature(devPreds.map((p) => p.logits), mine(dev).map((e) => e.label));
       const testEx = mine(test);
       const preds = await forTask(t, temperature)(testEx);
@@ -876,6 +886,7 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
         byType: Object.fromEntries(Object.entries(s.byType).map(([k, v]) => [k, { precision: round2(v.precision), recall: round2(v.recall), f1: round2(v.f1) }])),
         ece: round2(cal.ece),
         temperature: +temperature.toFixed(4),
+        devF1Exported: round2(devExport),
       };
       const calibration = { temperature: +temperature.toFixed(4), fittedOn: 'dev', testEce: round2(cal.ece) };
       if (multi) ((cfg['tasks'] as Record<string, Record<string, unknown>>)[task]!)['calibration'] = calibration;
