@@ -17,6 +17,7 @@ import { registerFinetune } from './commands/finetune';
 import { registerWordvec } from './commands/wordvec';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExtract } from './commands/extract';
+import { registerExperiment } from './commands/experiment';
 import { UserError } from './userError';
 
 function buildProgram(): Command {
@@ -37,6 +38,7 @@ function buildProgram(): Command {
   registerWordvec(program);
   registerExtract(program);
   registerEvaluate(program);
+  registerExperiment(program);
   return program;
 }
 

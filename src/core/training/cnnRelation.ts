@@ -87,6 +87,16 @@ export const CnnConfigSchema = z.object({
    * transfer: merged model → target corpus). Empty = every task in `tasks`.
    */
   target: z.string().regex(/^$|^(ddi|cdr|drugprot|biored)$/).default(''),
+  /**
+   * Tasks the model has heads for but stage 1 does not train on (comma-separated): a merged model
+   * that never saw the target corpus, for the low-resource transfer curve.
+   */
+  exclude: z.string().regex(/^$|^(ddi|cdr|drugprot|biored)(,(ddi|cdr|drugprot|biored))*$/).default(''),
+  /**
+   * Replace the skip-gram vectors by random ones (same vocabulary; N(0, 0.1²)): the "without
+   * pre-training" ablation.
+   */
+  randomVectors: z.boolean().default(false),
   /** How the exported model stores its word table: int8 rows with a scale each (¼ of float32), or float16. */
   wordTable: z.enum(['int8', 'fp16']).default('int8'),
 });
@@ -791,6 +801,12 @@ export interface CnnFinetuneResult {
 
 const round2 = (x: number): number => +x.toFixed(2);
 
+/** N(0, 0.1²) values (Box–Muller on the seeded generator). */
+function randomTable(n: number, seed: number): Float32Array {
+  const r = rng(seed ^ 0x5eed);
+  return Float32Array.from({ length: n }, () => 0.1 * Math.sqrt(-2 * Math.log(Math.max(1e-12, r()))) * Math.cos(2 * Math.PI * r()));
+}
+
 /** The task list of a model folder (multi-task: by task id), or undefined when it has one. */
 function folderTasks(dir: string): TaskName[] | undefined {
   const cfg = readModelConfig(dir);
@@ -806,10 +822,12 @@ function folderTasks(dir: string): TaskName[] | undefined {
 export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneResult> {
   const { train: config, cnn } = resolveCnnConfig(job.overrides);
   const log = job.onLog ?? (() => {});
-  const wv = loadWordVectors(cnn.vectors);
+  const loaded = loadWordVectors(cnn.vectors);
+  const wv = cnn.randomVectors ? { ...loaded, vectors: randomTable(loaded.vectors.length, config.seed), meta: { ...loaded.meta, vectorsSha256: 'random', data: null, params: null } } : loaded;
   // The model's task list: initFrom's (stage 2 of transfer), else `tasks`, else `task`.
   const modelTasks: TaskName[] = (config.initFrom ? folderTasks(config.initFrom) : undefined) ?? (cnn.tasks ? (cnn.tasks.split(',') as TaskName[]) : [config.task]);
-  const trainTasks: TaskName[] = cnn.target ? [cnn.target as TaskName] : config.initFrom && modelTasks.length > 1 ? [config.task] : modelTasks;
+  const excluded = new Set(cnn.exclude ? cnn.exclude.split(',') : []);
+  const trainTasks: TaskName[] = cnn.target ? [cnn.target as TaskName] : config.initFrom && modelTasks.length > 1 ? [config.task] : modelTasks.filter((t) => !excluded.has(t));
   for (const t of trainTasks) if (!modelTasks.includes(t)) throw new Error(`task ${t} is not among the model's tasks (${modelTasks.join(', ')})`);
   const enc = { blinding: cnn.blinding, maxWords: cnn.maxWords, maxDistance: cnn.maxDistance };
   const t0 = Date.now();
