@@ -94,6 +94,8 @@ test('predictor: a trained model folder suggests the templates\' relation types 
   try {
     assert.deepEqual(predictor.tasks, ['ddi']);
     const doc = abstractDoc();
+    // A relation of another task in the file (a curator's CDR gold) must not disturb DDI.
+    doc.relations.push({ id: 'R0', type: 'CID', args: [{ role: 'Chemical', ref: { kind: 'concept', id: 'D001241' } }, { role: 'Disease', ref: { kind: 'concept', id: 'D009369' } }], attributes: {} });
     const out = await predictor.predict(doc);
     const byPair = new Map(out.map((p) => [p.relation.args.map((a) => a.ref.id).join('-'), p]));
     const mech = byPair.get('a1-a2');

@@ -44,7 +44,11 @@ export function registerExtract(program: Command): void {
         for await (const doc of readDocuments(input, from, (h) => (header = h))) {
           if (docs === 0) await write(writer.begin(header));
           const predicted = await predictor.predict(doc, o.task === undefined ? {} : { task: o.task as TaskName });
+          // A suggestion the file already states (same type and arguments) is not written twice.
+          const key = (r: { type: string; args: { ref: { id: string } }[] }): string => `${r.type.toLowerCase()}|${r.args.map((a) => a.ref.id).join('|')}`;
+          const stated = new Set(doc.relations.map(key));
           for (const p of predicted) {
+            if (stated.has(key(p.relation))) continue;
             p.relation.attributes['task'] = p.task;
             p.relation.attributes['evidence'] = `${p.evidence.start}-${p.evidence.end}`;
             doc.relations.push(p.relation);
