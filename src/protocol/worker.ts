@@ -5,6 +5,16 @@
  * refer to it, and `job/cancel` stops it (training saves a checkpoint first).
  */
 import type { TrainProgress, TrainSummary } from '../core/training/trainer';
+import type { Document, Relation, Span } from '../core/model/document';
+import type { TaskName } from '../core/tasks/definitions';
+
+/** A relation the model predicted, with the evidence sentence(s) as document offsets. */
+export interface WirePredictedRelation {
+  /** Status `suggested`, score in [0, 1]; arguments are concept or mention refs of the document sent. */
+  relation: Relation;
+  task: TaskName;
+  evidence: Span;
+}
 
 /** A tensor crossing the thread boundary (typed arrays are structured-cloned). */
 export interface WireTensor {
@@ -21,6 +31,11 @@ export type WorkerRequest =
   | { type: 'model/unload'; id: number; handle: string }
   /** host → worker: pre-train the encoder with a resolved config (see trainConfig.ts). */
   | { type: 'train/pretrain'; id: number; preset: string; overrides: Record<string, unknown>; dataDir: string }
+  /**
+   * host → worker: predict the relations of one document with the relation model in `modelDir`
+   * (loaded on first use, then kept; `task` limits a multi-task model to one task).
+   */
+  | { type: 'relations/predict'; id: number; modelDir: string; threads: number; document: Document; task?: TaskName }
   /** host → worker: cancel a running job. */
   | { type: 'job/cancel'; id: number };
 
@@ -30,6 +45,6 @@ export type WorkerResponse =
   /** worker → host: progress of a training job. */
   | { type: 'job/progress'; id: number; progress: TrainProgress }
   /** worker → host: a job finished. */
-  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[] } }
+  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[]; relations?: WirePredictedRelation[] } }
   /** worker → host: a job failed; `message` is one line for the user. */
   | { type: 'job/error'; id: number; message: string };

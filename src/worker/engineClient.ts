@@ -4,7 +4,9 @@
  * CancellationToken to an AbortSignal at the boundary) and by tests.
  */
 import { Worker } from 'node:worker_threads';
-import type { WorkerRequest, WorkerResponse, WireTensor } from '../protocol/worker';
+import type { WorkerRequest, WorkerResponse, WireTensor, WirePredictedRelation } from '../protocol/worker';
+import type { Document } from '../core/model/document';
+import type { TaskName } from '../core/tasks/definitions';
 import type { TrainProgress, TrainSummary } from '../core/training/trainer';
 
 type DoneResult = Extract<WorkerResponse, { type: 'job/done' }>['result'];
@@ -60,6 +62,13 @@ export class EngineClient {
   async pretrain(preset: string, overrides: Record<string, unknown>, dataDir: string, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void } = {}): Promise<TrainSummary> {
     const r = await this.request({ type: 'train/pretrain', preset, overrides, dataDir }, opts);
     return r.summary!;
+  }
+
+  /** Relations of one document predicted by the model in `modelDir`; `signal` cancels. */
+  async predictRelations(modelDir: string, document: Document, opts: { threads?: number; task?: TaskName; signal?: AbortSignal } = {}): Promise<WirePredictedRelation[]> {
+    const req: Request = { type: 'relations/predict', modelDir, threads: opts.threads ?? 1, document, ...(opts.task ? { task: opts.task } : {}) };
+    const r = await this.request(req, opts.signal ? { signal: opts.signal } : {});
+    return r.relations ?? [];
   }
 
   async dispose(): Promise<void> {
