@@ -129,7 +129,7 @@ async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId
           if (signal.aborted) break;
           await session.store.setSuggestions(ed.doc.id, suggestions);
           kept += suggestions.length;
-          ctx.sessions.refresh(session);
+          ctx.sessions.refresh(session, [ed.doc.id]);
           done++;
         }
       },
@@ -271,7 +271,7 @@ async function undoDecision(ctx: CommandContext): Promise<void> {
   const session = (editor && ctx.sessions.get(editor.document.uri)) ?? ctx.sessions.all()[0];
   if (!session) return;
   const undone = await session.store.undo();
-  if (undone) ctx.sessions.refresh(session);
+  if (undone) ctx.sessions.refresh(session, [undone.docId]);
   else void vscode.window.showInformationMessage('BioRE: nothing to undo.');
 }
 

@@ -130,7 +130,10 @@ export class CurationPanel implements vscode.Disposable {
         if (session) await this.sessions.decide(session, m.docId, { op: 'relation/verdict', key: m.key, verdict: m.verdict });
         return;
       case 'relation/undo':
-        if (session && (await session.store.undo())) this.sessions.refresh(session);
+        if (session) {
+          const undone = await session.store.undo();
+          if (undone) this.sessions.refresh(session, [undone.docId]);
+        }
         return;
       case 'relation/bulkAccept': {
         if (!session) return;
@@ -140,7 +143,7 @@ export class CurationPanel implements vscode.Disposable {
           .filter((r) => r.status === 'suggested' && (r.score ?? 0) >= m.threshold && wanted.has(`${r.docId}\n${r.key}`))
           .map((r) => ({ docId: r.docId, body: { op: 'relation/verdict' as const, key: r.key, verdict: 'accepted' as const } }));
         await session.store.recordMany(items);
-        this.sessions.refresh(session);
+        this.sessions.refresh(session, items.map((i) => i.docId));
         void vscode.window.showInformationMessage(`BioRE: accepted ${items.length} relation(s) at or above ${m.threshold}`);
         return;
       }

@@ -7,7 +7,7 @@
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readEditorFile, type EditorDocument, type EditorFile } from '../core/curation/editorDocuments';
+import { readEditorFileAsync, type EditorDocument, type EditorFile } from '../core/curation/editorDocuments';
 import { CurationStore, sidecarPathFor } from '../core/curation/curationStore';
 import { curateDocument, type CuratedDocument, type RelationRow } from '../core/curation/curatedDocument';
 import type { DecisionBody } from '../core/curation/decisions';
@@ -34,30 +34,50 @@ export interface MentionHit {
 }
 
 export class FileSession {
-  file: EditorFile;
   private curatedDocs = new Map<string, CuratedDocument>();
+  private readVersion = 0;
 
-  constructor(
+  private constructor(
     readonly uri: vscode.Uri,
-    text: string,
+    public file: EditorFile,
     readonly store: CurationStore,
-  ) {
-    this.file = readEditorFile(text, uri.path);
-    this.recompute();
+  ) {}
+
+  /** Reads the file and replays its curation, a slice at a time (large files never block the host). */
+  static async create(uri: vscode.Uri, text: string, store: CurationStore): Promise<FileSession> {
+    const session = new FileSession(uri, await readEditorFileAsync(text, uri.path), store);
+    await session.recomputeAll();
+    return session;
   }
 
-  /** Re-reads the file after an edit. */
-  reread(text: string): void {
-    this.file = readEditorFile(text, this.uri.path);
-    this.recompute();
+  /** Re-reads the file after an edit; false when a newer edit overtook this read. */
+  async reread(text: string): Promise<boolean> {
+    const version = ++this.readVersion;
+    const file = await readEditorFileAsync(text, this.uri.path);
+    if (version !== this.readVersion) return false;
+    this.file = file;
+    await this.recomputeAll();
+    return true;
   }
 
-  /** Replays the sidecar over every document. */
-  recompute(): void {
-    this.curatedDocs = new Map();
+  /** Replays the sidecar over every document, yielding to the event loop between slices. */
+  async recomputeAll(): Promise<void> {
+    const next = new Map<string, CuratedDocument>();
+    let since = Date.now();
     for (const ed of this.file.documents) {
-      this.curatedDocs.set(ed.doc.id, curateDocument(ed.doc, this.store.suggestionsOf(ed.doc.id), this.store.decisions));
+      next.set(ed.doc.id, curateDocument(ed.doc, this.store.suggestionsOf(ed.doc.id), this.store.decisions));
+      if (Date.now() - since > 15) {
+        await new Promise((r) => setImmediate(r));
+        since = Date.now();
+      }
     }
+    this.curatedDocs = next;
+  }
+
+  /** Replays one document (after a decision about it). */
+  recomputeDocument(docId: string): void {
+    const ed = this.editorDocument(docId);
+    if (ed) this.curatedDocs.set(docId, curateDocument(ed.doc, this.store.suggestionsOf(docId), this.store.decisions));
   }
 
   curated(docId: string): CuratedDocument | undefined {
@@ -127,6 +147,7 @@ export class CurationSessions implements vscode.Disposable {
     /** Folder for sidecars of files whose own folder is read-only (and of unsaved files). */
     private readonly fallbackDir: string,
     private readonly log: vscode.LogOutputChannel,
+    private readonly onRead: (file: string, documents: number, ms: number) => void = () => {},
   ) {
     this.disposables.push(
       this.changed,
@@ -181,8 +202,10 @@ export class CurationSessions implements vscode.Disposable {
       return undefined;
     }
     const started = Date.now();
-    const session = new FileSession(doc.uri, doc.getText(), store);
-    this.log.info(`opened ${doc.uri.fsPath}: ${session.file.documents.length} documents in ${Date.now() - started} ms; sidecar ${sidecar}`);
+    const session = await FileSession.create(doc.uri, doc.getText(), store);
+    const ms = Date.now() - started;
+    this.onRead(path.basename(doc.uri.path), session.file.documents.length, ms);
+    this.log.info(`opened ${doc.uri.fsPath}: ${session.file.documents.length} documents in ${ms} ms; sidecar ${sidecar}`);
     this.sessions.set(doc.uri.toString(), session);
     this.publishProblems(session, doc);
     this.changed.fire(session);
@@ -199,9 +222,11 @@ export class CurationSessions implements vscode.Disposable {
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        session.reread(doc.getText());
-        this.publishProblems(session, doc);
-        this.changed.fire(session);
+        void session.reread(doc.getText()).then((current) => {
+          if (!current || this.get(doc.uri) !== session) return;
+          this.publishProblems(session, doc);
+          this.changed.fire(session);
+        });
       }, 300),
     );
   }
@@ -221,12 +246,12 @@ export class CurationSessions implements vscode.Disposable {
   /** Records a decision, replays the curation and notifies the UI. */
   async decide(session: FileSession, docId: string, body: DecisionBody): Promise<void> {
     await session.store.record(docId, body);
-    this.refresh(session);
+    this.refresh(session, [docId]);
   }
 
-  /** Replays and notifies (after store changes made elsewhere: undo, suggestions, bulk). */
-  refresh(session: FileSession): void {
-    session.recompute();
+  /** Replays the given documents and notifies (after store changes made elsewhere: undo, suggestions, bulk). */
+  refresh(session: FileSession, docIds: readonly string[]): void {
+    for (const id of new Set(docIds)) session.recomputeDocument(id);
     this.changed.fire(session);
   }
 

@@ -49,7 +49,10 @@ export class DecorationController implements vscode.Disposable {
   });
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly sessions: CurationSessions) {
+  constructor(
+    private readonly sessions: CurationSessions,
+    private readonly log?: vscode.LogOutputChannel,
+  ) {
     this.disposables.push(
       sessions.onDidChange((s) => this.updateSession(s)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.updateAll()),
@@ -68,6 +71,7 @@ export class DecorationController implements vscode.Disposable {
   }
 
   private decorate(editor: vscode.TextEditor, session: FileSession): void {
+    const started = Date.now();
     const doc = editor.document;
     const byCategory = new Map<EntityCategory, vscode.DecorationOptions[]>(CATEGORIES.map((c) => [c, []]));
     const evidence: vscode.DecorationOptions[] = [];
@@ -104,6 +108,8 @@ export class DecorationController implements vscode.Disposable {
     }
     for (const [c, t] of this.mentionTypes) editor.setDecorations(t, byCategory.get(c)!);
     editor.setDecorations(this.evidenceType, evidence);
+    const ms = Date.now() - started;
+    if (ms > 10) this.log?.info(`decorated ${path.basename(doc.uri.path)} in ${ms} ms`);
   }
 
   dispose(): void {

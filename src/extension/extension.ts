@@ -11,6 +11,7 @@ import { CurationSessions, type FileSession } from './curationSessions';
 import { DecorationController, DocumentCountsLensProvider, DocumentOutlineProvider, MentionHoverProvider } from './editorViews';
 import { CurationPanel, PANEL_VIEW_TYPE } from './curationPanel';
 import { ModelStatusBar } from './statusBar';
+import { PerformanceMonitor } from './performance';
 import { modelLabel, registerCommands } from './commands';
 import { affectsSettings, readSettings } from './config';
 
@@ -21,7 +22,8 @@ export function activate(context: vscode.ExtensionContext): void {
     const log = vscode.window.createOutputChannel('BioRE', { log: true });
     const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
     const modelRoots = [path.join(context.extensionPath, 'models'), path.join(context.globalStorageUri.fsPath, 'models')];
-    const sessions = new CurationSessions(path.join(storage, 'sidecars'), log);
+    const perf = new PerformanceMonitor();
+    const sessions = new CurationSessions(path.join(storage, 'sidecars'), log, (file, n, ms) => perf.recordOpen(file, n, ms));
     const statusBar = new ModelStatusBar();
     statusBar.setModel(modelLabel(readSettings(), modelRoots));
     const getEngine = (): EngineClient => (engine ??= new EngineClient(context.asAbsolutePath('dist/engineWorker.js')));
@@ -41,12 +43,18 @@ export function activate(context: vscode.ExtensionContext): void {
     const lenses = new DocumentCountsLensProvider(sessions);
     const outline = new DocumentOutlineProvider(sessions);
     context.subscriptions.push(
+      perf,
+      vscode.commands.registerCommand('biore.showPerformance', () => {
+        const line = perf.report();
+        log.info(line);
+        void vscode.window.showInformationMessage(`BioRE performance: ${line}`);
+      }),
       log,
       sessions,
       statusBar,
       panel,
       lenses,
-      new DecorationController(sessions),
+      new DecorationController(sessions, log),
       vscode.languages.registerHoverProvider(languages, new MentionHoverProvider(sessions)),
       vscode.languages.registerCodeLensProvider(languages, lenses),
       vscode.languages.registerDocumentSymbolProvider({ language: 'pubtator' }, outline),

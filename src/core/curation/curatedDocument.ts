@@ -94,26 +94,29 @@ function applyMentionDecision(doc: Document, d: Decision): void {
  * The sentence(s) where a relation's arguments meet: the first sentence holding a mention of
  * each argument, else the span from the first mention of one to the nearest of the other.
  */
-export function findEvidence(doc: Document, args: readonly RelationArgument[], text = documentText(doc)): Span | undefined {
+export function findEvidence(doc: Document, args: readonly RelationArgument[], text = documentText(doc), sentences?: () => Span[]): Span | undefined {
   const mentions = documentAnnotations(doc);
   const extents = args.map((arg) =>
     mentions.filter((m) => (arg.ref.kind === 'annotation' ? m.id === arg.ref.id : m.ids.includes(arg.ref.id))).map(annotationExtent),
   );
   if (extents.length === 0 || extents.some((e) => e.length === 0)) return undefined;
-  const sentences = splitSentences(text);
+  const sentenceSpans = sentences ? sentences() : splitSentences(text);
   const inside = (s: Span, e: Span): boolean => e.start >= s.start && e.end <= s.end;
-  for (const s of sentences) if (extents.every((list) => list.some((e) => inside(s, e)))) return s;
+  for (const s of sentenceSpans) if (extents.every((list) => list.some((e) => inside(s, e)))) return s;
   const all = extents.flat();
   const start = Math.min(...all.map((e) => e.start));
   const end = Math.max(...all.map((e) => e.end));
-  const first = sentences.find((s) => s.end > start);
-  const last = [...sentences].reverse().find((s) => s.start < end);
+  const first = sentenceSpans.find((s) => s.end > start);
+  const last = [...sentenceSpans].reverse().find((s) => s.start < end);
   return { start: first?.start ?? start, end: last?.end ?? end };
 }
 
+/** A relation stays while each argument still has a mention (by id, or any mention of the concept). */
 function argumentsExist(doc: Document, args: readonly RelationArgument[]): boolean {
-  const ids = new Set(documentAnnotations(doc).map((a) => a.id));
-  return args.every((a) => a.ref.kind === 'concept' || ids.has(a.ref.id));
+  const mentions = documentAnnotations(doc);
+  const ids = new Set(mentions.map((a) => a.id));
+  const concepts = new Set(mentions.flatMap((a) => a.ids));
+  return args.every((a) => (a.ref.kind === 'concept' ? concepts.has(a.ref.id) : ids.has(a.ref.id)));
 }
 
 /**
@@ -128,6 +131,9 @@ export function curateDocument(original: Document, suggestions: readonly Suggest
   const live = effectiveDecisions(decisions).filter((d) => d.docId === original.id);
   for (const d of live) applyMentionDecision(doc, d);
   const text = documentText(doc);
+  let sentenceCache: Span[] | undefined;
+  // Sentence splitting is the costly part of a replay: once per document, and only when needed.
+  const sentences = (): Span[] => (sentenceCache ??= splitSentences(text));
 
   const rows = new Map<string, RelationRow>();
   const goldRelations = new Map<string, Relation>();
@@ -146,7 +152,7 @@ export function curateDocument(original: Document, suggestions: readonly Suggest
   for (const d of live) {
     if (d.op === 'relation/add' && !rows.has(d.key)) {
       const row: RelationRow = { key: d.key, docId: doc.id, type: d.type, args: d.args, status: 'added', gold: false, added: true };
-      const evidence = d.evidence ?? findEvidence(doc, d.args, text);
+      const evidence = d.evidence ?? findEvidence(doc, d.args, text, sentences);
       if (evidence) row.evidence = evidence;
       rows.set(d.key, row);
     } else if (d.op === 'relation/verdict') {
@@ -157,7 +163,7 @@ export function curateDocument(original: Document, suggestions: readonly Suggest
   const kept = [...rows.values()].filter((r) => argumentsExist(doc, r.args));
   for (const r of kept) {
     if (r.evidence === undefined && r.gold) {
-      const e = findEvidence(doc, r.args, text);
+      const e = findEvidence(doc, r.args, text, sentences);
       if (e) r.evidence = e;
     }
   }

@@ -10,7 +10,7 @@
  */
 import { checkOffsets, type Document, type Span } from '../model/document';
 import { parsePubTator } from '../formats/pubtator';
-import { parseBiocXml } from '../formats/biocXml';
+import { BiocXmlParser } from '../formats/biocXml';
 import { parseBiocJson } from '../formats/biocJson';
 import { parsePlainText } from '../formats/plainText';
 import type { DocumentFormat } from '../formats/formatIo';
@@ -118,8 +118,8 @@ function problemFrom(e: unknown, lineBase = 0): FileProblem {
   return { message: e instanceof Error ? e.message : String(e), line: lineBase, severity: 'error' };
 }
 
-/** PubTator: documents are blocks between blank lines; each block is read on its own. */
-function readPubTatorFile(text: string, source: string): EditorFile {
+/** PubTator: documents are blocks between blank lines; each block is read on its own. Yields after each block. */
+function* readPubTatorFile(text: string, source: string): Generator<void, EditorFile> {
   const starts = lineStarts(text);
   const lines = text.split('\n');
   const out: EditorFile = { format: 'pubtator', documents: [], problems: [] };
@@ -129,6 +129,7 @@ function readPubTatorFile(text: string, source: string): EditorFile {
     if (i >= lines.length) break;
     const first = i;
     while (i < lines.length && lines[i]!.trim() !== '') i++;
+    yield;
     const blockText = lines.slice(first, i).join('\n');
     let docs: Document[];
     try {
@@ -221,8 +222,8 @@ function decodeJsonString(raw: string, base: number): { text: string; table: num
   return { text, table };
 }
 
-/** Finds each passage's text element in order and builds the document's segments. */
-function mapStructured(text: string, docs: Document[], format: 'bioc' | 'biocjson'): EditorDocument[] {
+/** Finds each passage's text element in order and builds the document's segments. Yields after each document. */
+function* mapStructured(text: string, docs: Document[], format: 'bioc' | 'biocjson'): Generator<void, EditorDocument[]> {
   const pattern = format === 'bioc' ? /<text>([^<]*)<\/text>/g : /"text"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
   const out: EditorDocument[] = [];
   let pos = 0;
@@ -247,24 +248,39 @@ function mapStructured(text: string, docs: Document[], format: 'bioc' | 'biocjso
     const lastSeg = segments[segments.length - 1];
     const fileEnd = lastSeg && typeof lastSeg.file !== 'number' ? lastSeg.file[lastSeg.file.length - 1]! : fileStart;
     out.push(new EditorDocument(doc, { start: fileStart, end: fileEnd }, segments));
+    yield;
   }
   return out;
 }
 
-/**
- * Reads an open file. Never throws for bad content: problems come back with their lines, and
- * whatever could be read still comes back as documents.
- */
-export function readEditorFile(text: string, fileName: string, format = detectEditorFormat(fileName, text)): EditorFile {
+/** BioC XML fed to the incremental parser in slices, yielding between them. */
+function* parseBiocXmlSteps(text: string, source: string): Generator<void, Document[]> {
+  const parser = new BiocXmlParser(source);
+  const docs: Document[] = [];
+  const slice = 1 << 16;
+  for (let i = 0; i < text.length; i += slice) {
+    docs.push(...parser.write(text.slice(i, i + slice)));
+    yield;
+  }
+  docs.push(...parser.end());
+  return docs;
+}
+
+/** The reading work as steps, so a caller can spread a large file over several event-loop turns. */
+function* readSteps(text: string, fileName: string, format: DocumentFormat): Generator<void, EditorFile> {
   const body = text.replace(/^\ufeff/, '');
   try {
     switch (format) {
       case 'pubtator':
-        return readPubTatorFile(body, fileName);
-      case 'bioc':
-        return { format, documents: mapStructured(body, parseBiocXml(body, fileName).documents, 'bioc'), problems: [] };
-      case 'biocjson':
-        return { format, documents: mapStructured(body, parseBiocJson(body, fileName).documents, 'biocjson'), problems: [] };
+        return yield* readPubTatorFile(body, fileName);
+      case 'bioc': {
+        const docs = yield* parseBiocXmlSteps(body, fileName);
+        return { format, documents: yield* mapStructured(body, docs, 'bioc'), problems: [] };
+      }
+      case 'biocjson': {
+        const docs = parseBiocJson(body, fileName).documents;
+        return { format, documents: yield* mapStructured(body, docs, 'biocjson'), problems: [] };
+      }
       case 'text': {
         const docs = parsePlainText(body, fileName).documents;
         return {
@@ -276,5 +292,31 @@ export function readEditorFile(text: string, fileName: string, format = detectEd
     }
   } catch (e) {
     return { format, documents: [], problems: [problemFrom(e)] };
+  }
+}
+
+/**
+ * Reads an open file. Never throws for bad content: problems come back with their lines, and
+ * whatever could be read still comes back as documents.
+ */
+export function readEditorFile(text: string, fileName: string, format = detectEditorFormat(fileName, text)): EditorFile {
+  const steps = readSteps(text, fileName, format);
+  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+}
+
+/**
+ * Like {@link readEditorFile}, but gives the event loop a turn whenever `sliceMs` of work has
+ * passed, so an editor stays responsive while a file of hundreds of documents is read.
+ */
+export async function readEditorFileAsync(text: string, fileName: string, opts: { format?: DocumentFormat; sliceMs?: number } = {}): Promise<EditorFile> {
+  const steps = readSteps(text, fileName, opts.format ?? detectEditorFormat(fileName, text));
+  const slice = opts.sliceMs ?? 15;
+  let since = Date.now();
+  for (let r = steps.next(); ; r = steps.next()) {
+    if (r.done) return r.value;
+    if (Date.now() - since >= slice) {
+      await new Promise((resolve) => setImmediate(resolve));
+      since = Date.now();
+    }
   }
 }
