@@ -18,6 +18,9 @@ const t0 = Date.now();
 const log = (...a) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
 const hasModel = fs.readdirSync(path.resolve(import.meta.dirname, '../../models')).some((n) => n.startsWith('relation-'));
 const results = { passed: 0, failed: 0, skipped: 0 };
+// The VSIX run checks that the packaged extension installs and works; the full scenario runs once.
+const SMOKE = process.env.E2E_MODE === 'vsix';
+const full = SMOKE ? { skip: 'smoke run of the installed VSIX' } : {};
 
 let page;
 const shot = async (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
@@ -47,14 +50,42 @@ async function step(name, fn, { skip } = {}) {
   }
 }
 
-async function palette(title) {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F1');
+/** Opens the command palette; a webview holding focus may swallow F1, so focus the first editor tab and retry. */
+async function openPalette() {
   const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ timeout: 3000 });
+      return input;
+    } catch {
+      await page.locator('.editor-group-container').first().locator('.tab').first().click();
+    }
+  }
+  await input.waitFor({ timeout: 3000 });
+  return input;
+}
+
+async function palette(title) {
+  const input = await openPalette();
   await input.fill('>' + title);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
   await page.keyboard.press('Enter');
+}
+
+/** Quick Open through F1 (which reaches the workbench even when a webview has focus). */
+async function openFile(name) {
+  await openPalette();
+  try {
+    await quickPick(name);
+  } catch (e) {
+    // Quick Open lists only recent files until the file search (ripgrep) answers: use the Explorer.
+    const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+    log(`quick open did not offer ${name} (rows: ${JSON.stringify(rows)}); opening it from the Explorer`);
+    await page.keyboard.press('Escape');
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().click();
+  }
 }
 
 async function quickPick(text, { exact } = {}) {
@@ -78,7 +109,7 @@ const editor = () => page.locator('.editor-group-container').first().locator('.e
 
 async function focusMainEditor() {
   await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+1');
+  await page.locator('.editor-group-container').first().locator('.tab.active').first().click();
   await page.waitForTimeout(200);
 }
 
@@ -164,8 +195,7 @@ try {
     await page.goto(START_URL);
     await page.locator('.monaco-workbench').waitFor({ timeout: 90000 });
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'bc5cdr-sample.pubtator' }).first().waitFor({ timeout: 60000 });
-    await page.keyboard.press('Control+P');
-    await quickPick('bc5cdr-sample.pubtator');
+    await openFile('bc5cdr-sample.pubtator');
     await waitForActivation();
     await editor().locator('.view-line', { hasText: 'nephrogenic diabetes insipidus' }).first().waitFor({ timeout: 30000 });
     let colours = {};
@@ -182,8 +212,7 @@ try {
   });
 
   await step('malformed file: problem at its line, the rest still highlighted', async () => {
-    await page.keyboard.press('Control+P');
-    await quickPick('malformed.pubtator');
+    await openFile('malformed.pubtator');
     await editor().locator('.view-line', { hasText: 'A broken document' }).first().waitFor();
     const squiggle = editor().locator('.squiggly-error');
     await squiggle.first().waitFor({ state: 'attached', timeout: 15000 });
@@ -195,10 +224,9 @@ try {
     assert.ok(Object.values(colours).reduce((a, b) => a + b, 0) >= 10, 'good documents still highlighted');
     await shot('02-malformed-problems');
     await page.keyboard.press('Control+Shift+M');
-    await page.keyboard.press('Control+P');
-    await quickPick('bc5cdr-sample.pubtator');
+    await openFile('bc5cdr-sample.pubtator');
     await editor().locator('.view-line', { hasText: 'nephrogenic diabetes insipidus' }).first().waitFor();
-  });
+  }, full);
 
   await step('extract relations from the palette (no model: one clear error)', async () => {
     await focusMainEditor();
@@ -249,7 +277,7 @@ try {
     const verdicts = liveDecisions().filter((d) => d.op === 'relation/verdict').map((d) => d.verdict);
     assert.deepEqual(verdicts, ['accepted', 'rejected']);
     await shot('05-panel-triage');
-  }, hasModel ? {} : { skip: 'needs suggestions from a relation model' });
+  }, hasModel ? full : { skip: 'needs suggestions from a relation model' });
 
   await step('add a relation by hand', async () => {
     await focusMainEditor();
@@ -265,7 +293,7 @@ try {
     log('codelens:', lens);
     assert.match(lens, /1 added/);
     await shot('06-added-relation');
-  });
+  }, full);
 
   await step('export curated PubTator: exactly the accepted and added relations', async () => {
     await focusMainEditor();
@@ -286,7 +314,7 @@ try {
     exportedRelations = fs.readFileSync(EXPORTED, 'utf8').split('\n').filter((l) => /^\d+\t[^\t]+\t[^\t]+\t[^\t]+$/.test(l) && !/^\d+\t\d+\t/.test(l)).sort();
     log('exported relation lines:', JSON.stringify(exportedRelations));
     assert.deepEqual(exportedRelations, expected);
-  });
+  }, full);
 
   await step('reload the window: decisions and the panel come back', async () => {
     await palette('BioRE: Open Curation Panel');
@@ -301,7 +329,7 @@ try {
     // The serializer restored the panel with a fresh snapshot from the host.
     await panelFrame().locator('.title', { hasText: 'bc5cdr-sample.pubtator' }).waitFor({ timeout: 30000 });
     await shot('07-after-reload');
-  });
+  }, full);
 
   await step('kill the extension host mid-review: nothing lost', async () => {
     const before = liveDecisions().length;
@@ -326,15 +354,15 @@ try {
     // Deleting "dehydration" removes the relation added on it: 0 added now.
     assert.match(lens, /0 added/);
     await shot('09-after-restart');
-  });
+  }, full);
 
   await step('performance: event-loop delay and file read times', async () => {
     await palette('BioRE: Show Performance');
     log('until now:', await notification(/BioRE performance/));
     if (fs.existsSync(path.join(WORKSPACE, 'CDR_TestSet.PubTator.txt'))) {
+      await focusMainEditor();
       const t = Date.now();
-      await page.keyboard.press('Control+P');
-      await quickPick('CDR_TestSet.PubTator.txt');
+      await openFile('CDR_TestSet.PubTator.txt');
       let n = 0;
       for (let i = 0; i < 100 && n < 5; i++) {
         await page.waitForTimeout(100);
@@ -350,11 +378,10 @@ try {
     log(`extension host event-loop delay max ${max} ms (budget 100 ms)`);
     const logs = execSync(`find ${process.env.USER_DATA} -name '*BioRE.log'`).toString().trim().split('\n').filter(Boolean);
     for (const f of logs) for (const l of fs.readFileSync(f, 'utf8').split('\n')) if (/decorated|opened|extracted/.test(l)) log('  log:', l);
-  });
+  }, full);
 } finally {
   await ctx.close();
   fs.rmSync(profile, { recursive: true, force: true });
 }
-log(`${results.passed} passed, ${results.failed} failed, ${results.skipped} skipped`);
-console.log(`e2e: ${results.passed} passed, ${results.failed} failed`);
+console.log(`e2e-${process.env.E2E_MODE ?? 'run'}: ${results.passed} passed, ${results.failed} failed, ${results.skipped} skipped`);
 process.exit(results.failed ? 1 : 0);
