@@ -15,6 +15,9 @@ import { registerPretrain } from './commands/pretrain';
 import { registerTokenizer } from './commands/tokenizer';
 import { registerFinetune } from './commands/finetune';
 import { registerWordvec } from './commands/wordvec';
+import { registerEvaluate } from './commands/evaluate';
+import { registerExtract } from './commands/extract';
+import { registerExperiment } from './commands/experiment';
 import { UserError } from './userError';
 
 function buildProgram(): Command {
@@ -33,6 +36,9 @@ function buildProgram(): Command {
   registerTokenizer(program);
   registerFinetune(program);
   registerWordvec(program);
+  registerExtract(program);
+  registerEvaluate(program);
+  registerExperiment(program);
   return program;
 }
 
