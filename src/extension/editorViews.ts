@@ -10,8 +10,13 @@ import { entityCategory, type EntityCategory } from '../core/curation/entityCate
 import { statusCounts, type RelationRow } from '../core/curation/curatedDocument';
 import { documentText } from '../core/model/document';
 import type { CurationSessions, FileSession } from './curationSessions';
+import type { EditorDocument } from '../core/curation/editorDocuments';
 
 const CATEGORIES: readonly EntityCategory[] = ['chemical', 'gene', 'disease', 'other'];
+/** Up to this many documents a file is decorated whole; beyond, around the visible ranges. */
+const SMALL_FILE_DOCUMENTS = 50;
+/** How far beyond the visible ranges (in characters) a large file is decorated. */
+const NEAR_CHARS = 30_000;
 
 function mentionDecoration(category: EntityCategory): vscode.TextEditorDecorationType {
   return vscode.window.createTextEditorDecorationType({
@@ -56,8 +61,19 @@ export class DecorationController implements vscode.Disposable {
     this.disposables.push(
       sessions.onDidChange((s) => this.updateSession(s)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.updateAll()),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.scheduleScroll(e.textEditor)),
     );
     this.updateAll();
+  }
+
+  private scrollTimer: NodeJS.Timeout | undefined;
+
+  /** Large files are decorated around what is on screen; scrolling brings the next part in. */
+  private scheduleScroll(editor: vscode.TextEditor): void {
+    const session = this.sessions.get(editor.document.uri);
+    if (!session || session.file.documents.length <= SMALL_FILE_DOCUMENTS) return;
+    clearTimeout(this.scrollTimer);
+    this.scrollTimer = setTimeout(() => this.decorate(editor, session), 40);
   }
 
   updateAll(): void {
@@ -75,7 +91,17 @@ export class DecorationController implements vscode.Disposable {
     const doc = editor.document;
     const byCategory = new Map<EntityCategory, vscode.DecorationOptions[]>(CATEGORIES.map((c) => [c, []]));
     const evidence: vscode.DecorationOptions[] = [];
+    // Files of many documents: only documents near the visible ranges (a few screens around them).
+    let near = (_ed: EditorDocument): boolean => true;
+    if (session.file.documents.length > SMALL_FILE_DOCUMENTS && editor.visibleRanges.length > 0) {
+      const first = doc.offsetAt(editor.visibleRanges[0]!.start);
+      const last = doc.offsetAt(editor.visibleRanges[editor.visibleRanges.length - 1]!.end);
+      const from = Math.max(0, first - NEAR_CHARS);
+      const to = last + NEAR_CHARS;
+      near = (ed) => ed.fileSpan.end >= from && ed.fileSpan.start <= to;
+    }
     for (const ed of session.file.documents) {
+      if (!near(ed)) continue;
       const curated = session.curated(ed.doc.id);
       if (!curated) continue;
       for (const p of curated.document.passages) {
@@ -113,6 +139,7 @@ export class DecorationController implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.scrollTimer);
     for (const t of this.mentionTypes.values()) t.dispose();
     this.evidenceType.dispose();
     for (const d of this.disposables) d.dispose();

@@ -5,16 +5,12 @@
  * refer to it, and `job/cancel` stops it (training saves a checkpoint first).
  */
 import type { TrainProgress, TrainSummary } from '../core/training/trainer';
-import type { Document, Relation, Span } from '../core/model/document';
+import type { Document } from '../core/model/document';
 import type { TaskName } from '../core/tasks/definitions';
+import type { PredictedRelation } from '../core/relations/relationPredictor';
 
-/** A relation the model predicted, with the evidence sentence(s) as document offsets. */
-export interface WirePredictedRelation {
-  /** Status `suggested`, score in [0, 1]; arguments are concept or mention refs of the document sent. */
-  relation: Relation;
-  task: TaskName;
-  evidence: Span;
-}
+/** A relation the model predicted (plain data, so it crosses the thread boundary as is). */
+export type WirePredictedRelation = PredictedRelation;
 
 /** A tensor crossing the thread boundary (typed arrays are structured-cloned). */
 export interface WireTensor {

@@ -13,6 +13,13 @@ PORT=${1:-${E2E_PORT:-18080}}
 MODES=${E2E_MODES:-devpath vsix}
 cd "$ROOT"
 bash test/e2e/setup.sh
+# A relation model for the suite: random weights in the shipped folder layout (no training), or
+# the bundled models/relation-* when E2E_MODEL=bundled.
+if [ "${E2E_MODEL:-fixture}" = fixture ]; then
+  npx --no-install tsc -p tsconfig.test.json
+  node out/test/e2e/fixtureModel.js "$E2E/fixture-models/relation-cdr" samples/sample.pubtator
+  export E2E_MODEL_DIR=$E2E/fixture-models/relation-cdr
+fi
 SHOTS_ROOT=${E2E_SHOTS:-$E2E/screenshots}
 rm -rf "$SHOTS_ROOT"
 export TMPDIR=$E2E/tmp HOME=$E2E/home XDG_CONFIG_HOME=$E2E/home/.config XDG_DATA_HOME=$E2E/home/.local/share XDG_CACHE_HOME=$E2E/home/.cache
@@ -23,7 +30,8 @@ run_mode() {
   local mode=$1 run ws cspid remote payload
   run=$E2E/run-$mode-$(date +%s)
   mkdir -p "$run/ud/User" "$run/ext" "$SHOTS_ROOT/$mode"
-  cp test/e2e/settings.json "$run/ud/User/settings.json"
+  node -e 'const s=require(process.argv[1]); if (process.argv[2]) s["biore.model.path"]=process.argv[2]; require("fs").writeFileSync(process.argv[3], JSON.stringify(s, null, 2))' \
+    "$ROOT/test/e2e/settings.json" "${E2E_MODEL_DIR:-}" "$run/ud/User/settings.json"
   ws=$run/workspace
   bash test/e2e/prepare-workspace.sh "$ws"
   local cs=(node "$E2E/cs/node_modules/code-server/out/node/entry.js" --user-data-dir "$run/ud" --extensions-dir "$run/ext")

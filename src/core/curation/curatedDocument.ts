@@ -150,7 +150,12 @@ export function curateDocument(original: Document, suggestions: readonly Suggest
     else rows.set(s.key, { key: s.key, docId: doc.id, type: s.type, args: s.args, status: 'suggested', gold: false, added: false, ...fromModel });
   }
   for (const d of live) {
-    if (d.op === 'relation/add' && !rows.has(d.key)) {
+    const existing = d.op === 'relation/add' ? rows.get(d.key) : undefined;
+    if (d.op === 'relation/add' && existing) {
+      // The curator added by hand what the model (or the file) already had: it counts as added.
+      existing.status = 'added';
+      existing.added = true;
+    } else if (d.op === 'relation/add') {
       const row: RelationRow = { key: d.key, docId: doc.id, type: d.type, args: d.args, status: 'added', gold: false, added: true };
       const evidence = d.evidence ?? findEvidence(doc, d.args, text, sentences);
       if (evidence) row.evidence = evidence;
