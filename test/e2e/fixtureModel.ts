@@ -37,7 +37,8 @@ async function exportRandomModel(out: string, seed: number, sampleFile: string):
   }
 }
 
-async function main(out: string, sampleFile: string, minSuggestions = 4): Promise<void> {
+/** Writes the fixture model folder to `out`; returns the seed used and its suggestion count on the sample. */
+export async function writeFixtureModel(out: string, sampleFile: string, minSuggestions = 4): Promise<{ seed: number; suggestions: number }> {
   const doc = { ...parsePubTator(fs.readFileSync(sampleFile, 'utf8'), sampleFile).documents[0]!, relations: [] };
   for (let seed = 1; seed <= 20; seed++) {
     fs.rmSync(out, { recursive: true, force: true });
@@ -45,15 +46,18 @@ async function main(out: string, sampleFile: string, minSuggestions = 4): Promis
     const predictor = await loadRelationPredictor(out, { threads: 1 });
     const n = (await predictor.predict(doc)).length;
     await predictor.dispose();
-    if (n >= minSuggestions) {
-      console.log(`fixture relation model (seed ${seed}, ${n} suggestions on the sample) in ${out}`);
-      return;
-    }
+    if (n >= minSuggestions) return { seed, suggestions: n };
   }
   throw new Error('no seed gave a fixture model with enough suggestions');
 }
 
-main(process.argv[2] ?? 'relation-fixture', process.argv[3] ?? 'samples/sample.pubtator').catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exit(1);
-});
+if (require.main === module) {
+  const out = process.argv[2] ?? 'relation-fixture';
+  writeFixtureModel(out, process.argv[3] ?? 'samples/sample.pubtator').then(
+    (r) => console.log(`fixture relation model (seed ${r.seed}, ${r.suggestions} suggestions on the sample) in ${out}`),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
+}

@@ -15,7 +15,9 @@ import { effectiveDecisions, lastUndoable, relationKey, type Decision, type Deci
 import { curateDocument, statusCounts } from '../../src/core/curation/curatedDocument';
 import { CurationStore, parseSidecar, sidecarPathFor } from '../../src/core/curation/curationStore';
 import { exportCurated } from '../../src/core/curation/curatedExport';
-import { readEditorFile, detectEditorFormat } from '../../src/core/curation/editorDocuments';
+import { readEditorFile, readEditorFileAsync, detectEditorFormat } from '../../src/core/curation/editorDocuments';
+import { entityCategory } from '../../src/core/curation/entityCategories';
+import { DEFAULT_SETTINGS, normalizeSettings } from '../../src/core/settings';
 
 const SAMPLE = path.resolve(__dirname, '../../../samples/sample.pubtator');
 const sampleText = fs.readFileSync(SAMPLE, 'utf8');
@@ -197,4 +199,36 @@ test('editor file: BioC XML and JSON mentions map onto their escaped text; parse
   assert.equal(bad.documents.length, 0);
   assert.equal(bad.problems.length, 1);
   assert.ok(bad.problems[0]!.line > 10);
+});
+
+test('editor file: the sliced reader gives what the one-pass reader gives', async () => {
+  const xmlPath = path.resolve(__dirname, '../../../test/fixtures/bioc/small.xml');
+  const xml = fs.readFileSync(xmlPath, 'utf8');
+  for (const [text, name] of [[sampleText, 'a.pubtator'], [xml, 'small.xml']] as const) {
+    const a = readEditorFile(text, name);
+    const b = await readEditorFileAsync(text, name, { sliceMs: 0 });
+    assert.deepEqual(b.documents.map((d) => [d.doc, d.fileSpan]), a.documents.map((d) => [d.doc, d.fileSpan]));
+    assert.deepEqual(b.problems, a.problems);
+  }
+});
+
+test('curated document: adding what the model suggested counts as added; a concept relation leaves with its last mention', () => {
+  const [amil] = SUGGESTIONS as [Suggestion];
+  const c = curateDocument(doc, SUGGESTIONS, [dec({ op: 'relation/add', key: amil.key, type: 'CID', args: amil.args })]);
+  const row = c.rows.find((r) => r.key === amil.key)!;
+  assert.equal(row.status, 'added');
+  assert.equal(row.score, 0.4);
+  // amiloride (D000584) has two mentions: deleting both removes its relations.
+  const amiloride = doc.passages.flatMap((p) => p.annotations).filter((a) => a.ids.includes('D000584'));
+  assert.equal(amiloride.length, 2);
+  const one = curateDocument(doc, SUGGESTIONS, [dec({ op: 'mention/delete', id: amiloride[0]!.id })]);
+  assert.ok(one.rows.some((r) => r.key === amil.key));
+  const both = curateDocument(doc, SUGGESTIONS, amiloride.map((a) => dec({ op: 'mention/delete', id: a.id })));
+  assert.ok(!both.rows.some((r) => r.key === amil.key));
+});
+
+test('settings and entity categories', () => {
+  assert.deepEqual(normalizeSettings({ modelPath: ' /m ', threshold: 2, tasks: ['cdr', 'nope'], threads: 0 }), { modelPath: '/m', threshold: 0.5, tasks: ['cdr'], threads: 2 });
+  assert.deepEqual(normalizeSettings({}), DEFAULT_SETTINGS);
+  assert.deepEqual(['Chemical', 'GENE-Y', 'DiseaseOrPhenotypicFeature', 'SequenceVariant', 'drug'].map(entityCategory), ['chemical', 'gene', 'disease', 'other', 'chemical']);
 });
