@@ -11,7 +11,7 @@ const noVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '**/*.mjs', '.ci/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', '**/*.mjs', '.ci/**', '.e2e/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
