@@ -185,7 +185,8 @@ export class CurationSessions implements vscode.Disposable {
   }
 
   private sidecarFor(uri: vscode.Uri): string {
-    if (uri.scheme === 'file') return sidecarPathFor(uri.fsPath, this.fallbackDir);
+    // A restricted (untrusted) workspace gets no files written into it: sidecars go to storage.
+    if (uri.scheme === 'file' && vscode.workspace.isTrusted) return sidecarPathFor(uri.fsPath, this.fallbackDir);
     const hash = crypto.createHash('sha256').update(uri.toString()).digest('hex').slice(0, 12);
     return path.join(this.fallbackDir, `${path.basename(uri.path) || 'untitled'}.${hash}.biore.json`);
   }
