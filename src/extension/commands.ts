@@ -3,6 +3,7 @@
  * client and the panel. Editor types are converted at this boundary: CancellationToken to
  * AbortSignal, selections to document offsets.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { relationKey, type Suggestion } from '../core/curation/decisions';
@@ -27,6 +28,18 @@ export interface CommandContext {
   log: vscode.LogOutputChannel;
   /** Folders searched for bundled and saved `relation-*` models. */
   modelRoots: string[];
+  /** Extension storage; fine-tuned versions go to its `models/` folder. */
+  storageDir: string;
+  /** Model folders used before (most recent first), so Use Model can revert. */
+  recentModels: { list(): string[]; add(dir: string): Promise<void> };
+}
+
+/** Points biore.model.path at `dir`, remembering the folder in use before (for reverting). */
+async function switchModel(ctx: CommandContext, dir: string): Promise<void> {
+  const previous = readSettings().modelPath;
+  if (previous && previous !== dir) await ctx.recentModels.add(previous);
+  await setModelPath(dir);
+  ctx.statusBar.setModel(modelLabel(readSettings(), ctx.modelRoots));
 }
 
 /** Model folders to run: the configured one, else the bundled/saved ones for the chosen tasks. */
@@ -279,9 +292,12 @@ async function useModel(ctx: CommandContext): Promise<void> {
   const settings = readSettings();
   const models = findRelationModels(ctx.modelRoots);
   type Item = vscode.QuickPickItem & { dir?: string; browse?: boolean };
+  const listed = new Set(models.map((m) => m.dir));
+  const recent = [settings.modelPath, ...ctx.recentModels.list()].filter((d) => d !== '' && !listed.has(d) && isModelFolder(d));
   const items: Item[] = [
     { label: 'Bundled models', description: settings.modelPath === '' ? '(in use)' : '', detail: 'the relation-* folders shipped with the extension, one per task', dir: '' },
     ...models.map((m) => ({ label: m.label, description: settings.modelPath === m.dir ? '(in use)' : '', detail: m.dir, dir: m.dir })),
+    ...[...new Set(recent)].map((d) => ({ label: path.basename(d), description: settings.modelPath === d ? '(in use)' : '(used before)', detail: d, dir: d })),
     { label: 'Browse for a model folder…', browse: true },
   ];
   const pick = await vscode.window.showQuickPick(items, { title: 'BioRE: Use Model' });
@@ -296,8 +312,57 @@ async function useModel(ctx: CommandContext): Promise<void> {
     }
   }
   if (dir === undefined) return;
-  await setModelPath(dir);
-  ctx.statusBar.setModel(modelLabel(readSettings(), ctx.modelRoots));
+  await switchModel(ctx, dir);
+}
+
+/** A document as the fine-tune reads it: its reviewed rows as relations with their status. */
+function reviewedDocument(session: FileSession, docId: string) {
+  const curated = session.curated(docId);
+  if (!curated) return undefined;
+  const relations = curated.rows
+    .filter((r) => r.status === 'accepted' || r.status === 'added' || r.status === 'rejected')
+    .map((r) => ({ id: r.key, type: r.type, args: r.args, attributes: {}, status: r.status }));
+  return { ...curated.document, relations };
+}
+
+async function fineTune(ctx: CommandContext, storageDir: string): Promise<void> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('BioRE: fine-tuning is off in a restricted workspace. Trust the workspace to use it.');
+    return;
+  }
+  const settings = readSettings();
+  const models = activeModels(settings, ctx.modelRoots).filter((m) => isModelFolder(m.dir) && fs.existsSync(path.join(m.dir, 'config.json')));
+  if (models.length === 0) {
+    void vscode.window.showErrorMessage('BioRE: no relation model folder to fine-tune. Set "biore.model.path" to one or pick one with "BioRE: Use Model…".');
+    return;
+  }
+  const documents = ctx.sessions.all().flatMap((s) => s.file.documents.flatMap((ed) => reviewedDocument(s, ed.doc.id) ?? [])).filter((d) => d.relations.length > 0);
+  const decisions = documents.reduce((n, d) => n + d.relations.length, 0);
+  if (decisions === 0) {
+    void vscode.window.showInformationMessage('BioRE: no decisions yet. Accept, reject or add relations first (in any open curated file).');
+    return;
+  }
+  const model =
+    models.length === 1 ? models[0] : await vscode.window.showQuickPick(models.map((m) => ({ ...m, description: m.dir })), { title: 'BioRE: model to fine-tune' });
+  if (!model) return;
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  const name = `${model.label.replace(/-ft-[0-9-]+$/, '')}-ft-${stamp}`;
+  const outDir = path.join(storageDir, 'models', name);
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `BioRE: fine-tuning ${model.label} on ${decisions} decision(s)`, cancellable: true },
+    (progress, token) =>
+      ctx.engine().fineTuneOnDecisions(model.dir, outDir, documents, {
+        threads: settings.threads,
+        signal: abortSignalOf(token),
+        onProgress: (p) => progress.report({ message: `step ${p.step}/${p.maxSteps}` }),
+      }),
+  );
+  ctx.log.info(`fine-tuned ${model.dir} -> ${result.modelDir}: ${JSON.stringify(result)}`);
+  const pick = await vscode.window.showInformationMessage(
+    `BioRE: fine-tuned ${model.label} on ${result.examples.train} decision(s) in ${result.seconds.toFixed(1)} s; held-out accuracy ${result.before.toFixed(0)}% → ${result.after.toFixed(0)}% (${result.examples.heldOut} decision(s)). Saved as ${name}.`,
+    'Use It',
+  );
+  if (pick === 'Use It') await switchModel(ctx, result.modelDir);
 }
 
 /** Registers every command; returns their disposables. */
@@ -324,5 +389,6 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     vscode.commands.registerCommand('biore.addRelation', guard((arg?: { docId?: string; arg1?: string; arg2?: string; type?: string }) => addRelation(ctx, arg))),
     vscode.commands.registerCommand('biore.undoDecision', guard(() => undoDecision(ctx))),
     vscode.commands.registerCommand('biore.useModel', guard(() => useModel(ctx))),
+    vscode.commands.registerCommand('biore.fineTune', guard(() => fineTune(ctx, ctx.storageDir))),
   ];
 }

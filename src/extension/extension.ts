@@ -71,7 +71,12 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (affectsSettings(e)) statusBar.setModel(modelLabel(readSettings(), modelRoots));
       }),
-      ...registerCommands({ sessions, panel: () => panel, engine: getEngine, statusBar, log, modelRoots }),
+      ...registerCommands({ sessions, panel: () => panel, engine: getEngine, statusBar, log, modelRoots, storageDir: context.globalStorageUri.fsPath,
+        recentModels: {
+          list: () => context.globalState.get<string[]>('biore.recentModels', []),
+          add: async (dir) => context.globalState.update('biore.recentModels', [dir, ...context.globalState.get<string[]>('biore.recentModels', []).filter((d) => d !== dir)].slice(0, 8)),
+        },
+      }),
     );
     log.info(`activated; models in ${modelRoots.join(', ')}`);
   } catch (e) {

@@ -8,6 +8,7 @@ import type { TrainProgress, TrainSummary } from '../core/training/trainer';
 import type { Document } from '../core/model/document';
 import type { TaskName } from '../core/tasks/definitions';
 import type { PredictedRelation } from '../core/relations/relationPredictor';
+import type { FineTuneResult } from '../core/curation/fineTuneOnDecisions';
 
 /** A relation the model predicted (plain data, so it crosses the thread boundary as is). */
 export type WirePredictedRelation = PredictedRelation;
@@ -32,6 +33,12 @@ export type WorkerRequest =
    * (loaded on first use, then kept; `task` limits a multi-task model to one task).
    */
   | { type: 'relations/predict'; id: number; modelDir: string; threads: number; document: Document; task?: TaskName }
+  /**
+   * host → worker: fine-tune the relation model in `modelDir` on reviewed documents (relations
+   * with status accepted, added or rejected) and write the new version to `outDir`; progress as
+   * `job/progress`, cancellable.
+   */
+  | { type: 'train/finetuneDecisions'; id: number; modelDir: string; outDir: string; documents: Document[]; threads: number }
   /** host → worker: cancel a running job. */
   | { type: 'job/cancel'; id: number };
 
@@ -41,6 +48,6 @@ export type WorkerResponse =
   /** worker → host: progress of a training job. */
   | { type: 'job/progress'; id: number; progress: TrainProgress }
   /** worker → host: a job finished. */
-  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[]; relations?: WirePredictedRelation[] } }
+  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[]; relations?: WirePredictedRelation[]; finetune?: FineTuneResult } }
   /** worker → host: a job failed; `message` is one line for the user. */
   | { type: 'job/error'; id: number; message: string };

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { WorkerRequest, WorkerResponse, WireTensor, WirePredictedRelation } from '../protocol/worker';
 import type { Document } from '../core/model/document';
 import type { TaskName } from '../core/tasks/definitions';
+import type { FineTuneResult } from '../core/curation/fineTuneOnDecisions';
 import type { TrainProgress, TrainSummary } from '../core/training/trainer';
 
 type DoneResult = Extract<WorkerResponse, { type: 'job/done' }>['result'];
@@ -69,6 +70,12 @@ export class EngineClient {
     const req: Request = { type: 'relations/predict', modelDir, threads: opts.threads ?? 1, document, ...(opts.task ? { task: opts.task } : {}) };
     const r = await this.request(req, opts.signal ? { signal: opts.signal } : {});
     return r.relations ?? [];
+  }
+
+  /** Fine-tunes `modelDir` on reviewed documents into `outDir` (see protocol `train/finetuneDecisions`). */
+  async fineTuneOnDecisions(modelDir: string, outDir: string, documents: Document[], opts: { threads?: number; signal?: AbortSignal; onProgress?: (p: TrainProgress) => void } = {}): Promise<FineTuneResult> {
+    const r = await this.request({ type: 'train/finetuneDecisions', modelDir, outDir, documents, threads: opts.threads ?? 1 }, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    return r.finetune!;
   }
 
   async dispose(): Promise<void> {

@@ -94,6 +94,12 @@ async function quickPick(text, { exact } = {}) {
   await input.fill(text);
   // Enter picks the focused row: wait until the filter has put the wanted item there.
   const focused = page.locator('.quick-input-list .monaco-list-row.focused');
+  if (exact) {
+    // Move down to the row whose label is exactly `text` (others may match the filter first).
+    const want = new RegExp(`^${text}$`);
+    await page.locator('.quick-input-list .monaco-list-row .label-name', { hasText: want }).first().waitFor({ timeout: 10000 });
+    for (let i = 0; i < 20 && !(await focused.locator('.label-name', { hasText: want }).count()); i++) await page.keyboard.press('ArrowDown');
+  }
   const row = exact ? focused.locator('.label-name', { hasText: new RegExp(`^${text}$`) }) : focused.filter({ hasText: text });
   await row.first().waitFor({ timeout: 10000 });
   await page.keyboard.press('Enter');
@@ -331,6 +337,25 @@ try {
     log('exported relation lines:', JSON.stringify(exportedRelations));
     assert.deepEqual(exportedRelations, expected);
   }, full);
+
+  await step('fine-tune on the decisions: a new model version, then use it', async () => {
+    await focusMainEditor();
+    await palette('BioRE: Fine-tune on My Decisions');
+    const msg = await notification(/fine-tuned .* held-out accuracy/, 120000);
+    log('fine-tune:', msg);
+    const versions = path.join(process.env.USER_DATA, 'User', 'globalStorage', 'biore.biore-curator', 'models');
+    const made = fs.readdirSync(versions).filter((n) => /^relation-cdr-ft-/.test(n));
+    assert.equal(made.length, 1);
+    assert.ok(fs.existsSync(path.join(versions, made[0], 'model.onnx')));
+    await shot('06b-fine-tuned');
+    await palette('BioRE: Use Model');
+    await quickPick(made[0]);
+    await page.locator('.statusbar-item', { hasText: made[0] }).first().waitFor({ timeout: 15000 });
+    log('status bar shows', made[0]);
+    // And back to the model the rest of the scenario expects.
+    await palette('BioRE: Use Model');
+    await quickPick('relation-cdr', { exact: true });
+  }, hasModel ? full : { skip: 'needs a relation model' });
 
   await step('reload the window: decisions and the panel come back', async () => {
     await palette('BioRE: Open Curation Panel');

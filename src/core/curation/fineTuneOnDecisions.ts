@@ -111,8 +111,9 @@ export async function fineTuneOnDecisions(o: FineTuneOptions): Promise<FineTuneR
   if (examples.length < 2) throw new Error(`only ${examples.length} reviewed ${t} relation(s): accept, reject or add at least 2 first`);
   // A fixed, spread-out held-out part: every k-th decision.
   const k = Math.max(2, Math.round(1 / (o.heldOut ?? 0.25)));
-  const heldOut = examples.filter((_, i) => i % k === k - 1);
-  const trainEx = examples.filter((_, i) => i % k !== k - 1);
+  const held = (i: number): boolean => i % k === k - 1 || (examples.length < k && i === examples.length - 1);
+  const heldOut = examples.filter((_, i) => held(i));
+  const trainEx = examples.filter((_, i) => !held(i));
 
   const temperature = Number((cfg['calibration'] as { temperature?: number } | undefined)?.temperature ?? 1);
   const predictWith = async (dir: string): Promise<number[]> => {
