@@ -299,6 +299,25 @@ try {
     assert.deepEqual(verdicts, ['accepted', 'rejected']);
     assert.equal(liveDecisions().find((d) => d.verdict === 'accepted').key, first.split('\n')[1]);
     await shot('05-panel-triage');
+    // Enter on the selected row selects its evidence sentence in the editor.
+    await wv.locator('.keys').click();
+    await page.keyboard.press('Enter');
+    const selected = page.locator('.statusbar-item', { hasText: /selected/ }).first();
+    await selected.waitFor({ timeout: 10000 });
+    log('jump to evidence:', (await selected.innerText()).trim());
+    await shot('05b-evidence');
+    // Bulk accept: every suggestion at or above 0.65 in one decision batch.
+    const open = JSON.parse(fs.readFileSync(SIDECAR, 'utf8')).suggestions['99000001'].filter((x) => x.score >= 0.65).map((x) => x.key);
+    const decided = new Set(liveDecisions().map((d) => d.key));
+    const expected = open.filter((k) => !decided.has(k)).length;
+    await wv.locator('#bulk-threshold').evaluate((el) => {
+      el.value = '0.65';
+      el.dispatchEvent(new Event('input'));
+    });
+    await wv.locator('vscode-button', { hasText: 'Accept all' }).click();
+    log('bulk accept:', await notification(/accepted \d+ relation/));
+    for (let i = 0; i < 50 && liveDecisions().filter((d) => d.verdict === 'accepted').length < 1 + expected; i++) await page.waitForTimeout(100);
+    assert.equal(liveDecisions().filter((d) => d.verdict === 'accepted').length, 1 + expected);
   }, hasModel ? full : { skip: 'needs suggestions from a relation model' });
 
   await step('add a relation by hand', async () => {
