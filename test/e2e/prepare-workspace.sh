@@ -9,6 +9,7 @@ WS=$1
 mkdir -p "$WS"
 grep -v $'\tCID\t' "$ROOT/samples/sample.pubtator" > "$WS/bc5cdr-sample.pubtator"
 cp "$ROOT/test/e2e/fixtures/malformed.pubtator" "$WS/malformed.pubtator"
+cp "$ROOT/test/fixtures/bioc/small.xml" "$WS/small.bioc.xml"
 DATA=${BIORE_DATA:-$ROOT/../shared/data}
 CDR_TEST=$DATA/bc5cdr/CDR.Corpus.v010516/CDR_TestSet.PubTator.txt
 if [ -f "$CDR_TEST" ]; then cp "$CDR_TEST" "$WS/CDR_TestSet.PubTator.txt"; fi

@@ -106,7 +106,8 @@ async function quickPick(text, { exact } = {}) {
 }
 
 async function notification(re, timeout = 30000) {
-  const alert = page.locator('.monaco-aria-container .monaco-alert, .monaco-aria-container [role=alert]', { hasText: re });
+  // The screen-reader live region announces each notification; a toast may show it too (either will do).
+  const alert = page.locator('.monaco-aria-container .monaco-alert, .monaco-aria-container [role=alert], .notifications-toasts .notification-list-item-message', { hasText: re });
   await alert.first().waitFor({ state: 'attached', timeout });
   return (await alert.first().textContent()).trim();
 }
@@ -232,6 +233,25 @@ try {
     await page.keyboard.press('Control+Shift+M');
     await openFile('bc5cdr-sample.pubtator');
     await editor().locator('.view-line', { hasText: 'nephrogenic diabetes insipidus' }).first().waitFor();
+  }, full);
+
+  await step('BioC XML: mentions highlighted inside the escaped XML text', async () => {
+    await openFile('small.bioc.xml');
+    await editor().locator('.view-line', { hasText: 'Naloxone reverses' }).first().waitFor({ timeout: 15000 });
+    let colours = {};
+    for (let i = 0; i < 50 && Object.keys(colours).length < 3; i++) {
+      await page.waitForTimeout(200);
+      colours = await mentionColours();
+    }
+    log('BioC XML mention colours:', JSON.stringify(colours));
+    try {
+      assert.ok(Object.keys(colours).some((c) => c.startsWith('rgba(63, 163, 77')), 'chemical highlight');
+      assert.ok(Object.keys(colours).some((c) => c.startsWith('rgba(229, 83, 75')), 'disease highlight');
+      await shot('02b-bioc-xml');
+    } finally {
+      await openFile('bc5cdr-sample.pubtator');
+      await editor().locator('.view-line', { hasText: 'nephrogenic diabetes insipidus' }).first().waitFor();
+    }
   }, full);
 
   await step('extract relations from the palette (no model: one clear error)', async () => {
