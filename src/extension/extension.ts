@@ -18,6 +18,7 @@ import { affectsSettings, readSettings } from './config';
 let engine: EngineClient | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
+  const started = Date.now();
   try {
     const log = vscode.window.createOutputChannel('BioRE', { log: true });
     const storage = (context.storageUri ?? context.globalStorageUri).fsPath;
@@ -78,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): void {
         },
       }),
     );
-    log.info(`activated; models in ${modelRoots.join(', ')}`);
+    log.info(`activated in ${Date.now() - started} ms; models in ${modelRoots.join(', ')}`);
   } catch (e) {
     void vscode.window.showErrorMessage(`BioRE failed to start: ${e instanceof Error ? e.message : String(e)}`);
     throw e;

@@ -457,7 +457,7 @@ try {
     const max = Number(/max (\d+) ms/.exec(line)?.[1]);
     log(`extension host event-loop delay max ${max} ms (budget 100 ms)`);
     const logs = execSync(`find ${process.env.USER_DATA} -name '*BioRE.log'`).toString().trim().split('\n').filter(Boolean);
-    for (const f of logs) for (const l of fs.readFileSync(f, 'utf8').split('\n')) if (/decorated|opened|extracted/.test(l)) log('  log:', l);
+    for (const f of logs) for (const l of fs.readFileSync(f, 'utf8').split('\n')) if (/decorated|opened|extracted|activated/.test(l)) log('  log:', l);
   }, full);
 } finally {
   await ctx.close();
