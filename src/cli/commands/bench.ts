@@ -15,6 +15,7 @@ import { convertFile } from './convert';
 import { UserError } from '../userError';
 import { registerBenchTrain } from './benchTrain';
 import { registerBenchRelations } from './benchRelations';
+import { registerBenchDecisions } from './benchDecisions';
 import { registerBenchInfer } from './benchInfer';
 
 /** Write a PubTator file of about `mb` megabytes by repeating `seed` documents under new PMIDs. */
@@ -48,6 +49,7 @@ export function registerBench(program: Command): void {
   registerBenchTrain(bench);
   registerBenchInfer(bench);
   registerBenchRelations(bench);
+  registerBenchDecisions(bench);
   bench
     .command('stream')
     .description('streaming convert: MB/s and peak memory for a small and a large PubTator file')
