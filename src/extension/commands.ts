@@ -354,15 +354,19 @@ async function fineTune(ctx: CommandContext, storageDir: string): Promise<void> 
       ctx.engine().fineTuneOnDecisions(model.dir, outDir, documents, {
         threads: settings.threads,
         signal: abortSignalOf(token),
-        onProgress: (p) => progress.report({ message: `step ${p.step}/${p.maxSteps}` }),
+        onProgress: (p) => progress.report({ message: `step ${p.step}/${p.steps}, loss ${p.loss.toFixed(3)}` }),
       }),
   );
-  ctx.log.info(`fine-tuned ${model.dir} -> ${result.modelDir}: ${JSON.stringify(result)}`);
+  ctx.log.info(`fine-tuned ${model.dir} -> ${result.outDir}: ${JSON.stringify(result)}`);
+  const heldOut =
+    result.examples.heldOut > 0
+      ? `held-out accuracy ${result.before.accuracy.toFixed(0)}% → ${result.after.accuracy.toFixed(0)}%, F1 ${result.before.f1.toFixed(0)} → ${result.after.f1.toFixed(0)} (${result.examples.heldOut} decision(s))`
+      : 'no held-out part (fewer than 10 decisions)';
   const pick = await vscode.window.showInformationMessage(
-    `BioRE: fine-tuned ${model.label} on ${result.examples.train} decision(s) in ${result.seconds.toFixed(1)} s; held-out accuracy ${result.before.toFixed(0)}% → ${result.after.toFixed(0)}% (${result.examples.heldOut} decision(s)). Saved as ${name}.`,
+    `BioRE: fine-tuned ${model.label} on ${result.examples.train} decision(s) in ${result.seconds.toFixed(1)} s; ${heldOut}. Saved as ${name}.`,
     'Use It',
   );
-  if (pick === 'Use It') await switchModel(ctx, result.modelDir);
+  if (pick === 'Use It') await switchModel(ctx, result.outDir);
 }
 
 /** Registers every command; returns their disposables. */

@@ -8,7 +8,14 @@ import type { TrainProgress, TrainSummary } from '../core/training/trainer';
 import type { Document } from '../core/model/document';
 import type { TaskName } from '../core/tasks/definitions';
 import type { PredictedRelation } from '../core/relations/relationPredictor';
-import type { FineTuneResult } from '../core/curation/fineTuneOnDecisions';
+import type { DecisionFineTuneResult } from '../core/relations/fineTuneOnDecisions';
+
+/** Progress of a decision fine-tune: optimizer steps done of `steps`, mean loss of the last ones. */
+export interface FineTuneProgress {
+  step: number;
+  steps: number;
+  loss: number;
+}
 
 /** A relation the model predicted (plain data, so it crosses the thread boundary as is). */
 export type WirePredictedRelation = PredictedRelation;
@@ -45,9 +52,9 @@ export type WorkerRequest =
 export type WorkerResponse =
   /** worker → host: the worker is ready for requests. */
   | { type: 'worker/ready' }
-  /** worker → host: progress of a training job. */
-  | { type: 'job/progress'; id: number; progress: TrainProgress }
+  /** worker → host: progress of a training job (pre-training: TrainProgress; decision fine-tune: FineTuneProgress). */
+  | { type: 'job/progress'; id: number; progress: TrainProgress | FineTuneProgress }
   /** worker → host: a job finished. */
-  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[]; relations?: WirePredictedRelation[]; finetune?: FineTuneResult } }
+  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[]; relations?: WirePredictedRelation[]; finetune?: DecisionFineTuneResult } }
   /** worker → host: a job failed; `message` is one line for the user. */
   | { type: 'job/error'; id: number; message: string };

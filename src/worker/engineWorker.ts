@@ -7,7 +7,7 @@ import type { WorkerRequest, WorkerResponse, WireTensor } from '../protocol/work
 import { createSession, type ModelSession } from '../core/runtime/session';
 import { runPretrain } from '../core/training/pretrainJob';
 import { predictRelations } from './relationJobs';
-import { fineTuneOnDecisions } from '../core/curation/fineTuneOnDecisions';
+import { fineTuneOnDecisions } from '../core/relations/fineTuneOnDecisions';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');

@@ -380,7 +380,7 @@ try {
   await step('fine-tune on the decisions: a new model version, then use it', async () => {
     await focusMainEditor();
     await palette('BioRE: Fine-tune on My Decisions');
-    const msg = await notification(/fine-tuned .* held-out accuracy/, 120000);
+    const msg = await notification(/fine-tuned .* decision/, 120000);
     log('fine-tune:', msg);
     const versions = path.join(process.env.USER_DATA, 'User', 'globalStorage', 'biore.biore-curator', 'models');
     const made = fs.readdirSync(versions).filter((n) => /^relation-cdr-ft-/.test(n));
