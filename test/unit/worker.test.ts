@@ -95,3 +95,32 @@ test('worker: relations/predict runs a relation model folder on a document; a ba
     await client.dispose();
   }
 });
+
+test('worker: train/finetuneDecisions writes a new model version with progress; it predicts like any model folder', async () => {
+  const sampleFile = path.resolve(__dirname, '../../../samples/sample.pubtator');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ftwk-'));
+  const base = path.join(tmp, 'relation-cdr');
+  await writeFixtureModel(base, sampleFile);
+  const doc = parsePubTator(fs.readFileSync(sampleFile, 'utf8'), sampleFile).documents[0]!;
+  const rel = (chem: string, dis: string, status: 'accepted' | 'added' | 'rejected') => ({
+    id: `${chem}-${dis}`,
+    type: 'CID',
+    args: [{ role: 'Chemical', ref: { kind: 'concept' as const, id: chem } }, { role: 'Disease', ref: { kind: 'concept' as const, id: dis } }],
+    attributes: {},
+    status,
+  });
+  const reviewed = { ...doc, relations: [rel('D008094', 'D018500', 'accepted'), rel('D008094', 'D006955', 'added'), rel('D000584', 'D011141', 'rejected'), rel('D006220', 'D007674', 'rejected')] };
+  const client = new EngineClient(WORKER);
+  try {
+    const steps: number[] = [];
+    const out = path.join(tmp, 'relation-cdr-ft');
+    const r = await client.fineTuneOnDecisions(base, out, [reviewed], { onProgress: (p) => steps.push(p.step) });
+    assert.equal(r.outDir, out);
+    assert.equal(r.examples.train + r.examples.heldOut, 4);
+    assert.ok(steps.length > 0 && steps[steps.length - 1] === r.steps);
+    assert.ok((await client.predictRelations(out, { ...doc, relations: [] })).every((p) => p.task === 'cdr'));
+    await assert.rejects(client.fineTuneOnDecisions(path.join(tmp, 'nope'), path.join(tmp, 'x'), [reviewed]), /nope/);
+  } finally {
+    await client.dispose();
+  }
+});
