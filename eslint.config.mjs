@@ -11,7 +11,7 @@ const noVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '**/*.mjs', '.ci/**', '.e2e/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', '**/*.mjs', '.ci/**', '.e2e/**', 'runs/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
