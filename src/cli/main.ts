@@ -15,6 +15,7 @@ import { registerPretrain } from './commands/pretrain';
 import { registerTokenizer } from './commands/tokenizer';
 import { registerFinetune } from './commands/finetune';
 import { registerWordvec } from './commands/wordvec';
+import { registerNer } from './commands/ner';
 import { UserError } from './userError';
 
 function buildProgram(): Command {
@@ -33,6 +34,7 @@ function buildProgram(): Command {
   registerTokenizer(program);
   registerFinetune(program);
   registerWordvec(program);
+  registerNer(program);
   return program;
 }
 
