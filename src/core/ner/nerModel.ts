@@ -50,15 +50,17 @@ export const NerConfigSchema = z.object({
   /** Filters per layer. */
   filters: z.number().int().positive().default(200),
   /** Hashed feature table rows (bucket 0 reserved). */
-  buckets: z.number().int().min(16).default(1 << 15),
+  buckets: z.number().int().min(16).default(1 << 14),
   /** Feature embedding size. */
-  featDim: z.number().int().positive().default(50),
+  featDim: z.number().int().positive().default(32),
   /** Dropout on the input features (the loop's `dropout` applies between layers). */
   inputDropout: z.number().min(0).max(0.9).default(0.25),
   /** Tokens per example at most (longer sentences are cut into chunks). */
   maxTokens: z.number().int().min(8).default(120),
   /** Fine-tune the word vectors through a trainable offset table. */
   tuneEmbeddings: z.boolean().default(true),
+  /** Tuned word rows at most (the most frequent training words). */
+  tuneWords: z.number().int().positive().default(5000),
   centerVectors: z.boolean().default(true),
 });
 
@@ -68,7 +70,7 @@ export type NerConfig = z.infer<typeof NerConfigSchema>;
 export const NER_TRAIN_DEFAULTS: Partial<TrainConfig> = {
   objective: 'classify',
   outDir: 'runs/ner',
-  batchSize: 32,
+  batchSize: 64,
   learningRate: 1e-3,
   warmupSteps: 200,
   maxSteps: 12000,
@@ -275,15 +277,20 @@ export function microPrf(counts: Iterable<{ tp: number; fp: number; fn: number }
 
 // ---------------------------------------------------------------------------------- backend
 
-/** Offset-table rows for the words of the training examples (row 0 = every other word). */
-export function nerTuneIndex(vocabSize: number, examples: readonly NerExample[]): { index: Int32Array; rows: number } {
-  const seen = new Uint8Array(vocabSize);
-  for (const e of examples) for (const w of e.words) seen[w] = 1;
-  seen[PAD_ID] = 0;
+/**
+ * Offset-table rows for the `maxRows` − 1 most frequent words of the training examples (row 0 =
+ * every other word, never updated). Capped because the optimizer is dense: every row costs an
+ * Adam update per step, and rare words gain little from tuning.
+ */
+export function nerTuneIndex(vocabSize: number, examples: readonly NerExample[], maxRows = Infinity): { index: Int32Array; rows: number } {
+  const freq = new Int32Array(vocabSize);
+  for (const e of examples) for (const w of e.words) freq[w]!++;
+  freq[PAD_ID] = 0;
+  const words = [...freq.keys()].filter((w) => freq[w]! > 0).sort((a, b) => freq[b]! - freq[a]! || a - b);
   const index = new Int32Array(vocabSize);
-  let rows = 1;
-  for (let w = 0; w < vocabSize; w++) if (seen[w]) index[w] = rows++;
-  return { index, rows };
+  const kept = words.slice(0, Math.max(0, maxRows - 1)).sort((a, b) => a - b);
+  kept.forEach((w, i) => (index[w] = i + 1));
+  return { index, rows: kept.length + 1 };
 }
 
 export interface NerBackendOptions {
@@ -318,7 +325,7 @@ export function nerRuntimeConfig(arch: NerArch, ner: NerConfig): Record<string, 
 /** Trainer backend for the tagger; evaluate() reports held-out strict F1 (select on `f1`). */
 export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBackend & { session: ModelSession; arch: NerArch; predict(examples: readonly NerExample[]): Promise<Float32Array[]> }> {
   const c = o.config;
-  const tune = nerTuneIndex(o.vocab.size, o.train);
+  const tune = nerTuneIndex(o.vocab.size, o.train, o.ner.tuneWords);
   const arch: NerArch = {
     vocabSize: o.vocab.size,
     wordDim: o.wordDim,
