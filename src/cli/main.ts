@@ -16,6 +16,8 @@ import { registerTokenizer } from './commands/tokenizer';
 import { registerFinetune } from './commands/finetune';
 import { registerWordvec } from './commands/wordvec';
 import { registerNer } from './commands/ner';
+import { registerEvaluate } from './commands/evaluate';
+import { registerExtract } from './commands/extract';
 import { UserError } from './userError';
 
 function buildProgram(): Command {
@@ -35,6 +37,8 @@ function buildProgram(): Command {
   registerFinetune(program);
   registerWordvec(program);
   registerNer(program);
+  registerExtract(program);
+  registerEvaluate(program);
   return program;
 }
 

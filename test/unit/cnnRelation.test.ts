@@ -33,7 +33,8 @@ import {
   type CnnExample,
 } from '../../src/core/training/cnnRelation';
 import { BEST_DIR, train } from '../../src/core/training/trainer';
-import { BLIND_HEAD, BLIND_OTHER, BLIND_TAIL, WordVocab, tokenizeWords } from '../../src/core/wordvec/wordVocab';
+import { BLIND_HEAD, BLIND_OTHER, BLIND_TAIL, WordVocab } from '../../src/core/wordvec/wordVocab';
+import { toyDocs, toyVocab } from '../helpers/toyDdi';
 
 function rand(n: number, seed: number, scale = 1): Float32Array {
   let s = seed >>> 0 || 1;
@@ -191,55 +192,6 @@ test('masked max-pool: padded positions never win, even when their activations a
   }
   assert.ok(paddingWouldWin > 0, 'the setup must make some padded position the unmasked maximum');
 });
-
-// ------------------------------------------------------------------ a toy DDI corpus
-
-const DRUGS = ['aspirin', 'warfarin', 'heparin', 'ketoconazole', 'digoxin', 'simvastatin', 'rifampin', 'phenytoin', 'lithium', 'insulin'];
-const TEMPLATES: { text: string; type: string }[] = [
-  { text: 'A increases the plasma levels of B .', type: 'mechanism' },
-  { text: 'A inhibits the metabolism of B in patients .', type: 'mechanism' },
-  { text: 'A should not be combined with B .', type: 'advise' },
-  { text: 'Avoid the use of A with B during therapy .', type: 'advise' },
-  { text: 'A enhances the anticoagulant effect of B .', type: 'effect' },
-  { text: 'A and B were given on separate days .', type: 'none' },
-  { text: 'Patients received A , then B , and C later .', type: 'none' },
-];
-
-/** One document per sentence in the DDI reader's shape: drug mentions, e1/e2 relations. */
-function toyDocs(n: number, seed: number): Document[] {
-  let s = seed;
-  const next = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / 2 ** 24;
-  const docs: Document[] = [];
-  for (let i = 0; i < n; i++) {
-    const tpl = TEMPLATES[Math.floor(next() * TEMPLATES.length)]!;
-    const names = [...DRUGS];
-    for (let k = names.length - 1; k > 0; k--) {
-      const j = Math.floor(next() * (k + 1));
-      [names[k], names[j]] = [names[j]!, names[k]!];
-    }
-    let text = '';
-    const anns: Document['passages'][number]['annotations'] = [];
-    for (const piece of tpl.text.split(' ')) {
-      if (text) text += ' ';
-      const slot = ['A', 'B', 'C'].indexOf(piece);
-      if (slot >= 0) {
-        const name = names[slot]!;
-        anns.push({ id: `d${i}.e${anns.length}`, type: 'drug', spans: [{ start: text.length, end: text.length + name.length }], text: name, ids: [], attributes: {} });
-        text += name;
-      } else text += piece;
-    }
-    const relations: Document['relations'] =
-      tpl.type === 'none' ? [] : [{ id: `d${i}.r0`, type: tpl.type, args: [{ role: 'e1', ref: { kind: 'annotation', id: anns[0]!.id } }, { role: 'e2', ref: { kind: 'annotation', id: anns[1]!.id } }], attributes: {} }];
-    docs.push({ id: `d${i}`, attributes: {}, passages: [{ offset: 0, text, attributes: { type: 'sentence' }, annotations: anns }], relations });
-  }
-  return docs;
-}
-
-function toyVocab(): WordVocab {
-  const counts = new Map<string, number>();
-  for (const t of [...TEMPLATES.map((x) => x.text), DRUGS.join(' ')]) for (const w of tokenizeWords(t)) counts.set(w.text, (counts.get(w.text) ?? 0) + 1);
-  return WordVocab.fromCounts(counts, 1);
-}
 
 test('encoding: blinding to DRUG1/DRUG2/DRUG0, relative positions, and the unblinded variant', () => {
   const vocab = toyVocab();

@@ -456,39 +456,55 @@ export function cnnFeeds(batch: readonly CnnExample[], tuneIndex?: Int32Array, n
   return f;
 }
 
-/** One prediction: label index, its probability, all probabilities. */
+/** One prediction: label index, its probability, all probabilities, the raw logits. */
 export interface CnnPrediction {
   label: number;
   prob: number;
   probs: number[];
+  logits: number[];
+}
+
+/** How predictCnn turns logits into probabilities. */
+export interface CnnPredictOptions {
+  tuneIndex?: Int32Array;
+  extraFeeds?: (f: Record<string, HostTensor>, batch: readonly CnnExample[]) => void;
+  batchSize?: number;
+  /** Softmax temperature (calibration; default 1). */
+  temperature?: number;
+  /** Only logits [from, to) take part (a multi-task model's slice for one task); labels are relative to `from`. */
+  classRange?: readonly [number, number];
+}
+
+/** Softmax of `logits / temperature`, with the argmax. */
+export function softmaxPrediction(logits: readonly number[], temperature = 1): CnnPrediction {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v / temperature);
+  const e = logits.map((v) => Math.exp(v / temperature - max));
+  const sum = e.reduce((x, y) => x + y, 0);
+  const probs = e.map((x) => x / sum);
+  let best = 0;
+  for (let k = 1; k < probs.length; k++) if (probs[k]! > probs[best]!) best = k;
+  return { label: best, prob: probs[best]!, probs, logits: [...logits] };
 }
 
 /** Predictions of a forward session (batches sorted by length to cut padding). */
-export async function predictCnn(session: ModelSession, examples: readonly CnnExample[], options: { tuneIndex?: Int32Array; extraFeeds?: (f: Record<string, HostTensor>) => void; batchSize?: number } = {}): Promise<CnnPrediction[]> {
+export async function predictCnn(session: ModelSession, examples: readonly CnnExample[], options: CnnPredictOptions = {}): Promise<CnnPrediction[]> {
   const bs = options.batchSize ?? 64;
   const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.words.length - examples[b]!.words.length);
   const out: CnnPrediction[] = new Array<CnnPrediction>(examples.length);
   for (let s = 0; s < order.length; s += bs) {
     const idx = order.slice(s, s + bs);
-    const f = cnnFeeds(
-      idx.map((i) => examples[i]!),
-      options.tuneIndex,
-    );
+    const batch = idx.map((i) => examples[i]!);
+    const f = cnnFeeds(batch, options.tuneIndex);
     delete f['labels'];
     delete f['weights'];
-    options.extraFeeds?.(f);
+    options.extraFeeds?.(f, batch);
     const r = await session.run(f);
     const logits = r['logits']!.data as Float32Array;
     const C = r['logits']!.dims[1]!;
+    const [from, to] = options.classRange ?? [0, C];
     idx.forEach((ex, b) => {
-      let max = -Infinity;
-      for (let k = 0; k < C; k++) max = Math.max(max, logits[b * C + k]!);
-      const e = Array.from({ length: C }, (_, k) => Math.exp(logits[b * C + k]! - max));
-      const sum = e.reduce((x, y) => x + y, 0);
-      const probs = e.map((x) => x / sum);
-      let best = 0;
-      for (let k = 1; k < C; k++) if (probs[k]! > probs[best]!) best = k;
-      out[ex] = { label: best, prob: probs[best]!, probs };
+      out[ex] = softmaxPrediction(Array.from(logits.subarray(b * C + from, b * C + to)), options.temperature);
     });
   }
   return out;

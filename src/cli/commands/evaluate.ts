@@ -1,0 +1,56 @@
+/**
+ * `biore evaluate --task T [--model DIR] [--json]`: score a shipped (or given) model on a task's
+ * test split, recomputing every prediction. Each task family registers an evaluator here.
+ */
+import type { Command } from 'commander';
+import { RELATION_EVAL_TASKS, evaluateRelations } from '../../core/relations/evaluateRelations';
+import { ModelFolderError } from '../../core/relations/relationPredictor';
+import { UserError } from '../userError';
+
+/** Options every evaluator receives. */
+export interface EvaluateOptions {
+  model?: string;
+  threads: number;
+  entities: string;
+}
+
+type Evaluator = (task: string, o: EvaluateOptions) => Promise<Record<string, unknown>>;
+
+/** Task name → evaluator. Relation tasks default to every relation model under models/. */
+export const EVALUATORS: Record<string, Evaluator> = Object.fromEntries(
+  Object.keys(RELATION_EVAL_TASKS).map((t) => [
+    t,
+    async (task: string, o: EvaluateOptions) => {
+      if (o.entities !== 'gold') throw new UserError(`--entities ${o.entities} is not available for ${task}`);
+      return { ...(await evaluateRelations(task, o.model ?? 'models', { threads: o.threads })) };
+    },
+  ]),
+);
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command('evaluate')
+    .description('score a model on a task\'s test split with the official scorer (recomputed every time)')
+    .requiredOption('--task <name>', `task: ${Object.keys(EVALUATORS).join('|')}`)
+    .option('--model <dir>', 'model folder (default: the shipped models in models/)')
+    .option('--entities <source>', 'gold (mentions from the corpus) or predicted (from the text)', 'gold')
+    .option('--threads <n>', 'inference threads', '2')
+    .option('--json', 'print one JSON object')
+    .action(async (o: { task: string; model?: string; entities: string; threads: string; json?: boolean }) => {
+      const evaluator = EVALUATORS[o.task];
+      if (!evaluator) throw new UserError(`unknown task "${o.task}" (use ${Object.keys(EVALUATORS).join(', ')})`);
+      let r: Record<string, unknown>;
+      try {
+        r = await evaluator(o.task, { ...(o.model === undefined ? {} : { model: o.model }), threads: Number(o.threads), entities: o.entities });
+      } catch (e) {
+        if (e instanceof ModelFolderError) throw new UserError(e.message);
+        throw e;
+      }
+      if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
+      else {
+        process.stdout.write(`${o.task}: P ${String(r['precision'])} R ${String(r['recall'])} F1 ${String(r['f1'])}\n`);
+        const byType = (r['byType'] ?? {}) as Record<string, { precision: number; recall: number; f1: number }>;
+        for (const [t, v] of Object.entries(byType)) process.stdout.write(`  ${t.padEnd(24)} P ${v.precision.toFixed(2)} R ${v.recall.toFixed(2)} F1 ${v.f1.toFixed(2)}\n`);
+      }
+    });
+}

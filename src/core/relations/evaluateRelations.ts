@@ -1,0 +1,85 @@
+/**
+ * `biore evaluate` for relation tasks: score a relation model on the task's test split (DrugProt:
+ * its dev set, the test gold was never published) with the official scorer, recomputing every
+ * prediction. Candidates come from the corpus's own generator (as in training), so the numbers
+ * are the ones the training runs report, for the model folder as shipped.
+ */
+import { loadSplit } from '../corpora/registry';
+import { expectedCalibrationError } from '../evaluation/calibration';
+import type { TaskName } from '../tasks/definitions';
+import { generateAllCandidates } from '../tasks/candidates';
+import { scoreCnn, type CnnExample } from '../training/cnnRelation';
+import { loadRelationPredictor } from './relationPredictor';
+
+/** Public task names (the corpus names curators know) → the core's task and its test split. */
+export const RELATION_EVAL_TASKS: Readonly<Record<string, { task: TaskName; corpus: string; split: string }>> = {
+  ddi: { task: 'ddi', corpus: 'ddi', split: 'test' },
+  bc5cdr: { task: 'cdr', corpus: 'bc5cdr', split: 'test' },
+  cdr: { task: 'cdr', corpus: 'bc5cdr', split: 'test' },
+  drugprot: { task: 'drugprot', corpus: 'drugprot', split: 'dev' },
+  biored: { task: 'biored', corpus: 'biored', split: 'test' },
+};
+
+export interface RelationEvaluation {
+  task: string;
+  corpus: string;
+  split: string;
+  model: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  byType: Record<string, { precision: number; recall: number; f1: number; tp: number; fp: number; fn: number }>;
+  tp: number;
+  fp: number;
+  fn: number;
+  /** Expected calibration error (%) of the top-label confidence over all candidates, 10 bins. */
+  ece: number;
+  documents: number;
+  candidates: number;
+  seconds: number;
+  candidatesPerSecond: number;
+}
+
+const round = (x: number): number => +x.toFixed(2);
+
+/** Evaluate `modelDir` (a relation model folder, or a folder of them) on a public task name. */
+export async function evaluateRelations(taskName: string, modelDir: string, options: { threads?: number; signal?: AbortSignal } = {}): Promise<RelationEvaluation> {
+  const spec = RELATION_EVAL_TASKS[taskName];
+  if (!spec) throw new Error(`unknown relation task "${taskName}" (use ${Object.keys(RELATION_EVAL_TASKS).join(', ')})`);
+  const predictor = await loadRelationPredictor(modelDir, options.threads === undefined ? {} : { threads: options.threads });
+  try {
+    const docs = (await loadSplit(spec.corpus, spec.split)).documents;
+    const candidates = generateAllCandidates(spec.task, docs);
+    const t0 = performance.now();
+    const { labels, predictions } = await predictor.scoreCandidates(docs, spec.task, candidates, options.signal);
+    const seconds = (performance.now() - t0) / 1000;
+    // scoreCnn reads only each example's candidate.
+    const shims = candidates.map((c) => ({ candidate: c }) as CnnExample);
+    const s = scoreCnn(spec.task, docs, shims, predictions);
+    const gold = candidates.map((c) => labels.indexOf(c.label));
+    const cal = expectedCalibrationError(
+      predictions.map((p) => p.prob),
+      predictions.map((p, i) => p.label === gold[i]),
+    );
+    return {
+      task: taskName,
+      corpus: spec.corpus,
+      split: spec.split,
+      model: modelDir,
+      precision: round(s.micro.precision),
+      recall: round(s.micro.recall),
+      f1: round(s.micro.f1),
+      byType: Object.fromEntries(Object.entries(s.byType).map(([k, v]) => [k, { precision: round(v.precision), recall: round(v.recall), f1: round(v.f1), tp: v.tp, fp: v.fp, fn: v.fn }])),
+      tp: s.micro.tp,
+      fp: s.micro.fp,
+      fn: s.micro.fn,
+      ece: round(cal.ece),
+      documents: docs.length,
+      candidates: candidates.length,
+      seconds: round(seconds),
+      candidatesPerSecond: Math.round(candidates.length / Math.max(1e-9, seconds)),
+    };
+  } finally {
+    await predictor.dispose();
+  }
+}

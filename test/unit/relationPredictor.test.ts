@@ -1,0 +1,133 @@
+/**
+ * The relation runtime: calibration maths, the task views of curators' documents, and the
+ * predictor on a real (tiny, trained-here) model folder, including bad model folders.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { expectedCalibrationError, fitTemperature, temperatureNll } from '../../src/core/evaluation/calibration';
+import type { Annotation, Document } from '../../src/core/model/document';
+import { ModelFolderError, loadRelationPredictor } from '../../src/core/relations/relationPredictor';
+import { taskView } from '../../src/core/relations/taskView';
+import { toyFloats, trainToyDdiModel } from '../helpers/toyDdi';
+
+test('temperature fit recovers the temperature that generated the labels', () => {
+  const u = toyFloats(3 * 6000, 5, 3);
+  const logits: number[][] = [];
+  const labels: number[] = [];
+  const r = toyFloats(6000, 9, 0.5);
+  for (let i = 0; i < 6000; i++) {
+    const row = [u[3 * i]!, u[3 * i + 1]!, u[3 * i + 2]!];
+    logits.push(row);
+    // Sample the label from softmax(row / 2).
+    const e = row.map((v) => Math.exp(v / 2));
+    const sum = e.reduce((a, b) => a + b, 0);
+    let x = (r[i]! + 0.5) * sum;
+    let k = 0;
+    while (k < 2 && x > e[k]!) x -= e[k++]!;
+    labels.push(k);
+  }
+  const t = fitTemperature(logits, labels);
+  assert.ok(Math.abs(t - 2) < 0.3, `fitted ${t}`);
+  assert.ok(temperatureNll(logits, labels, t) <= temperatureNll(logits, labels, 1));
+  assert.equal(fitTemperature([], []), 1);
+});
+
+test('ECE: zero when confidence equals accuracy per bin, large when over-confident', () => {
+  const conf = [0.95, 0.95, 0.95, 0.95, 0.55, 0.55];
+  const good = expectedCalibrationError([0.75, 0.75, 0.75, 0.75], [true, true, true, false]);
+  assert.ok(good.ece < 1e-9);
+  const bad = expectedCalibrationError(conf, [false, false, true, false, true, false]);
+  assert.ok(bad.ece > 40, String(bad.ece));
+  assert.equal(bad.bins.reduce((n, b) => n + b.count, 0), 6);
+  assert.throws(() => expectedCalibrationError([0.5], []), RangeError);
+});
+
+/** A PubTator-shaped abstract: title + abstract passages, PubTator type names. */
+function abstractDoc(): Document {
+  const title = 'Interactions of aspirin.';
+  const abs = 'Warfarin increases the plasma levels of digoxin . Avoid the use of heparin with lithium during therapy . BRCA1 causes cancer .';
+  const off = title.length + 1;
+  const ann = (id: string, type: string, word: string, ids: string[] = []): Annotation => {
+    const at = abs.indexOf(word);
+    return { id, type, spans: [{ start: off + at, end: off + at + word.length }], text: word, ids, attributes: {} };
+  };
+  const t0: Annotation = { id: 't0', type: 'Chemical', spans: [{ start: 16, end: 23 }], text: 'aspirin', ids: ['D001241'], attributes: {} };
+  return {
+    id: '123',
+    attributes: {},
+    relations: [],
+    passages: [
+      { offset: 0, text: title, attributes: { type: 'title' }, annotations: [t0] },
+      {
+        offset: off,
+        text: abs,
+        attributes: { type: 'abstract' },
+        annotations: [ann('a1', 'Chemical', 'Warfarin'), ann('a2', 'Chemical', 'digoxin'), ann('a3', 'Chemical', 'heparin'), ann('a4', 'Chemical', 'lithium'), ann('a5', 'Gene', 'BRCA1'), ann('a6', 'Disease', 'cancer', ['D009369'])],
+      },
+    ],
+  };
+}
+
+test('task views: DDI cuts free text into sentences and keeps only chemicals as drugs; offsets and ids unchanged', () => {
+  const doc = abstractDoc();
+  const ddi = taskView(doc, 'ddi');
+  assert.ok(ddi.passages.length >= 4, `sentences: ${ddi.passages.map((p) => p.text).join(' | ')}`);
+  const all = ddi.passages.flatMap((p) => p.annotations);
+  assert.deepEqual(all.map((a) => a.id), ['t0', 'a1', 'a2', 'a3', 'a4']);
+  assert.ok(all.every((a) => a.type === 'drug'));
+  for (const p of ddi.passages) for (const a of p.annotations) assert.ok(a.spans[0]!.start >= p.offset && a.spans[0]!.end <= p.offset + p.text.length);
+  const cdr = taskView(doc, 'cdr');
+  assert.deepEqual(cdr.passages.flatMap((p) => p.annotations).map((a) => `${a.id}:${a.type}`), ['t0:Chemical', 'a1:Chemical', 'a2:Chemical', 'a3:Chemical', 'a4:Chemical', 'a6:Disease']);
+  const dp = taskView(doc, 'drugprot');
+  assert.equal(dp.passages.flatMap((p) => p.annotations).find((a) => a.id === 'a5')!.type, 'GENE');
+  // The original is untouched.
+  assert.equal(doc.passages[1]!.annotations[0]!.type, 'Chemical');
+});
+
+test('predictor: a trained model folder suggests the templates\' relation types with evidence and scores', async () => {
+  const dir = await trainToyDdiModel(fs.mkdtempSync(path.join(os.tmpdir(), 'pred-')));
+  const predictor = await loadRelationPredictor(dir, { threads: 1 });
+  try {
+    assert.deepEqual(predictor.tasks, ['ddi']);
+    const doc = abstractDoc();
+    const out = await predictor.predict(doc);
+    const byPair = new Map(out.map((p) => [p.relation.args.map((a) => a.ref.id).join('-'), p]));
+    const mech = byPair.get('a1-a2');
+    const advise = byPair.get('a3-a4');
+    assert.equal(mech?.relation.type, 'mechanism', JSON.stringify(out.map((p) => p.relation)));
+    assert.equal(advise?.relation.type, 'advise');
+    for (const p of out) {
+      assert.equal(p.task, 'ddi');
+      assert.equal(p.relation.status, 'suggested');
+      assert.ok(p.relation.score! > 0 && p.relation.score! <= 1);
+      assert.equal(p.model, dir);
+    }
+    const text = doc.passages[1]!;
+    assert.equal(text.text.slice(mech!.evidence.start - text.offset, mech!.evidence.end - text.offset), 'Warfarin increases the plasma levels of digoxin .');
+    // No pair crosses sentences, and the title's lone drug pairs with nothing.
+    assert.ok(!out.some((p) => p.relation.args.some((a) => a.ref.id === 't0')));
+    assert.ok(!byPair.has('a2-a3'));
+    assert.deepEqual(await predictor.predict(doc, { task: 'ddi', signal: AbortSignal.abort() }).catch((e: Error) => e.name), 'AbortError');
+  } finally {
+    await predictor.dispose();
+  }
+});
+
+test('predictor: missing, foreign or corrupt model folders give one error naming the path', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'badmodel-'));
+  await assert.rejects(loadRelationPredictor(path.join(tmp, 'nope')), (e: Error) => e instanceof ModelFolderError && e.message.includes('nope'));
+  await assert.rejects(loadRelationPredictor(tmp), (e: Error) => e instanceof ModelFolderError && e.message.includes('no relation model'));
+  const foreign = path.join(tmp, 'enc');
+  fs.mkdirSync(foreign);
+  fs.writeFileSync(path.join(foreign, 'config.json'), JSON.stringify({ model_type: 'biore-encoder' }));
+  await assert.rejects(loadRelationPredictor(foreign), (e: Error) => e instanceof ModelFolderError && e.message.includes('biore-encoder'));
+  const corrupt = path.join(tmp, 'corrupt');
+  fs.mkdirSync(corrupt);
+  fs.writeFileSync(path.join(corrupt, 'config.json'), JSON.stringify({ model_type: 'biore-cnn-relation', task: 'ddi', id2label: { 0: 'none', 1: 'int' }, blinding: null }));
+  fs.writeFileSync(path.join(corrupt, 'vocab.tsv'), '<pad>\t0\n<unk>\t0\nDRUG1\t0\nDRUG2\t0\nDRUG0\t0\n');
+  fs.writeFileSync(path.join(corrupt, 'model.onnx'), 'not a model');
+  await assert.rejects(loadRelationPredictor(corrupt), (e: Error) => e instanceof ModelFolderError && e.message.includes(path.join(corrupt, 'model.onnx')));
+});
