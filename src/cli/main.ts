@@ -16,6 +16,7 @@ import { registerTokenizer } from './commands/tokenizer';
 import { registerFinetune } from './commands/finetune';
 import { registerWordvec } from './commands/wordvec';
 import { registerNer } from './commands/ner';
+import { registerAnnotate } from './commands/annotate';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExtract } from './commands/extract';
 import { UserError } from './userError';
@@ -37,6 +38,7 @@ function buildProgram(): Command {
   registerFinetune(program);
   registerWordvec(program);
   registerNer(program);
+  registerAnnotate(program);
   registerExtract(program);
   registerEvaluate(program);
   return program;

@@ -2,6 +2,9 @@
  * `biore ner train|lexicon`: the mention tagger and the normalization lexicon.
  */
 import type { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LEXICON_SOURCES, buildTrainingLexicon } from '../../core/ner/lexicon';
 import { nerConfigKeys, resolveNerConfig, runNerTrain } from '../../core/ner/nerTrainJob';
 import { UserError } from '../userError';
 
@@ -48,5 +51,22 @@ export function registerNer(program: Command): void {
         throw e;
       }
       process.stdout.write(JSON.stringify({ dev: r.dev, examples: r.examples, bestModel: r.bestModel, bestStep: r.summary.bestStep, steps: r.summary.steps, stoppedBy: r.summary.stoppedBy, seconds: r.summary.seconds, history: r.summary.history }, null, 1) + '\n');
+    });
+
+  ner
+    .command('lexicon')
+    .description('build the normalization lexicon (surface form -> MeSH / NCBI Gene id) from training annotations')
+    .option('--sources <list>', 'corpus:split list (test splits refused)', LEXICON_SOURCES)
+    .option('--out <file>', 'output TSV', 'models/ner/lexicon.tsv')
+    .action(async (o: { sources: string; out: string }) => {
+      let r;
+      try {
+        r = await buildTrainingLexicon(o.sources);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      fs.mkdirSync(path.dirname(o.out), { recursive: true });
+      r.lexicon.save(o.out);
+      process.stderr.write(`lexicon: ${r.lexicon.size} entries from ${r.documents} documents (${r.sources.join(', ')}) -> ${o.out}\n`);
     });
 }

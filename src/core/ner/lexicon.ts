@@ -16,6 +16,7 @@
  * long form), so document-level relation pairing still groups them.
  */
 import * as fs from 'node:fs';
+import { findCorpus, loadSplit } from '../corpora/registry';
 import type { Annotation, Document, Span } from '../model/document';
 import { documentAnnotations } from '../model/document';
 import { nerTypeOf, type NerType } from './tags';
@@ -265,4 +266,22 @@ export function normalizeDocument(doc: Document, lexicon: Lexicon, options: { ov
     counts.local++;
   }
   return counts;
+}
+
+/** Default lexicon sources: the training and development splits that carry concept ids. */
+export const LEXICON_SOURCES = 'bc5cdr:train,bc5cdr:dev,biored:train,biored:dev';
+
+/** Build the lexicon from `corpus:split` sources (test splits refused; leak guard on). */
+export async function buildTrainingLexicon(sources = LEXICON_SOURCES): Promise<{ lexicon: Lexicon; documents: number; sources: string[] }> {
+  const docs: Document[] = [];
+  const names: string[] = [];
+  for (const item of sources.split(',')) {
+    const [corpus, split = 'train'] = item.split(':') as [string, string | undefined];
+    const sp = findCorpus(corpus)?.splits.find((x) => x.name === split);
+    if (!sp) throw new Error(`unknown source ${item}`);
+    if (sp.protectedTest || sp.role === 'test') throw new Error(`${item} is a held-out test split and may not feed the lexicon`);
+    docs.push(...(await loadSplit(corpus, split)).documents);
+    names.push(`${corpus}:${split}`);
+  }
+  return { lexicon: Lexicon.fromDocuments(docs), documents: docs.length, sources: names };
 }
