@@ -30,6 +30,7 @@ const GREEK: Record<string, string> = {
 export function singular(w: string): string {
   if (w.length <= 3 || /\d/.test(w)) return w;
   if (w.endsWith('ies') && w.length > 4) return w.slice(0, -3) + 'y';
+  if (w.endsWith('ias')) return w.slice(0, -1);
   if (/(ss|us|is|ys|as|os)$/.test(w)) return w;
   if (/(sses|xes|ches|shes|zes)$/.test(w)) return w.slice(0, -2);
   if (w.endsWith('s')) return w.slice(0, -1);
