@@ -11,8 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Annotation, Document } from '../../src/core/model/document';
-import { documentAnnotations } from '../../src/core/model/document';
-import { annotate, annotateDocuments } from '../../src/core/ner/annotate';
+import { documentAnnotations, documentText } from '../../src/core/model/document';
+import { annotate, annotateDocuments, pubTatorLayout } from '../../src/core/ner/annotate';
 import { FEATURE_SLOTS, nerTokens, tokenFeatures, wordShape } from '../../src/core/ner/features';
 import { Lexicon, findAbbreviations, isLocalId, normalizeDocument, singular, surfaceKey } from '../../src/core/ner/lexicon';
 import { allowedMasks, encodeTrainingDocuments, goldLabels, documentSentences } from '../../src/core/ner/nerExamples';
@@ -298,4 +298,20 @@ test('annotate: a tiny tagger trained, exported, reloaded; normalization, relati
   await assert.rejects(annotateDocuments(docs.slice(30).map(bareCopy), { tagger, signal: ac.signal }));
   await tagger.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('PubTator layout: a text file title after a PMID line moves to offset 0 with its mentions', () => {
+  const doc: Document = {
+    id: '1',
+    passages: [
+      { offset: 15, text: 'Aspirin title.', attributes: { type: 'title' }, annotations: [mention('a', 'Chemical', 'Aspirin', 15)] },
+      { offset: 31, text: 'Then sepsis.', attributes: { type: 'abstract' }, annotations: [mention('b', 'Disease', 'sepsis', 36)] },
+    ],
+    relations: [],
+    attributes: {},
+  };
+  const p = pubTatorLayout(doc);
+  assert.deepEqual(p.passages.map((x) => x.offset), [0, 15]);
+  assert.deepEqual(documentAnnotations(p).map((a) => a.spans[0]), [{ start: 0, end: 7 }, { start: 20, end: 26 }]);
+  assert.equal(documentText(p).slice(20, 26), 'sepsis');
 });

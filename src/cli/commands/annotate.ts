@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { DOCUMENT_FORMATS, detectFormat, documentWriter, emptyInputError, parseFormatName, readDocuments, type CollectionHeader } from '../../core/formats/formatIo';
 import type { Document } from '../../core/model/document';
-import { annotateDocuments, type RelationSuggester } from '../../core/ner/annotate';
+import { annotateDocuments, pubTatorLayout, type RelationSuggester } from '../../core/ner/annotate';
 import { Lexicon } from '../../core/ner/lexicon';
 import { loadNerTagger, type NerTagger } from '../../core/ner/nerTagger';
 import { NER_TYPES, type NerType } from '../../core/ner/tags';
@@ -108,7 +108,7 @@ export function registerAnnotate(program: Command): void {
         for (const [i, d] of batch.entries()) {
           mentions += reports[i]!.mentions;
           suggested += reports[i]!.relations;
-          await write(writer.document(d));
+          await write(writer.document(to === 'pubtator' ? pubTatorLayout(d) : d));
         }
         batch.length = 0;
         bar.update(Math.min(size, readChars));

@@ -90,3 +90,18 @@ export async function annotateDocuments(docs: readonly Document[], o: AnnotateOp
 export async function annotate(doc: Document, o: AnnotateOptions): Promise<AnnotateReport> {
   return (await annotateDocuments([doc], o))[0]!;
 }
+
+/**
+ * The document re-laid out as PubTator lays text out: the first passage at offset 0, each next
+ * passage one space after the previous one, mention offsets moved with their passage. Plain text
+ * files put the title after a PMID line (offset > 0), which PubTator cannot represent.
+ */
+export function pubTatorLayout(doc: Document): Document {
+  let at = 0;
+  const passages = doc.passages.map((p) => {
+    const delta = at - p.offset;
+    at += p.text.length + 1;
+    return { ...p, offset: p.offset + delta, annotations: p.annotations.map((a) => ({ ...a, spans: a.spans.map((s) => ({ start: s.start + delta, end: s.end + delta })) })) };
+  });
+  return { ...doc, passages };
+}
