@@ -25,7 +25,7 @@ import { appendOptimizer } from '../engine/optimizer';
 import { StepRunner } from '../engine/stepRunner';
 import { writeModelFolder } from '../models/modelFolder';
 import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
-import { cnnWordTable, convolve } from '../training/cnnRelation';
+import { cnnWordTable, convolve, shiftTime, type ConvParams } from '../training/cnnRelation';
 import { lengthBucketedBatches } from '../training/batching';
 import type { TrainConfig } from '../training/trainConfig';
 import type { TrainerBackend } from '../training/trainer';
@@ -47,6 +47,8 @@ export const NerConfigSchema = z.object({
   devShare: z.number().min(0).max(0.5).default(0.1),
   /** Convolution widths, one layer each, comma-separated. */
   layers: z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/).default('5,3,3'),
+  /** Dilation per layer (1 = contiguous), comma-separated; missing entries are 1, extra ones unused. */
+  dilations: z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/).default('1,1,1'),
   /** Filters per layer. */
   filters: z.number().int().positive().default(200),
   /** Hashed feature table rows (bucket 0 reserved). */
@@ -119,6 +121,8 @@ export interface NerArch {
   featDim: number;
   slots: number;
   layers: readonly number[];
+  /** Dilation of each layer (absent in folders from before dilations: all 1). */
+  dilations?: readonly number[];
   filters: number;
   dropout: number;
   inputDropout: number;
@@ -147,7 +151,9 @@ export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' 
     const limit = Math.sqrt(6 / (k * D + a.filters));
     const p = { w: ad.param(`conv${i}.w`, [k * D, a.filters], { kind: 'uniform', limit }), b: ad.param(`conv${i}.b`, [a.filters], { kind: 'zeros' }, true) };
     // Padded positions are zeroed after every layer, so predictions never depend on the batch.
-    const y = ad.mul(convolve(ad, i === 0 ? h : ad.dropout(h, a.dropout), k, p), mask3);
+    const d = a.dilations?.[i] ?? 1;
+    const input = i === 0 ? h : ad.dropout(h, a.dropout);
+    const y = ad.mul(d === 1 ? convolve(ad, input, k, p) : dilatedConvolve(ad, input, k, d, p), mask3);
     h = i > 0 && D === a.filters ? ad.add(h, y) : y;
     D = a.filters;
   });
@@ -161,6 +167,16 @@ export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' 
   const allowed = ad.input('allowed', 'float32', ['tokens', a.classes]);
   const weights = ad.input('weights', 'float32', ['tokens']);
   return { logits, loss: ad.partialSoftmaxCrossEntropy(flat, allowed, weights) };
+}
+
+/**
+ * Same-padded convolution of width `k` whose taps are `dilation` tokens apart (offsets
+ * −⌊(k−1)/2⌋·d … ), with ReLU: a wider context for the same cost.
+ */
+export function dilatedConvolve(ad: Autodiff, x: Value, k: number, dilation: number, p: ConvParams): Value {
+  const left = Math.floor((k - 1) / 2);
+  const cols = Array.from({ length: k }, (_, j) => shiftTime(ad, x, (j - left) * dilation));
+  return ad.relu(ad.linear(cols.length === 1 ? cols[0]! : ad.concat(cols, -1), p.w, p.b));
 }
 
 // ---------------------------------------------------------------------------------- feeds
@@ -333,6 +349,7 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
     featDim: o.ner.featDim,
     slots: FEATURE_SLOTS,
     layers: o.ner.layers.split(',').map(Number),
+    dilations: o.ner.dilations.split(',').map(Number),
     filters: o.ner.filters,
     dropout: c.dropout,
     inputDropout: o.ner.inputDropout,

@@ -67,11 +67,16 @@ export interface NerSource {
   corpus: string;
   split: string;
   types: readonly NerType[];
+  /** Times each training sentence is repeated per pass (`corpus:split*2`), default 1. */
+  repeat: number;
 }
 
 /** Parse the sources string; test splits and corpora without NER types are refused. */
 export function parseSources(s: string): NerSource[] {
-  return s.split(',').map((item) => {
+  return s.split(',').map((spec) => {
+    const [item, times] = spec.split('*') as [string, string | undefined];
+    const repeat = times === undefined ? 1 : Number(times);
+    if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`${spec}: the repeat count must be a positive integer`);
     const [corpus, split] = item.split(':') as [string, string | undefined];
     const info = findCorpus(corpus);
     if (!info) throw new Error(`unknown corpus "${corpus}"`);
@@ -80,7 +85,7 @@ export function parseSources(s: string): NerSource[] {
     if (sp.protectedTest || sp.role === 'test') throw new Error(`${corpus}:${sp.name} is a held-out test split and may not feed training`);
     const types = CORPUS_NER_TYPES[corpus];
     if (!types) throw new Error(`corpus ${corpus} has no mention types the tagger uses`);
-    return { corpus, split: sp.name, types };
+    return { corpus, split: sp.name, types, repeat };
   });
 }
 
@@ -125,14 +130,14 @@ export async function runNerTrain(job: NerTrainJob): Promise<NerTrainResult> {
     const stats: GoldAlignmentStats = { mentions: 0, misaligned: 0, overlapping: 0, crossSentence: 0 };
     const a = encodeTrainingDocuments(tr, s.corpus, s.types, enc, stats);
     const b = encodeTrainingDocuments(dv, s.corpus, s.types, enc);
-    trainEx.push(...a);
+    for (let r = 0; r < s.repeat; r++) trainEx.push(...a);
     devEx.push(...b);
     const tokens = a.reduce((n, e) => n + e.words.length, 0);
     const unk = a.reduce((n, e) => n + e.words.filter((w) => w === UNK_ID).length, 0);
     log(
-      `${s.corpus}:${s.split} [${s.types.join(',')}]: ${tr.length} train docs (${a.length} sentences, ${tokens} tokens, ${((100 * unk) / Math.max(1, tokens)).toFixed(2)}% unknown words), ${dv.length} held-out docs (${b.length} sentences); leak guard removed ${loaded.leakGuardRemoved}; mentions ${stats.mentions}: ${stats.misaligned} not on token boundaries, ${stats.overlapping} overlapping (dropped), ${stats.crossSentence} across sentences`,
+      `${s.corpus}:${s.split}${s.repeat > 1 ? `×${s.repeat}` : ''} [${s.types.join(',')}]: ${tr.length} train docs (${a.length} sentences, ${tokens} tokens, ${((100 * unk) / Math.max(1, tokens)).toFixed(2)}% unknown words), ${dv.length} held-out docs (${b.length} sentences); leak guard removed ${loaded.leakGuardRemoved}; mentions ${stats.mentions}: ${stats.misaligned} not on token boundaries, ${stats.overlapping} overlapping (dropped), ${stats.crossSentence} across sentences`,
     );
-    data.push({ corpus: s.corpus, split: s.split, types: s.types, trainDocuments: tr.length, heldOutDocuments: dv.length, trainSentences: a.length, trainTokens: tokens, leakGuardRemoved: loaded.leakGuardRemoved, alignment: stats });
+    data.push({ corpus: s.corpus, split: s.split, types: s.types, repeat: s.repeat, trainDocuments: tr.length, heldOutDocuments: dv.length, trainSentences: a.length, trainTokens: tokens, leakGuardRemoved: loaded.leakGuardRemoved, alignment: stats });
   }
   const backend = await createNerBackend({ config, ner, vocab, table, wordDim: wv.dim, train: trainEx, dev: devEx });
   log(`tagger: layers ${backend.arch.layers.join(',')} × ${backend.arch.filters} filters, words ${backend.arch.wordDim}d + features ${backend.arch.featDim}d (${backend.arch.buckets} buckets), ${backend.arch.tuneRows} tuned word rows`);
