@@ -18,7 +18,8 @@ import { Lexicon, findAbbreviations, isLocalId, normalizeDocument, singular, sur
 import { allowedMasks, encodeTrainingDocuments, goldLabels, documentSentences } from '../../src/core/ner/nerExamples';
 import { createNerBackend, decodeMentions } from '../../src/core/ner/nerModel';
 import { resolveNerConfig, parseSources, isHeldOut } from '../../src/core/ner/nerTrainJob';
-import { loadNerTagger } from '../../src/core/ner/nerTagger';
+import { loadNerTagger, type PredictedMention } from '../../src/core/ner/nerTagger';
+import { propagateMentions } from '../../src/core/ner/consistency';
 import { scoreMentions, scoreConcepts, bareCopy } from '../../src/core/ner/evaluateNer';
 import { NER_LABELS, beginLabel, insideLabel, labelsToMentions, restrictToTypes, viterbiBio } from '../../src/core/ner/tags';
 import { train } from '../../src/core/training/trainer';
@@ -318,4 +319,19 @@ test('PubTator layout: a text file title after a PMID line moves to offset 0 wit
   assert.deepEqual(p.passages.map((x) => x.offset), [0, 15]);
   assert.deepEqual(documentAnnotations(p).map((a) => a.spans[0]), [{ start: 0, end: 7 }, { start: 20, end: 26 }]);
   assert.equal(documentText(p).slice(20, 26), 'sepsis');
+});
+
+test('consistency: repeated names and abbreviations of predicted mentions are added', () => {
+  const text = 'Lithium carbonate (LC) raised LC levels; lithium carbonate and Lithium again, lithiumX not.';
+  const doc: Document = { id: 'c', passages: [{ offset: 0, text, attributes: {}, annotations: [] }], relations: [], attributes: {} };
+  const at = (s: string, from = 0): number => text.indexOf(s, from);
+  const pred = (start: number, t: string, score = 0.99): PredictedMention => ({ span: { start, end: start + t.length }, type: 'Chemical', text: t, score });
+  const r = propagateMentions(doc, [pred(0, 'Lithium carbonate'), pred(at('Lithium', 10), 'Lithium')]);
+  assert.deepEqual(
+    r.mentions.map((m) => m.text),
+    ['Lithium carbonate', 'LC', 'LC', 'Lithium'],
+    'both LC occurrences via the abbreviation; lowercase "lithium carbonate" is another text; "lithiumX" is no token match',
+  );
+  // A low-confidence prediction seeds nothing.
+  assert.equal(propagateMentions(doc, [pred(0, 'Lithium carbonate', 0.5)]).added, 0);
 });

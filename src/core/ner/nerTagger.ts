@@ -9,6 +9,7 @@ import { MODEL_FILE, readModelConfig } from '../models/modelFolder';
 import { createSession, type ModelSession } from '../runtime/session';
 import { VOCAB_FILE } from '../wordvec/wordVectors';
 import { WordVocab } from '../wordvec/wordVocab';
+import { propagateMentions } from './consistency';
 import { FEATURE_SCHEME } from './features';
 import { documentSentences, encodeSentence, type NerSentence } from './nerExamples';
 import { decodeMentions, nerLogits } from './nerModel';
@@ -27,6 +28,8 @@ export interface TagOptions {
   /** Types to predict (default all); the others' probability counts as O. */
   types?: readonly NerType[];
   signal?: AbortSignal;
+  /** Apply document-level consistency (consistency.ts) to each document's mentions (default true). */
+  consistency?: boolean;
 }
 
 /** A loaded tagger. */
@@ -56,9 +59,9 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
     types: NER_TYPES,
     async tagDocuments(docs, o = {}) {
       const types = o.types ?? NER_TYPES;
-      const sentences: { doc: number; s: NerSentence; text: string }[] = [];
+      const sentences: { doc: number; s: NerSentence }[] = [];
       docs.forEach((d, i) => {
-        for (const s of documentSentences(d, maxTokens)) if (s.tokens.length) sentences.push({ doc: i, s, text: '' });
+        for (const s of documentSentences(d, maxTokens)) if (s.tokens.length) sentences.push({ doc: i, s });
       });
       const examples = sentences.map((x) => encodeSentence(x.s, { vocab, buckets }));
       const logits = await nerLogits(session, examples, { ...(o.signal ? { signal: o.signal } : {}) });
@@ -84,7 +87,7 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
           out[x.doc]!.push({ span, type: m.type, text, score: score / (m.last - m.first + 1) });
         }
       });
-      return out;
+      return o.consistency !== false ? out.map((ms, i) => propagateMentions(docs[i]!, ms).mentions) : out;
     },
     dispose: () => session.dispose(),
   };
