@@ -19,6 +19,7 @@ import { registerNer } from './commands/ner';
 import { registerAnnotate } from './commands/annotate';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExtract } from './commands/extract';
+import { registerExperiment } from './commands/experiment';
 import { UserError } from './userError';
 
 function buildProgram(): Command {
@@ -41,6 +42,7 @@ function buildProgram(): Command {
   registerAnnotate(program);
   registerExtract(program);
   registerEvaluate(program);
+  registerExperiment(program);
   return program;
 }
 

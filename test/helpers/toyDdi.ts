@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import type { Document } from '../../src/core/model/document';
 import { generateAllCandidates } from '../../src/core/tasks/candidates';
-import { createCnnBackend, encodeCnnCandidates, resolveCnnConfig } from '../../src/core/training/cnnRelation';
+import type { TaskName } from '../../src/core/tasks/definitions';
+import { createCnnBackend, encodeCnnCandidates, resolveCnnConfig, type CnnExample } from '../../src/core/training/cnnRelation';
 import { BEST_DIR, train } from '../../src/core/training/trainer';
 import { WordVocab, tokenizeWords } from '../../src/core/wordvec/wordVocab';
 
@@ -70,16 +71,18 @@ export function toyFloats(n: number, seed: number, scale = 1): Float32Array {
  * Train a tiny CNN relation model on the toy corpus (a few seconds) and return the folder of its
  * best export: a real model folder as `biore wordvec finetune` writes it.
  */
-export async function trainToyDdiModel(outDir: string): Promise<string> {
+export async function trainToyDdiModel(outDir: string, tasks: readonly TaskName[] = ['ddi']): Promise<string> {
   const vocab = toyVocab();
   const trainDocs = toyDocs(240, 1);
   const devDocs = toyDocs(40, 2);
   const enc = { blinding: true, maxWords: 50, maxDistance: 10 };
-  const trainEx = encodeCnnCandidates(vocab, trainDocs, generateAllCandidates('ddi', trainDocs), 'ddi', enc);
-  const devEx = encodeCnnCandidates(vocab, devDocs, generateAllCandidates('ddi', devDocs), 'ddi', enc);
+  // In a multi-task model the toy examples are the DDI task's (task id = its index).
+  const tag = (ex: CnnExample[]): CnnExample[] => (tasks.length > 1 ? ex.map((e) => ({ ...e, taskId: tasks.indexOf('ddi') })) : ex);
+  const trainEx = tag(encodeCnnCandidates(vocab, trainDocs, generateAllCandidates('ddi', trainDocs), 'ddi', enc));
+  const devEx = tag(encodeCnnCandidates(vocab, devDocs, generateAllCandidates('ddi', devDocs), 'ddi', enc));
   const { train: config, cnn } = resolveCnnConfig([`outDir=${outDir}`, 'batchSize=16', 'maxSteps=120', 'warmupSteps=5', 'evalEvery=60', 'checkpointEvery=1000', 'logEvery=1000', 'learningRate=0.005', 'threads=1', 'dropout=0.1', 'windows=3,4', 'filters=16', 'posDim=4', 'maxDistance=10']);
   const vectors = { vocab, dim: 12, vectors: toyFloats(vocab.size * 12, 21, 0.3), meta: {} };
-  const backend = await createCnnBackend({ config, cnn, vectors, train: trainEx, dev: devEx, devDocs });
+  const backend = await createCnnBackend({ config, cnn, vectors, tasks, train: trainEx, dev: devEx, devDocs: new Map([['ddi', devDocs]]) });
   try {
     await train(backend, { config, meta: {}, select: { metric: 'f1', mode: 'max' }, resume: false });
   } finally {

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Autodiff } from '../../src/core/engine/autodiff';
 import type { Value } from '../../src/core/engine/graph';
-import { numel } from '../../src/core/engine/graph';
+import { numel, quantizeRows } from '../../src/core/engine/graph';
 import { initialize } from '../../src/core/engine/initialize';
 import type { Document } from '../../src/core/model/document';
 import { MODEL_FILE, readModelConfig } from '../../src/core/models/modelFolder';
@@ -222,7 +222,7 @@ test('encoding: blinding to DRUG1/DRUG2/DRUG0, relative positions, and the unbli
   assert.ok(sw.includes(BLIND_HEAD) && sw.includes(BLIND_TAIL), sw.join(' '));
 });
 
-const ARCH: Omit<CnnArch, 'vocabSize' | 'tuneRows'> = { wordDim: 8, posDim: 3, maxDistance: 10, windows: [3, 4], filters: 6, dropout: 0, classes: 5 };
+const ARCH: Omit<CnnArch, 'vocabSize' | 'tuneRows'> = { wordDim: 8, posDim: 3, maxDistance: 10, windows: [3, 4], filters: 6, dropout: 0, classes: 5, taskClasses: [], taskPrompt: false };
 
 test('predictions do not depend on the padding a batch adds', async () => {
   const vocab = toyVocab();
@@ -284,7 +284,7 @@ test('a toy DDI task: loss halves within seconds; dev F1 by the official scorer;
   ]);
   const wordDim = 12;
   const vectors = { vocab, dim: wordDim, vectors: rand(vocab.size * wordDim, 21, 0.3), meta: {} };
-  const backend = await createCnnBackend({ config, cnn, vectors, train: trainEx, dev: devEx, devDocs });
+  const backend = await createCnnBackend({ config, cnn, vectors, tasks: ['ddi'], train: trainEx, dev: devEx, devDocs: new Map([['ddi', devDocs]]) });
   const losses: number[] = [];
   const real = backend.step.bind(backend);
   backend.step = async (lr) => {
@@ -348,4 +348,18 @@ test('vector centering: trained rows lose their mean, reserved and unknown rows 
   }
   assert.deepEqual(c.subarray(0, 5 * dim), vectors.subarray(0, 5 * dim));
   assert.deepEqual(cnnWordTable(wv, false), vectors);
+});
+
+test('int8 row quantization: codes × scale within half a step of each value; zero rows stay zero', () => {
+  const rows = 5;
+  const cols = 7;
+  const data = rand(rows * cols, 3, 2);
+  data.fill(0, 2 * cols, 3 * cols);
+  const { codes, scales } = quantizeRows(data, rows, cols);
+  assert.equal(scales[2], 0);
+  for (let i = 0; i < data.length; i++) {
+    const r = Math.floor(i / cols);
+    assert.ok(Math.abs(codes[i]! * scales[r]! - data[i]!) <= scales[r]! / 2 + 1e-7, `element ${i}`);
+    assert.ok(Math.abs(codes[i]!) <= 127);
+  }
 });

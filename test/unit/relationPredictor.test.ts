@@ -131,3 +131,20 @@ test('predictor: missing, foreign or corrupt model folders give one error naming
   fs.writeFileSync(path.join(corrupt, 'model.onnx'), 'not a model');
   await assert.rejects(loadRelationPredictor(corrupt), (e: Error) => e instanceof ModelFolderError && e.message.includes(path.join(corrupt, 'model.onnx')));
 });
+
+test('multi-task model: per-task label slices with their own none, task prompt input, loaded by the predictor', async () => {
+  const dir = await trainToyDdiModel(fs.mkdtempSync(path.join(os.tmpdir(), 'multi-')), ['cdr', 'ddi']);
+  const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { tasks: Record<string, { offset: number; task_id: number; labels: string[] }>; inputs: string[] };
+  assert.deepEqual(cfg.tasks['ddi'], { task_id: 1, offset: 2, labels: ['none', 'mechanism', 'effect', 'advise', 'int'] });
+  assert.ok(cfg.inputs.includes('task_id'));
+  const predictor = await loadRelationPredictor(dir, { threads: 1 });
+  try {
+    assert.deepEqual([...predictor.tasks].sort(), ['cdr', 'ddi']);
+    const out = await predictor.predict(abstractDoc(), { task: 'ddi' });
+    const types = new Map(out.map((p) => [p.relation.args.map((a) => a.ref.id).join('-'), p.relation.type]));
+    assert.equal(types.get('a1-a2'), 'mechanism');
+    assert.equal(types.get('a3-a4'), 'advise');
+  } finally {
+    await predictor.dispose();
+  }
+});

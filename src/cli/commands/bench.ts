@@ -14,6 +14,7 @@ import { parseFormatName, type DocumentFormat } from '../../core/formats/formatI
 import { convertFile } from './convert';
 import { UserError } from '../userError';
 import { registerBenchTrain } from './benchTrain';
+import { registerBenchRelations } from './benchRelations';
 import { registerBenchInfer } from './benchInfer';
 
 /** Write a PubTator file of about `mb` megabytes by repeating `seed` documents under new PMIDs. */
@@ -46,6 +47,7 @@ export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks that print their figures');
   registerBenchTrain(bench);
   registerBenchInfer(bench);
+  registerBenchRelations(bench);
   bench
     .command('stream')
     .description('streaming convert: MB/s and peak memory for a small and a large PubTator file')

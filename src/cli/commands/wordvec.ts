@@ -123,7 +123,7 @@ export function registerWordvec(program: Command): void {
           command: `biore wordvec finetune ${overrides.join(' ')}`.trim(),
           onLog: (l) => process.stderr.write(l + '\n'),
           onProgress: (p) => {
-            const ev = p.eval ? ` | dev P ${p.eval['precision']!.toFixed(1)} R ${p.eval['recall']!.toFixed(1)} F1 ${p.eval['f1']!.toFixed(2)}` : '';
+            const ev = p.eval ? ` | dev ${Object.entries(p.eval).filter(([k]) => k !== 'trainLoss' && k !== 'evalLoss').map(([k, v]) => `${k === 'f1' ? 'F1' : k === 'precision' ? 'P' : k === 'recall' ? 'R' : k} ${v.toFixed(2)}`).join(' ')}` : '';
             process.stderr.write(`step ${p.step}/${p.maxSteps} loss ${p.meanLoss.toFixed(4)} lr ${p.lr.toExponential(2)} ${Math.round(p.tokensPerSecond)} tok/s ${fmtTime(p.elapsedSeconds)} eta ${fmtTime(p.etaSeconds)}${ev}\n`);
           },
         });

@@ -45,6 +45,27 @@ export function rawBytes(a: Float32Array | BigInt64Array | Uint8Array | Uint16Ar
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** Suffixes of an int8 row-quantized table (see Graph.gatherInt8Rows). */
+export const INT8_SUFFIX = '.int8';
+export const SCALE_SUFFIX = '.scale';
+
+/**
+ * Symmetric per-row int8 quantization of a [rows, cols] table: q = round(x / s), s = max|x| / 127
+ * per row (a zero row gets scale 0). Returns the codes and the scales.
+ */
+export function quantizeRows(data: Float32Array, rows: number, cols: number): { codes: Int8Array; scales: Float32Array } {
+  const codes = new Int8Array(rows * cols);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let m = 0;
+    for (let k = 0; k < cols; k++) m = Math.max(m, Math.abs(data[r * cols + k]!));
+    const sc = m / 127;
+    scales[r] = sc;
+    if (sc > 0) for (let k = 0; k < cols; k++) codes[r * cols + k] = Math.round(data[r * cols + k]! / sc);
+  }
+  return { codes, scales };
+}
+
 /** Suffix of float16-stored initializers (see Graph.initializerHalf). */
 export const FP16_SUFFIX = '.fp16';
 
@@ -153,6 +174,25 @@ export class Graph {
     this.claim(name);
     this.nodes.push({ opType: 'Cast', inputs: [stored], outputs: [name], attributes: { to: attr.i(DataType.FLOAT) } });
     return { name, shape, dtype: 'float32' };
+  }
+
+  /**
+   * Rows of a [rows, cols] float table stored as int8 codes with a float scale per row (a quarter
+   * of the float32 size), looked up by `indices`: only the gathered rows are dequantized, so the
+   * table stays int8 in memory too. Inference only (no gradient).
+   */
+  gatherInt8Rows(name: string, data: Float32Array, shape: readonly [number, number], indices: Value): Value {
+    const [rows, cols] = shape;
+    const { codes, scales } = quantizeRows(data, rows, cols);
+    const q = this.claim(name + INT8_SUFFIX);
+    this.initializers.push({ name: q, dataType: DataType.INT8, dims: [rows, cols], raw: new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength) });
+    const sc = this.initializer(name + SCALE_SUFFIX, scales, [rows]);
+    const outShape = [...indices.shape, cols];
+    // The gathered codes are int8 at run time (the graph's dtype tags cover only what autodiff needs).
+    const codesRows = this.op('Gather', [{ name: q, shape: [rows, cols], dtype: 'float32' }, indices], {}, outShape);
+    const asFloat = this.op('Cast', [codesRows], { to: attr.i(DataType.FLOAT) }, outShape);
+    const rowScale = this.op('Unsqueeze', [this.op('Gather', [sc, indices], {}, indices.shape), this.constI64([-1])], {}, [...indices.shape, 1]);
+    return this.op('Mul', [asFloat, rowScale], {}, outShape);
   }
 
   /** A float32 constant (deduplicated); a scalar when `shape` is []. */

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeInitializers, tensorFloats, DataType } from '../engine/onnxProto';
-import { FP16_SUFFIX, fromHalf } from '../engine/graph';
+import { FP16_SUFFIX, INT8_SUFFIX, SCALE_SUFFIX, fromHalf } from '../engine/graph';
 
 export const MODEL_FILE = 'model.onnx';
 export const CONFIG_FILE = 'config.json';
@@ -46,14 +46,24 @@ export function readModelConfig(dir: string): Record<string, unknown> {
 export function readModelWeights(dir: string): Map<string, Float32Array> {
   const bytes = fs.readFileSync(path.join(dir, MODEL_FILE));
   const out = new Map<string, Float32Array>();
+  const int8 = new Map<string, Int8Array>();
   for (const t of decodeInitializers(bytes)) {
     if (t.name === undefined) continue;
     if (t.dataType === DataType.FLOAT) out.set(t.name, tensorFloats(t));
+    else if (t.dataType === DataType.INT8 && t.name.endsWith(INT8_SUFFIX)) int8.set(t.name.slice(0, -INT8_SUFFIX.length), new Int8Array(t.raw.buffer, t.raw.byteOffset, t.raw.byteLength));
     else if (t.dataType === DataType.FLOAT16 && t.name.endsWith(FP16_SUFFIX)) {
       const bits = new Uint16Array(t.raw.length / 2);
       new Uint8Array(bits.buffer).set(t.raw);
       out.set(t.name.slice(0, -FP16_SUFFIX.length), fromHalf(bits));
     }
+  }
+  // Row-quantized tables come back as float32 (codes × row scale) under their plain name.
+  for (const [name, codes] of int8) {
+    const scales = out.get(name + SCALE_SUFFIX);
+    if (!scales) continue;
+    const cols = codes.length / scales.length;
+    out.set(name, Float32Array.from(codes, (c, i) => c * scales[Math.floor(i / cols)]!));
+    out.delete(name + SCALE_SUFFIX);
   }
   return out;
 }

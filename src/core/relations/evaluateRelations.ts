@@ -6,6 +6,7 @@
  */
 import { loadSplit } from '../corpora/registry';
 import { expectedCalibrationError } from '../evaluation/calibration';
+import { documentText } from '../model/document';
 import type { TaskName } from '../tasks/definitions';
 import { generateAllCandidates } from '../tasks/candidates';
 import { scoreCnn, type CnnExample } from '../training/cnnRelation';
@@ -32,6 +33,11 @@ export interface RelationEvaluation {
   tp: number;
   fp: number;
   fn: number;
+  /**
+   * Candidate-level P/R/F1 by the length of the evidence read (words), for error analysis: a
+   * candidate is right when its predicted type equals its gold type (`none` included).
+   */
+  byLength: Record<string, { candidates: number; gold: number; precision: number; recall: number; f1: number }>;
   /** Expected calibration error (%) of the top-label confidence over all candidates, 10 bins. */
   ece: number;
   documents: number;
@@ -56,12 +62,41 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
     // scoreCnn reads only each example's candidate.
     const shims = candidates.map((c) => ({ candidate: c }) as CnnExample);
     const s = scoreCnn(spec.task, docs, shims, predictions);
-    const gold = candidates.map((c) => labels.indexOf(c.label));
+    const gold_ = candidates.map((c) => labels.indexOf(c.label));
     const cal = expectedCalibrationError(
       predictions.map((p) => p.prob),
-      predictions.map((p, i) => p.label === gold[i]),
+      predictions.map((p, i) => p.label === gold_[i]),
     );
+    const texts = new Map(docs.map((d) => [d.id, d]));
+    const textCache = new Map<string, string>();
+    const docText = (id: string): string => {
+      let t = textCache.get(id);
+      if (t === undefined) textCache.set(id, (t = documentText(texts.get(id)!)));
+      return t;
+    };
+    const buckets: [string, number][] = [['≤20 words', 20], ['21-40', 40], ['41-60', 60], ['>60', Infinity]];
+    const byLength: RelationEvaluation['byLength'] = {};
+    for (const [name, max] of buckets) {
+      const min = buckets[buckets.findIndex((b) => b[0] === name) - 1]?.[1] ?? 0;
+      let n = 0;
+      let tp = 0;
+      let predicted = 0;
+      let gold = 0;
+      candidates.forEach((c, i) => {
+        const w = c.evidence.reduce((k, s) => k + (docText(c.documentId).slice(s.start, s.end).match(/\S+/g)?.length ?? 0), 0);
+        if (w <= min || w > max) return;
+        n++;
+        const p = predictions[i]!.label;
+        if (p !== 0) predicted++;
+        if (gold_[i]! !== 0) gold++;
+        if (p !== 0 && p === gold_[i]) tp++;
+      });
+      const P = predicted ? (100 * tp) / predicted : 0;
+      const R = gold ? (100 * tp) / gold : 0;
+      byLength[name] = { candidates: n, gold, precision: round(P), recall: round(R), f1: round(P + R ? (2 * P * R) / (P + R) : 0) };
+    }
     return {
+      byLength,
       task: taskName,
       corpus: spec.corpus,
       split: spec.split,

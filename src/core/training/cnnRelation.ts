@@ -28,7 +28,8 @@ import { appendOptimizer } from '../engine/optimizer';
 import { StepRunner } from '../engine/stepRunner';
 import type { Document, Span } from '../model/document';
 import { annotationExtent, documentText } from '../model/document';
-import { MODEL_FILE, writeModelFolder } from '../models/modelFolder';
+import { MODEL_FILE, readModelConfig, readModelWeights, writeModelFolder } from '../models/modelFolder';
+import { expectedCalibrationError, fitTemperature } from '../evaluation/calibration';
 import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
 import type { Candidate } from '../tasks/candidate';
 import { generateAllCandidates } from '../tasks/candidates';
@@ -69,6 +70,35 @@ export const CnnConfigSchema = z.object({
    * information about a word and makes every input look alike to the convolutions.
    */
   centerVectors: z.boolean().default(true),
+  /**
+   * Tasks trained together, comma-separated (e.g. `ddi,cdr,drugprot,biored`: BioREx-style merged
+   * training, each task with its own label slice and its own `none`); empty = the loop's `task`
+   * alone. The exported model takes a `task_id` input when several tasks share it.
+   */
+  tasks: z.string().regex(/^$|^(ddi|cdr|drugprot|biored)(,(ddi|cdr|drugprot|biored))*$/, 'comma-separated task names').default(''),
+  /**
+   * The prompt, CNN style: a learned per-task bias on every convolution filter, so the whole
+   * input is read in the light of the task asked about, as the prompt sentence does for a
+   * transformer. false = tasks share every weight except their label slices (the ablation).
+   */
+  taskPrompt: z.boolean().default(true),
+  /**
+   * Train only this task's examples although `initFrom`'s model knows several (stage 2 of deep
+   * transfer: merged model → target corpus). Empty = every task in `tasks`.
+   */
+  target: z.string().regex(/^$|^(ddi|cdr|drugprot|biored)$/).default(''),
+  /**
+   * Tasks the model has heads for but stage 1 does not train on (comma-separated): a merged model
+   * that never saw the target corpus, for the low-resource transfer curve.
+   */
+  exclude: z.string().regex(/^$|^(ddi|cdr|drugprot|biored)(,(ddi|cdr|drugprot|biored))*$/).default(''),
+  /**
+   * Replace the skip-gram vectors by random ones (same vocabulary; N(0, 0.1²)): the "without
+   * pre-training" ablation.
+   */
+  randomVectors: z.boolean().default(false),
+  /** How the exported model stores its word table: int8 rows with a scale each (¼ of float32), or float16. */
+  wordTable: z.enum(['int8', 'fp16']).default('int8'),
 });
 
 /** Resolved CNN settings. */
@@ -148,8 +178,10 @@ export interface CnnExample {
   /** Relative distance to the nearest head / tail token, clipped to ±maxDistance, plus maxDistance. */
   pos1: Int32Array;
   pos2: Int32Array;
-  /** Index into taskLabels (0 = none). */
+  /** Index into taskLabels (0 = none); in a multi-task model, into the task's own slice. */
   label: number;
+  /** Multi-task models: which task (index into the model's task list). */
+  taskId?: number;
 }
 
 /** How candidates become words: blinding on or off, length cap, position clipping. */
@@ -300,6 +332,32 @@ export interface CnnArch {
   classes: number;
   /** Rows of the trainable word-vector offset table (row 0 = untuned words); 0 = none. */
   tuneRows: number;
+  /**
+   * Multi-task models: the label count of each task, in task-id order (logits are the slices
+   * concatenated; `classes` is their sum). Empty = one task, no task input.
+   */
+  taskClasses: readonly number[];
+  /** Multi-task models: learned per-task filter biases (the CNN's prompt). */
+  taskPrompt: boolean;
+}
+
+/** First logit of each task in a multi-task model. */
+export function taskOffsets(taskClasses: readonly number[]): number[] {
+  const out: number[] = [];
+  let at = 0;
+  for (const n of taskClasses) {
+    out.push(at);
+    at += n;
+  }
+  return out;
+}
+
+/** [tasks, classes] additive mask: 0 on a task's own slice, −PAD_PENALTY elsewhere. */
+function taskClassMask(taskClasses: readonly number[]): Float32Array {
+  const C = taskClasses.reduce((a, b) => a + b, 0);
+  const m = new Float32Array(taskClasses.length * C).fill(-PAD_PENALTY);
+  taskOffsets(taskClasses).forEach((off, t) => m.fill(0, t * C + off, t * C + off + taskClasses[t]!));
+  return m;
 }
 
 /** Scalar int64 of a dimension of `v` at run time. */
@@ -344,7 +402,7 @@ export interface ConvParams {
  * (offsets −⌊(k−1)/2⌋ … ) are concatenated on the feature axis ([B, T, k·D], im2col) and
  * multiplied by w [k·D, F]. `shifted` caches copies across widths.
  */
-export function convolve(ad: Autodiff, x: Value, k: number, p: ConvParams, shifted: Map<number, Value> = new Map()): Value {
+export function convolve(ad: Autodiff, x: Value, k: number, p: ConvParams, shifted: Map<number, Value> = new Map(), extraBias?: Value): Value {
   const left = Math.floor((k - 1) / 2);
   const cols: Value[] = [];
   for (let j = 0; j < k; j++) {
@@ -357,7 +415,8 @@ export function convolve(ad: Autodiff, x: Value, k: number, p: ConvParams, shift
     cols.push(s);
   }
   const im2col = cols.length === 1 ? cols[0]! : ad.concat(cols, -1);
-  return ad.relu(ad.linear(im2col, p.w, p.b));
+  const pre = ad.linear(im2col, p.w, p.b);
+  return ad.relu(extraBias ? ad.add(pre, extraBias) : pre);
 }
 
 /** Large negative added to padded positions before the max: ReLU outputs are ≥ 0, so they never win. */
@@ -372,7 +431,7 @@ export function maskedMaxPool(ad: Autodiff, h: Value, mask: Value): Value {
 }
 
 /** The word table of a graph: the frozen skip-gram vectors (training), or the folded table (export). */
-export type WordTable = { kind: 'frozen'; data: Float32Array } | { kind: 'folded'; data: Float32Array };
+export type WordTable = { kind: 'frozen'; data: Float32Array } | { kind: 'folded'; data: Float32Array; storage: 'fp16' | 'int8' };
 
 /** The CNN classifier graph; a training graph adds labels, weights and the loss. */
 export function buildCnnGraph(ad: Autodiff, a: CnnArch, table: WordTable): { logits: Value; loss?: Value } {
@@ -383,9 +442,11 @@ export function buildCnnGraph(ad: Autodiff, a: CnnArch, table: WordTable): { log
   const pos1 = ad.input('pos1', 'int64', ['batch', 'seq']);
   const pos2 = ad.input('pos2', 'int64', ['batch', 'seq']);
   const mask = ad.input('mask', 'float32', ['batch', 'seq']);
-  // fp16 storage halves the exported table (tens of MB); training keeps float32.
-  const words = table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, Dw]) : g.initializer('emb.frozen', table.data, [a.vocabSize, Dw]);
-  let we = ad.gather(words, ids);
+  // The exported table is stored small (tens of MB in float32): float16, or int8 codes with a
+  // scale per row (gathered rows are dequantized); training keeps float32.
+  let we: Value;
+  if (table.kind === 'folded' && table.storage === 'int8') we = g.gatherInt8Rows('emb.word', table.data, [a.vocabSize, Dw], ids);
+  else we = ad.gather(table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, Dw]) : g.initializer('emb.frozen', table.data, [a.vocabSize, Dw]), ids);
   if (table.kind === 'frozen' && a.tuneRows > 0) {
     const tune = ad.input('tune_ids', 'int64', ['batch', 'seq']);
     we = ad.add(we, ad.gather(ad.param('emb.delta', [a.tuneRows, Dw], { kind: 'zeros' }), tune));
@@ -398,18 +459,24 @@ export function buildCnnGraph(ad: Autodiff, a: CnnArch, table: WordTable): { log
   const mask3 = g.op('Unsqueeze', [mask, g.constI64([2])], {}, ['batch', 'seq', 1]);
   const x = ad.mul(ad.concat([we, pe1, pe2], -1), mask3);
   const shifted = new Map<number, Value>();
+  const multiTask = a.taskClasses.length > 0;
+  const taskId = multiTask ? ad.input('task_id', 'int64', ['batch']) : undefined;
   const pooled = a.windows.map((k) => {
     const limit = Math.sqrt(6 / (k * D + a.filters));
     const p = { w: ad.param(`conv${k}.w`, [k * D, a.filters], { kind: 'uniform', limit }), b: ad.param(`conv${k}.b`, [a.filters], { kind: 'zeros' }, true) };
-    return maskedMaxPool(ad, convolve(ad, x, k, p, shifted), mask);
+    // The task's filter biases, [batch, 1, filters], broadcast over time.
+    const prompt = taskId && a.taskPrompt ? ad.reshape(ad.gather(ad.param(`conv${k}.task`, [a.taskClasses.length, a.filters], { kind: 'zeros' }, true), taskId), [-1, 1, a.filters], ['batch', 1, a.filters]) : undefined;
+    return maskedMaxPool(ad, convolve(ad, x, k, p, shifted, prompt), mask);
   });
   const features = pooled.length === 1 ? pooled[0]! : ad.concat(pooled, -1);
   const F = a.filters * a.windows.length;
-  const logits = ad.linear(
+  let logits = ad.linear(
     ad.dropout(features, a.dropout),
     ad.param('cls.w', [F, a.classes], { kind: 'uniform', limit: Math.sqrt(6 / (F + a.classes)) }),
     ad.param('cls.b', [a.classes], { kind: 'zeros' }, true),
   );
+  // Each example competes only among its own task's labels (its own `none` included).
+  if (taskId) logits = ad.add(logits, ad.gather(g.initializer('task.class_mask', taskClassMask(a.taskClasses), [a.taskClasses.length, a.classes]), taskId));
   if (!ad.training) return { logits };
   const labels = ad.input('labels', 'int64', ['batch']);
   const weights = ad.input('weights', 'float32', ['batch']);
@@ -422,7 +489,7 @@ export function buildCnnGraph(ad: Autodiff, a: CnnArch, table: WordTable): { log
  * Pad a batch into feeds. `tuneIndex` maps word ids to offset-table rows (training and eval
  * graphs); without it no tune_ids feed is made (exported model).
  */
-export function cnnFeeds(batch: readonly CnnExample[], tuneIndex?: Int32Array, noneWeight = 1): Record<string, HostTensor> {
+export function cnnFeeds(batch: readonly CnnExample[], tuneIndex?: Int32Array, noneWeight = 1, labelOffsets?: readonly number[]): Record<string, HostTensor> {
   const B = batch.length;
   const T = Math.max(1, ...batch.map((e) => e.words.length));
   const ids = new BigInt64Array(B * T).fill(BigInt(PAD_ID));
@@ -441,7 +508,7 @@ export function cnnFeeds(batch: readonly CnnExample[], tuneIndex?: Int32Array, n
       if (tuneIndex) tune[b * T + t] = BigInt(tuneIndex[w] ?? 0);
       mask[b * T + t] = 1;
     }
-    labels[b] = BigInt(e.label);
+    labels[b] = BigInt(e.label + (e.taskId === undefined ? 0 : (labelOffsets?.[e.taskId] ?? 0)));
     weights[b] = e.label === 0 ? noneWeight : 1;
   });
   const f: Record<string, HostTensor> = {
@@ -453,6 +520,7 @@ export function cnnFeeds(batch: readonly CnnExample[], tuneIndex?: Int32Array, n
     weights: { data: weights, dims: [B] },
   };
   if (tuneIndex) f['tune_ids'] = { data: tune, dims: [B, T] };
+  if (batch.some((e) => e.taskId !== undefined)) f['task_id'] = { data: BigInt64Array.from(batch, (e) => BigInt(e.taskId ?? 0)), dims: [B] };
   return f;
 }
 
@@ -539,13 +607,21 @@ export interface CnnBackendOptions {
   config: TrainConfig;
   cnn: CnnConfig;
   vectors: WordVectors;
+  /** The model's tasks in task-id order (one task: no task input). */
+  tasks: readonly TaskName[];
   train: CnnExample[];
   dev: CnnExample[];
-  devDocs: Document[];
+  /** Development documents per task, for the official scorers. */
+  devDocs: ReadonlyMap<TaskName, Document[]>;
+  /** Weights to start from (an exported model's; `emb.word` is its folded word table). */
+  initialWeights?: ReadonlyMap<string, Float32Array>;
+  /** Tasks whose heads the export lists (default: all). */
+  exportTasks?: readonly TaskName[];
 }
 
-/** The architecture a config and vector set give. */
-export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'vocab' | 'dim'>, tuneRows: number): CnnArch {
+/** The architecture a config, task list and vector set give. */
+export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'vocab' | 'dim'>, tuneRows: number, tasks: readonly TaskName[] = [c.task]): CnnArch {
+  const taskClasses = tasks.length > 1 ? tasks.map((t) => taskLabels(t).length) : [];
   return {
     vocabSize: wv.vocab.size,
     wordDim: wv.dim,
@@ -554,25 +630,62 @@ export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'v
     windows: parseWindows(cnn.windows),
     filters: cnn.filters,
     dropout: c.dropout,
-    classes: taskLabels(c.task).length,
+    classes: tasks.length > 1 ? taskClasses.reduce((a, b) => a + b, 0) : taskLabels(tasks[0]!).length,
     tuneRows: cnn.tuneEmbeddings ? tuneRows : 0,
+    taskClasses,
+    taskPrompt: cnn.taskPrompt,
   };
 }
 
-/** Trainer backend for the CNN; evaluate() reports official dev P/R/F1 (select on `f1`). */
-export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBackend & { session: ModelSession; predict(examples: readonly CnnExample[]): Promise<CnnPrediction[]>; arch: CnnArch }> {
+/** Official-scorer results per task of one prediction pass over tagged examples. */
+async function scoreByTask(
+  tasks: readonly TaskName[],
+  examples: readonly CnnExample[],
+  docs: ReadonlyMap<TaskName, Document[]>,
+  predict: (ex: readonly CnnExample[], t: number) => Promise<CnnPrediction[]>,
+): Promise<Map<TaskName, { score: ReturnType<typeof scoreCnn>; examples: CnnExample[]; preds: CnnPrediction[] }>> {
+  const out = new Map<TaskName, { score: ReturnType<typeof scoreCnn>; examples: CnnExample[]; preds: CnnPrediction[] }>();
+  for (let t = 0; t < tasks.length; t++) {
+    const task = tasks[t]!;
+    const ex = examples.filter((e) => (e.taskId ?? 0) === t);
+    if (ex.length === 0) continue;
+    const preds = await predict(ex, t);
+    out.set(task, { score: scoreCnn(task, docs.get(task) ?? [], ex, preds), examples: ex, preds });
+  }
+  return out;
+}
+
+/**
+ * Trainer backend for the CNN; evaluate() reports official dev P/R/F1 (select on `f1`; with
+ * several tasks, `f1` is their mean and `f1.<task>` each one).
+ */
+export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBackend & { session: ModelSession; arch: CnnArch }> {
   const c = o.config;
-  const labels = taskLabels(c.task);
+  const tasks = o.tasks;
   const tune = tuneIndexFor(o.vectors.vocab.size, o.train);
-  const arch = cnnArch(c, o.cnn, o.vectors, tune.rows);
-  const base = cnnWordTable(o.vectors, o.cnn.centerVectors);
+  const arch = cnnArch(c, o.cnn, o.vectors, tune.rows, tasks);
+  const offsets = arch.taskClasses.length ? taskOffsets(arch.taskClasses) : [0];
+  const start = o.initialWeights?.get('emb.word');
+  if (start && start.length !== o.vectors.vocab.size * o.vectors.dim) throw new Error('initFrom: its word table does not match the word vectors (use the vectors it was trained with)');
+  const base = start ? Float32Array.from(start) : cnnWordTable(o.vectors, o.cnn.centerVectors);
   const frozen: WordTable = { kind: 'frozen', data: base };
   const ad = new Autodiff('cnn-train', { training: true, seed: c.seed });
   const { loss } = buildCnnGraph(ad, arch, frozen);
   const opt = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm };
   appendOptimizer(ad, loss!, opt);
   const session = await createSession(ad.g.toBytes(), { threads: c.threads });
-  const runner = new StepRunner(session, ad.params, initialize(ad.params, c.seed), opt);
+  const init = initialize(ad.params, c.seed);
+  if (o.initialWeights) {
+    let loaded = 0;
+    for (const [k, v] of o.initialWeights) {
+      if (init.has(k) && init.get(k)!.length === v.length) {
+        init.set(k, v);
+        loaded++;
+      }
+    }
+    if (loaded === 0) throw new Error('initFrom: no weight matched the CNN (architecture mismatch?)');
+  }
+  const runner = new StepRunner(session, ad.params, init, opt);
   const ev = new Autodiff('cnn-eval', { training: false });
   ev.g.output(buildCnnGraph(ev, arch, frozen).logits, 'logits');
   const evalSession = await createSession(ev.g.toBytes(), { threads: c.threads });
@@ -582,23 +695,32 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
     for (const p of ev.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
   };
   const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);
-  const predict = (examples: readonly CnnExample[]): Promise<CnnPrediction[]> => predictCnn(evalSession, examples, { ...(tuneIndex ? { tuneIndex } : {}), extraFeeds: withWeights });
+  const predict = (examples: readonly CnnExample[], t: number): Promise<CnnPrediction[]> =>
+    predictCnn(evalSession, examples, { ...(tuneIndex ? { tuneIndex } : {}), extraFeeds: withWeights, classRange: [offsets[t]!, offsets[t]! + taskLabels(tasks[t]!).length] });
+  const exportTasks = o.exportTasks ?? tasks;
   return {
     session,
     arch,
-    predict,
     async step(lr) {
       const batch = batches.next().value as CnnExample[];
-      const f = cnnFeeds(batch, tuneIndex, c.noneWeight);
+      const f = cnnFeeds(batch, tuneIndex, c.noneWeight, offsets);
       const r = await runner.run(f, lr);
       return { ...r, tokens: f['word_ids']!.dims[0]! * f['word_ids']!.dims[1]! };
     },
     async evaluate() {
-      const preds = await predict(o.dev);
-      const s = scoreCnn(c.task, o.devDocs, o.dev, preds);
+      const byTask = await scoreByTask(tasks, o.dev, o.devDocs, predict);
+      const out: Record<string, number> = {};
       let nll = 0;
-      preds.forEach((p, i) => (nll -= Math.log(Math.max(1e-12, p.probs[o.dev[i]!.label]!))));
-      return { evalLoss: nll / Math.max(1, preds.length), precision: s.micro.precision, recall: s.micro.recall, f1: s.micro.f1 };
+      let n = 0;
+      let f1 = 0;
+      for (const [task, r] of byTask) {
+        r.preds.forEach((p, i) => (nll -= Math.log(Math.max(1e-12, p.probs[r.examples[i]!.label]!))));
+        n += r.preds.length;
+        f1 += r.score.micro.f1;
+        if (byTask.size > 1) out[`f1.${task}`] = r.score.micro.f1;
+        else Object.assign(out, { precision: r.score.micro.precision, recall: r.score.micro.recall });
+      }
+      return { ...out, evalLoss: nll / Math.max(1, n), f1: f1 / Math.max(1, byTask.size) };
     },
     state: () => runner.state(),
     restore: (s) => runner.restore(s),
@@ -614,13 +736,15 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
         }
       }
       const ex = new Autodiff('cnn-relation', { training: false, weights });
-      ex.g.output(buildCnnGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded }).logits, 'logits');
+      ex.g.output(buildCnnGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded, storage: o.cnn.wordTable }).logits, 'logits');
+      const single = tasks.length === 1;
+      const labels = taskLabels(tasks[0]!);
       writeModelFolder(dir, ex.g.toBytes(), {
         model_type: 'biore-cnn-relation',
-        task: c.task,
-        id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])),
-        label2id: Object.fromEntries(labels.map((l, i) => [l, i])),
-        inputs: ['word_ids', 'pos1', 'pos2', 'mask'],
+        ...(single
+          ? { task: tasks[0], id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) }
+          : { tasks: Object.fromEntries(exportTasks.map((t) => { const i = tasks.indexOf(t); return [t, { task_id: i, offset: offsets[i], labels: taskLabels(t) }]; })), model_tasks: tasks }),
+        inputs: single ? ['word_ids', 'pos1', 'pos2', 'mask'] : ['word_ids', 'pos1', 'pos2', 'mask', 'task_id'],
         outputs: ['logits'],
         architecture: { ...arch, tuneRows: 0 },
         tokenizer: { ...WORD_TOKENIZER, vocab: VOCAB_FILE },
@@ -650,45 +774,93 @@ export interface CnnFinetuneJob {
   command?: string;
 }
 
+/** Test numbers of one task. */
+export interface CnnTaskResult {
+  precision: number;
+  recall: number;
+  f1: number;
+  byType: Record<string, { precision: number; recall: number; f1: number }>;
+  /** Expected calibration error (%) on test, after the temperature fitted on dev. */
+  ece: number;
+  temperature: number;
+  /** Dev F1 of the exported (quantized) model; compare with the training graph's best dev F1. */
+  devF1Exported: number;
+}
+
 /** What a run reports: the dev numbers that selected the model and the test numbers of that model. */
 export interface CnnFinetuneResult {
   summary: TrainSummary;
   /** Best dev metrics (official scorer), the model-selection numbers. */
   dev: Record<string, number> | undefined;
-  test: { precision: number; recall: number; f1: number; byType: Record<string, { precision: number; recall: number; f1: number }> };
+  /** Test (DrugProt: dev) numbers per trained task. */
+  test: Partial<Record<TaskName, CnnTaskResult>>;
   examples: { train: number; dev: number; test: number };
   bestModel: string;
   config: { train: TrainConfig; cnn: CnnConfig };
 }
 
+const round2 = (x: number): number => +x.toFixed(2);
+
+/** N(0, 0.1²) values (Box–Muller on the seeded generator). */
+function randomTable(n: number, seed: number): Float32Array {
+  const r = rng(seed ^ 0x5eed);
+  return Float32Array.from({ length: n }, () => 0.1 * Math.sqrt(-2 * Math.log(Math.max(1e-12, r()))) * Math.cos(2 * Math.PI * r()));
+}
+
+/** The task list of a model folder (multi-task: by task id), or undefined when it has one. */
+function folderTasks(dir: string): TaskName[] | undefined {
+  const cfg = readModelConfig(dir);
+  const t = cfg['model_tasks'];
+  return Array.isArray(t) ? (t as TaskName[]) : undefined;
+}
+
 /**
- * Train the CNN on a task (same documents, dev split and candidates as `biore finetune`), keep
- * the best dev-F1 step, then score that exported model once on the test set.
+ * Train the CNN on one task or several (same documents, dev split and candidates as
+ * `biore finetune`), keep the best dev-F1 step, fit a softmax temperature per task on dev, then
+ * score that exported model once on each task's test set.
  */
 export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneResult> {
   const { train: config, cnn } = resolveCnnConfig(job.overrides);
   const log = job.onLog ?? (() => {});
-  const wv = loadWordVectors(cnn.vectors);
-  const docs = await taskDocuments(config.task, config);
+  const loaded = loadWordVectors(cnn.vectors);
+  const wv = cnn.randomVectors ? { ...loaded, vectors: randomTable(loaded.vectors.length, config.seed), meta: { ...loaded.meta, vectorsSha256: 'random', data: null, params: null } } : loaded;
+  // The model's task list: initFrom's (stage 2 of transfer), else `tasks`, else `task`.
+  const modelTasks: TaskName[] = (config.initFrom ? folderTasks(config.initFrom) : undefined) ?? (cnn.tasks ? (cnn.tasks.split(',') as TaskName[]) : [config.task]);
+  const excluded = new Set(cnn.exclude ? cnn.exclude.split(',') : []);
+  const trainTasks: TaskName[] = cnn.target ? [cnn.target as TaskName] : config.initFrom && modelTasks.length > 1 ? [config.task] : modelTasks.filter((t) => !excluded.has(t));
+  for (const t of trainTasks) if (!modelTasks.includes(t)) throw new Error(`task ${t} is not among the model's tasks (${modelTasks.join(', ')})`);
   const enc = { blinding: cnn.blinding, maxWords: cnn.maxWords, maxDistance: cnn.maxDistance };
-  const examples = (ds: Document[]): CnnExample[] => encodeCnnCandidates(wv.vocab, ds, generateAllCandidates(config.task, ds), config.task, enc);
   const t0 = Date.now();
-  const trainEx = examples(docs.train);
-  const dev = examples(docs.dev);
-  const test = examples(docs.test);
+  const trainEx: CnnExample[] = [];
+  const dev: CnnExample[] = [];
+  const test: CnnExample[] = [];
+  const devDocs = new Map<TaskName, Document[]>();
+  const testDocs = new Map<TaskName, Document[]>();
+  const multi = modelTasks.length > 1;
+  for (const task of trainTasks) {
+    const docs = await taskDocuments(task, config);
+    const tag = (ex: CnnExample[]): CnnExample[] => (multi ? ex.map((e) => ({ ...e, taskId: modelTasks.indexOf(task) })) : ex);
+    const examples = (ds: Document[]): CnnExample[] => tag(encodeCnnCandidates(wv.vocab, ds, generateAllCandidates(task, ds), task, enc));
+    const tr = examples(docs.train);
+    trainEx.push(...tr);
+    dev.push(...examples(docs.dev));
+    test.push(...examples(docs.test));
+    devDocs.set(task, docs.dev);
+    testDocs.set(task, docs.test);
+    log(`${task}: train ${tr.length} examples (${docs.train.length} docs), dev ${docs.dev.length} docs, test ${docs.test.length} docs`);
+  }
   const unk = trainEx.reduce((n, e) => n + e.words.filter((w) => w === UNK_ID).length, 0);
   const words = trainEx.reduce((n, e) => n + e.words.length, 0);
-  log(
-    `examples: train ${trainEx.length} (${docs.train.length} docs), dev ${dev.length} (${docs.dev.length} docs), test ${test.length} (${docs.test.length} docs); ${(words / Math.max(1, trainEx.length)).toFixed(1)} words per train example, ${((100 * unk) / Math.max(1, words)).toFixed(2)}% unknown; encoded in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  const backend = await createCnnBackend({ config, cnn, vectors: wv, train: trainEx, dev, devDocs: docs.dev });
-  log(`cnn: ${backend.arch.windows.join(',')} × ${backend.arch.filters} filters, words ${backend.arch.wordDim}d + 2 × ${backend.arch.posDim}d positions, ${backend.arch.tuneRows} tuned word rows of ${backend.arch.vocabSize}`);
+  log(`examples: train ${trainEx.length}, dev ${dev.length}, test ${test.length}; ${(words / Math.max(1, trainEx.length)).toFixed(1)} words per train example, ${((100 * unk) / Math.max(1, words)).toFixed(2)}% unknown; encoded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const initialWeights = config.initFrom ? readModelWeights(config.initFrom) : undefined;
+  const backend = await createCnnBackend({ config, cnn, vectors: wv, tasks: modelTasks, train: trainEx, dev, devDocs, exportTasks: trainTasks, ...(initialWeights ? { initialWeights } : {}) });
+  log(`cnn: ${backend.arch.windows.join(',')} × ${backend.arch.filters} filters, words ${backend.arch.wordDim}d + 2 × ${backend.arch.posDim}d positions, ${backend.arch.tuneRows} tuned word rows of ${backend.arch.vocabSize}; tasks ${modelTasks.join(',')}${multi ? (cnn.taskPrompt ? ' with task prompt' : ' without task prompt') : ''}; training on ${trainTasks.join(',')}`);
   fs.mkdirSync(config.outDir, { recursive: true });
   fs.writeFileSync(path.join(config.outDir, 'config.json'), JSON.stringify({ train: config, cnn }, null, 1) + '\n');
   const meta = {
     seed: config.seed,
     command: job.command ?? `biore wordvec finetune ${job.overrides.join(' ')}`.trim(),
-    data: { task: config.task, trainDocuments: docs.train.length, devDocuments: docs.dev.length, trainExamples: trainEx.length, devExamples: dev.length },
+    data: { tasks: trainTasks, trainExamples: trainEx.length, devExamples: dev.length, initFrom: config.initFrom || null },
   };
   let summary: TrainSummary;
   try {
@@ -703,29 +875,45 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
   } finally {
     await backend.session.dispose();
   }
-  // Test once, with the best model as exported (the file a runtime would load).
+  // Calibrate on dev, then test once, with the best model as exported (the file a runtime loads).
   const bestDir = path.join(config.outDir, BEST_DIR);
   const session = await createSession(path.join(bestDir, MODEL_FILE), { threads: config.threads });
-  const preds = await predictCnn(session, test);
-  await session.dispose();
-  const s = scoreCnn(config.task, docs.test, test, preds);
-  const round = (x: number): number => +x.toFixed(2);
-  const result: CnnFinetuneResult = {
-    summary,
-    dev: summary.best,
-    test: {
-      precision: round(s.micro.precision),
-      recall: round(s.micro.recall),
-      f1: round(s.micro.f1),
-      byType: Object.fromEntries(Object.entries(s.byType).map(([k, v]) => [k, { precision: round(v.precision), recall: round(v.recall), f1: round(v.f1) }])),
-    },
-    examples: { train: trainEx.length, dev: dev.length, test: test.length },
-    bestModel: bestDir,
-    config: { train: config, cnn },
-  };
+  const offsets = multi ? taskOffsets(backend.arch.taskClasses) : [0];
+  const forTask = (t: number, temperature = 1) => (ex: readonly CnnExample[]): Promise<CnnPrediction[]> => predictCnn(session, ex, { temperature, classRange: [offsets[t]!, offsets[t]! + taskLabels(modelTasks[t]!).length] });
   const cfgFile = path.join(bestDir, 'config.json');
   const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
-  cfg['test_metrics'] = result.test;
+  const results: Partial<Record<TaskName, CnnTaskResult>> = {};
+  try {
+    for (const task of trainTasks) {
+      const t = modelTasks.indexOf(task);
+      const mine = (ex: CnnExample[]): CnnExample[] => (multi ? ex.filter((e) => e.taskId === t) : ex);
+      const devPreds = await forTask(t)(mine(dev));
+      // The shipped file (quantized word table) against the training graph, on the selecting metric.
+      const devExport = scoreCnn(task, devDocs.get(task)!, mine(dev), devPreds).micro.f1;
+      const devTrain = summary.best?.[multi ? `f1.${task}` : 'f1'];
+      log(`${task}: dev F1 exported model ${devExport.toFixed(2)} vs training graph ${devTrain?.toFixed(2) ?? '?'} (word table ${cnn.wordTable})`);
+      const temperature = fitTemperature(devPreds.map((p) => p.logits), mine(dev).map((e) => e.label));
+      const testEx = mine(test);
+      const preds = await forTask(t, temperature)(testEx);
+      const s = scoreCnn(task, testDocs.get(task)!, testEx, preds);
+      const cal = expectedCalibrationError(preds.map((p) => p.prob), preds.map((p, i) => p.label === testEx[i]!.label));
+      results[task] = {
+        precision: round2(s.micro.precision),
+        recall: round2(s.micro.recall),
+        f1: round2(s.micro.f1),
+        byType: Object.fromEntries(Object.entries(s.byType).map(([k, v]) => [k, { precision: round2(v.precision), recall: round2(v.recall), f1: round2(v.f1) }])),
+        ece: round2(cal.ece),
+        temperature: +temperature.toFixed(4),
+        devF1Exported: round2(devExport),
+      };
+      const calibration = { temperature: +temperature.toFixed(4), fittedOn: 'dev', testEce: round2(cal.ece) };
+      if (multi) ((cfg['tasks'] as Record<string, Record<string, unknown>>)[task]!)['calibration'] = calibration;
+      else cfg['calibration'] = calibration;
+    }
+  } finally {
+    await session.dispose();
+  }
+  cfg['test_metrics'] = results;
   fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 1) + '\n');
-  return result;
+  return { summary, dev: summary.best, test: results, examples: { train: trainEx.length, dev: dev.length, test: test.length }, bestModel: bestDir, config: { train: config, cnn } };
 }

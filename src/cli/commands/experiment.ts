@@ -1,0 +1,66 @@
+/**
+ * `biore experiment list|run|report` and `biore baseline`: the relation experiments of
+ * docs/results.md (plan in src/core/experiments/plan.ts).
+ */
+import type { Command } from 'commander';
+import { resolveNgramConfig, runNgramBaseline, type NgramConfig } from '../../core/baselines/ngramLogReg';
+import { EXPERIMENTS, findExperiment } from '../../core/experiments/plan';
+import { writeReport } from '../../core/experiments/report';
+import { experimentCommand, loadRecords, runExperiment, saveRecord } from '../../core/experiments/runner';
+import { loadWordVectors } from '../../core/wordvec/wordVectors';
+import { UserError } from '../userError';
+
+export function registerExperiment(program: Command): void {
+  const ex = program.command('experiment').description('the relation experiments behind docs/results.md');
+  ex.command('list')
+    .description('planned experiments, their commands and whether a result exists')
+    .action(() => {
+      const done = loadRecords();
+      for (const e of EXPERIMENTS) process.stdout.write(`${done.has(e.id) ? '✓' : ' '} ${e.id.padEnd(28)} ${e.group.padEnd(13)} ${experimentCommand(e)}\n`);
+    });
+  ex.command('run')
+    .description('run experiments (in order) and save each result to docs/experiments/<id>.json')
+    .argument('<ids...>', 'experiment ids (see `experiment list`)')
+    .action(async (ids: string[]) => {
+      for (const id of ids) {
+        const e = findExperiment(id);
+        if (!e) throw new UserError(`unknown experiment "${id}" (see biore experiment list)`);
+      }
+      const ac = new AbortController();
+      process.once('SIGINT', () => ac.abort());
+      for (const id of ids) {
+        const e = findExperiment(id)!;
+        process.stderr.write(`== ${id}: ${experimentCommand(e)}\n`);
+        const r = await runExperiment(e, {
+          signal: ac.signal,
+          log: (l) => process.stderr.write(l + '\n'),
+          onProgress: (p) => {
+            if (p.eval || p.step % 500 === 0) process.stderr.write(`step ${p.step}/${p.maxSteps} loss ${p.meanLoss.toFixed(4)} ${Math.round(p.tokensPerSecond)} tok/s${p.eval ? ` | dev ${Object.entries(p.eval).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' ')}` : ''}\n`);
+          },
+        });
+        process.stderr.write(`saved ${saveRecord(r)}\n`);
+        process.stdout.write(JSON.stringify({ id: r.id, test: Object.fromEntries(Object.entries(r.test).map(([k, v]) => [k, v.f1])) }) + '\n');
+      }
+    });
+  ex.command('report')
+    .description('rebuild the generated section of docs/results.md and docs/low-resource.svg from docs/experiments/*.json')
+    .action(() => {
+      const rs = loadRecords();
+      writeReport(rs);
+      process.stderr.write(`report: ${rs.size} experiment results → docs/results.md, docs/low-resource.svg\n`);
+    });
+  program
+    .command('baseline')
+    .description('logistic regression on hashed n-grams over the same candidates (key=value: task, epochs, learningRate, noneWeight, ...)')
+    .argument('[overrides...]', 'key=value')
+    .action(async (overrides: string[]) => {
+      let c: NgramConfig;
+      try {
+        c = resolveNgramConfig(overrides);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const r = await runNgramBaseline(c, loadWordVectors('runs/wordvec-sg200').vocab, (l) => process.stderr.write(l + '\n'));
+      process.stdout.write(JSON.stringify(r, null, 1) + '\n');
+    });
+}
