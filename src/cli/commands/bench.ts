@@ -16,6 +16,7 @@ import { UserError } from '../userError';
 import { registerBenchTrain } from './benchTrain';
 import { registerBenchRelations } from './benchRelations';
 import { registerBenchInfer } from './benchInfer';
+import { registerBenchAnnotate } from './benchAnnotate';
 
 /** Write a PubTator file of about `mb` megabytes by repeating `seed` documents under new PMIDs. */
 function makeBigPubTator(seedFile: string, out: string, mb: number): number {
@@ -47,6 +48,7 @@ export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks that print their figures');
   registerBenchTrain(bench);
   registerBenchInfer(bench);
+  registerBenchAnnotate(bench);
   registerBenchRelations(bench);
   bench
     .command('stream')
