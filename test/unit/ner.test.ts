@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import type { Annotation, Document } from '../../src/core/model/document';
 import { documentAnnotations, documentText } from '../../src/core/model/document';
 import { annotate, annotateDocuments, pubTatorLayout } from '../../src/core/ner/annotate';
@@ -302,6 +303,33 @@ test('annotate: a tiny tagger trained, exported, reloaded; normalization, relati
   ac.abort();
   await assert.rejects(annotateDocuments(docs.slice(30).map(bareCopy), { tagger, signal: ac.signal }));
   await tagger.dispose();
+
+  // The CLI on a text file: PubTator with ids in column 6; BioC XML; a bad model folder.
+  const cli = path.resolve(__dirname, '../../../dist/cli.js');
+  if (fs.existsSync(cli)) {
+    lexicon.save(path.join(modelDir, 'lexicon.tsv'));
+    const input = path.join(dir, 'abstract.txt');
+    fs.writeFileSync(input, `PMID: 42\n${toy.passages[0]!.text}\n${toyDoc(32).passages[0]!.text}\n`);
+    const run = (...args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [cli, 'annotate', input, '--model', modelDir, '--relations', 'none', '--types', 'Chemical,Disease', ...args], { encoding: 'utf8' });
+    const r = run('--format', 'pubtator');
+    assert.equal(r.status, 0, String(r.stderr));
+    const lines = String(r.stdout).trim().split('\n');
+    assert.match(lines[0]!, /^42\|t\|/);
+    const mentionLines = lines.filter((l) => l.split('\t').length >= 6);
+    assert.ok(mentionLines.length >= 3, String(r.stdout));
+    for (const l of mentionLines) {
+      const [pmid, start, end, text, , id] = l.split('\t');
+      assert.equal(pmid, '42');
+      assert.equal(lines.slice(0, 2).map((x) => x.slice(x.indexOf('|', 3) + 1)).join(' ').slice(Number(start), Number(end)), text);
+      assert.ok(id && id !== '-1', l);
+    }
+    const x = run('--format', 'bioc');
+    assert.equal(x.status, 0);
+    assert.match(String(x.stdout), /<collection>[\s\S]*<annotation/);
+    const bad = spawnSync(process.execPath, [cli, 'annotate', input, '--model', dir], { encoding: 'utf8' });
+    assert.equal(bad.status, 1);
+    assert.equal(String(bad.stderr).trim().split('\n').length, 1, String(bad.stderr));
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
