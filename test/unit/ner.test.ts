@@ -265,7 +265,9 @@ test('annotate: a tiny tagger trained, exported, reloaded; normalization, relati
         const [c, d] = documentAnnotations(doc);
         suggested.push(doc.id);
         if (!c || !d) return [];
-        return [{ relation: { id: 'R1', type: 'CID', args: [{ role: 'Chemical', ref: { kind: 'concept', id: c.ids[0]! } }, { role: 'Disease', ref: { kind: 'concept', id: d.ids[0]! } }], attributes: {} }, evidence: { start: 0, end: 10 } }];
+        const relation = { id: 'R1', type: 'CID', args: [{ role: 'Chemical', ref: { kind: 'concept' as const, id: c.ids[0]! } }, { role: 'Disease', ref: { kind: 'concept' as const, id: d.ids[0]! } }], attributes: {} };
+        // The same suggestion twice: added once.
+        return [relation, relation].map((r) => ({ relation: r, evidence: { start: 0, end: 10 } }));
       },
     },
     // The toy corpora never annotate genes, so gene mass is unconstrained: ask for the two types.

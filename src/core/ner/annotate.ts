@@ -72,13 +72,21 @@ export async function annotateDocuments(docs: readonly Document[], o: AnnotateOp
       if (o.relations) {
         const preds = await o.relations.predict(d, o.signal ? { signal: o.signal } : {});
         const used = new Set(d.relations.map((x) => x.id));
+        // A suggestion equal to a relation the document already has (same type, same arguments)
+        // is not added again: a curated file keeps its relations as they are.
+        const key = (r: Relation): string => `${r.type}\t${r.args.map((a) => `${a.ref.kind}:${a.ref.id}`).join('\t')}`;
+        const present = new Set(d.relations.map(key));
+        let added = 0;
         for (const p of preds) {
+          if (present.has(key(p.relation))) continue;
+          present.add(key(p.relation));
+          added++;
           let id = p.relation.id;
           for (let n = 1; used.has(id); n++) id = `${p.relation.id}.${n}`;
           used.add(id);
           d.relations.push({ ...p.relation, id, status: p.relation.status ?? 'suggested', attributes: { ...p.relation.attributes, evidence: `${p.evidence.start}-${p.evidence.end}` } });
         }
-        r.relations = preds.length;
+        r.relations = added;
       }
     }
     o.onProgress?.({ done: Math.min(docs.length, s + bs), total: docs.length });
