@@ -1,4 +1,5 @@
-// One build, several bundles: the CLI (node), and the extension (node, `vscode` external).
+// One build, several bundles: the CLI and the engine worker (node), the extension (node,
+// `vscode` external), and the panel webview (browser, with @vscode-elements bundled in).
 // Native packages stay external (esbuild cannot bundle .node binaries).
 import * as esbuild from 'esbuild';
 
@@ -20,6 +21,17 @@ const builds = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { ...common, entryPoints: ['src/worker/engineWorker.ts'], outfile: 'dist/engineWorker.js' },
+  {
+    entryPoints: ['src/webview/panel.ts'],
+    outfile: 'dist/webview/panel.js',
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+  },
 ];
 
 if (watch) {

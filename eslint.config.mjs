@@ -11,7 +11,7 @@ const noVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '**/*.mjs', '.ci/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', '**/*.mjs', '.ci/**', '.e2e/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,5 +23,5 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  { files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/worker/**/*.ts', 'src/protocol/**/*.ts'], rules: noVscode },
+  { files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/worker/**/*.ts', 'src/protocol/**/*.ts', 'src/webview/**/*.ts'], rules: noVscode },
 );

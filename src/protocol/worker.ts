@@ -5,6 +5,20 @@
  * refer to it, and `job/cancel` stops it (training saves a checkpoint first).
  */
 import type { TrainProgress, TrainSummary } from '../core/training/trainer';
+import type { Document } from '../core/model/document';
+import type { TaskName } from '../core/tasks/definitions';
+import type { PredictedRelation } from '../core/relations/relationPredictor';
+import type { DecisionFineTuneResult } from '../core/relations/fineTuneOnDecisions';
+
+/** Progress of a decision fine-tune: optimizer steps done of `steps`, mean loss of the last ones. */
+export interface FineTuneProgress {
+  step: number;
+  steps: number;
+  loss: number;
+}
+
+/** A relation the model predicted (plain data, so it crosses the thread boundary as is). */
+export type WirePredictedRelation = PredictedRelation;
 
 /** A tensor crossing the thread boundary (typed arrays are structured-cloned). */
 export interface WireTensor {
@@ -21,15 +35,26 @@ export type WorkerRequest =
   | { type: 'model/unload'; id: number; handle: string }
   /** host → worker: pre-train the encoder with a resolved config (see trainConfig.ts). */
   | { type: 'train/pretrain'; id: number; preset: string; overrides: Record<string, unknown>; dataDir: string }
+  /**
+   * host → worker: predict the relations of one document with the relation model in `modelDir`
+   * (loaded on first use, then kept; `task` limits a multi-task model to one task).
+   */
+  | { type: 'relations/predict'; id: number; modelDir: string; threads: number; document: Document; task?: TaskName }
+  /**
+   * host → worker: fine-tune the relation model in `modelDir` on reviewed documents (relations
+   * with status accepted, added or rejected) and write the new version to `outDir`; progress as
+   * `job/progress`, cancellable.
+   */
+  | { type: 'train/finetuneDecisions'; id: number; modelDir: string; outDir: string; documents: Document[]; threads: number }
   /** host → worker: cancel a running job. */
   | { type: 'job/cancel'; id: number };
 
 export type WorkerResponse =
   /** worker → host: the worker is ready for requests. */
   | { type: 'worker/ready' }
-  /** worker → host: progress of a training job. */
-  | { type: 'job/progress'; id: number; progress: TrainProgress }
+  /** worker → host: progress of a training job (pre-training: TrainProgress; decision fine-tune: FineTuneProgress). */
+  | { type: 'job/progress'; id: number; progress: TrainProgress | FineTuneProgress }
   /** worker → host: a job finished. */
-  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[] } }
+  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[]; relations?: WirePredictedRelation[]; finetune?: DecisionFineTuneResult } }
   /** worker → host: a job failed; `message` is one line for the user. */
   | { type: 'job/error'; id: number; message: string };

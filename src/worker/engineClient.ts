@@ -4,7 +4,10 @@
  * CancellationToken to an AbortSignal at the boundary) and by tests.
  */
 import { Worker } from 'node:worker_threads';
-import type { WorkerRequest, WorkerResponse, WireTensor } from '../protocol/worker';
+import type { FineTuneProgress, WorkerRequest, WorkerResponse, WireTensor, WirePredictedRelation } from '../protocol/worker';
+import type { Document } from '../core/model/document';
+import type { TaskName } from '../core/tasks/definitions';
+import type { DecisionFineTuneResult } from '../core/relations/fineTuneOnDecisions';
 import type { TrainProgress, TrainSummary } from '../core/training/trainer';
 
 type DoneResult = Extract<WorkerResponse, { type: 'job/done' }>['result'];
@@ -13,7 +16,7 @@ type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<
 export class EngineClient {
   private readonly worker: Worker;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: DoneResult) => void; reject: (e: Error) => void; onProgress?: (p: TrainProgress) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: DoneResult) => void; reject: (e: Error) => void; onProgress?: (p: TrainProgress | FineTuneProgress) => void }>();
   private readonly ready: Promise<void>;
 
   /** @param workerFile path of the compiled engineWorker.js */
@@ -38,7 +41,7 @@ export class EngineClient {
     });
   }
 
-  private async request(req: Request, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void } = {}): Promise<DoneResult> {
+  private async request(req: Request, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress | FineTuneProgress) => void } = {}): Promise<DoneResult> {
     await this.ready;
     const id = this.nextId++;
     return new Promise<DoneResult>((resolve, reject) => {
@@ -58,8 +61,23 @@ export class EngineClient {
   }
 
   async pretrain(preset: string, overrides: Record<string, unknown>, dataDir: string, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void } = {}): Promise<TrainSummary> {
-    const r = await this.request({ type: 'train/pretrain', preset, overrides, dataDir }, opts);
+    const onProgress = opts.onProgress;
+    const r = await this.request({ type: 'train/pretrain', preset, overrides, dataDir }, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onProgress ? { onProgress: (p) => onProgress(p as TrainProgress) } : {}) });
     return r.summary!;
+  }
+
+  /** Relations of one document predicted by the model in `modelDir`; `signal` cancels. */
+  async predictRelations(modelDir: string, document: Document, opts: { threads?: number; task?: TaskName; signal?: AbortSignal } = {}): Promise<WirePredictedRelation[]> {
+    const req: Request = { type: 'relations/predict', modelDir, threads: opts.threads ?? 1, document, ...(opts.task ? { task: opts.task } : {}) };
+    const r = await this.request(req, opts.signal ? { signal: opts.signal } : {});
+    return r.relations ?? [];
+  }
+
+  /** Fine-tunes `modelDir` on reviewed documents into `outDir` (see protocol `train/finetuneDecisions`). */
+  async fineTuneOnDecisions(modelDir: string, outDir: string, documents: Document[], opts: { threads?: number; signal?: AbortSignal; onProgress?: (p: FineTuneProgress) => void } = {}): Promise<DecisionFineTuneResult> {
+    const onProgress = opts.onProgress;
+    const r = await this.request({ type: 'train/finetuneDecisions', modelDir, outDir, documents, threads: opts.threads ?? 1 }, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onProgress ? { onProgress: (p) => onProgress(p as FineTuneProgress) } : {}) });
+    return r.finetune!;
   }
 
   async dispose(): Promise<void> {

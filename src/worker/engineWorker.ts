@@ -6,6 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import type { WorkerRequest, WorkerResponse, WireTensor } from '../protocol/worker';
 import { createSession, type ModelSession } from '../core/runtime/session';
 import { runPretrain } from '../core/training/pretrainJob';
+import { predictRelations } from './relationJobs';
+import { fineTuneOnDecisions } from '../core/relations/fineTuneOnDecisions';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');
@@ -39,6 +41,35 @@ async function handle(req: Exclude<WorkerRequest, { type: 'job/cancel' }>): Prom
       await sessions.get(req.handle)?.dispose();
       sessions.delete(req.handle);
       send({ type: 'job/done', id: req.id, result: {} });
+      return;
+    }
+    case 'relations/predict': {
+      const ac = new AbortController();
+      jobs.set(req.id, ac);
+      try {
+        const relations = await predictRelations(req.modelDir, req.document, { threads: req.threads, signal: ac.signal, ...(req.task ? { task: req.task } : {}) });
+        send({ type: 'job/done', id: req.id, result: { relations } });
+      } finally {
+        jobs.delete(req.id);
+      }
+      return;
+    }
+    case 'train/finetuneDecisions': {
+      const ac = new AbortController();
+      jobs.set(req.id, ac);
+      try {
+        const finetune = await fineTuneOnDecisions({
+          modelDir: req.modelDir,
+          outDir: req.outDir,
+          documents: req.documents,
+          threads: req.threads,
+          signal: ac.signal,
+          onProgress: (progress) => send({ type: 'job/progress', id: req.id, progress }),
+        });
+        send({ type: 'job/done', id: req.id, result: { finetune } });
+      } finally {
+        jobs.delete(req.id);
+      }
       return;
     }
     case 'train/pretrain': {

@@ -11,7 +11,8 @@ import { expectedCalibrationError, fitTemperature, temperatureNll } from '../../
 import type { Annotation, Document } from '../../src/core/model/document';
 import { ModelFolderError, loadRelationPredictor } from '../../src/core/relations/relationPredictor';
 import { taskView } from '../../src/core/relations/taskView';
-import { toyFloats, trainToyDdiModel } from '../helpers/toyDdi';
+import { toyDocs, toyFloats, trainToyDdiModel } from '../helpers/toyDdi';
+import { fineTuneOnDecisions } from '../../src/core/relations/fineTuneOnDecisions';
 
 test('temperature fit recovers the temperature that generated the labels', () => {
   const u = toyFloats(3 * 6000, 5, 3);
@@ -93,6 +94,8 @@ test('predictor: a trained model folder suggests the templates\' relation types 
   try {
     assert.deepEqual(predictor.tasks, ['ddi']);
     const doc = abstractDoc();
+    // A relation of another task in the file (a curator's CDR gold) must not disturb DDI.
+    doc.relations.push({ id: 'R0', type: 'CID', args: [{ role: 'Chemical', ref: { kind: 'concept', id: 'D001241' } }, { role: 'Disease', ref: { kind: 'concept', id: 'D009369' } }], attributes: {} });
     const out = await predictor.predict(doc);
     const byPair = new Map(out.map((p) => [p.relation.args.map((a) => a.ref.id).join('-'), p]));
     const mech = byPair.get('a1-a2');
@@ -147,4 +150,27 @@ test('multi-task model: per-task label slices with their own none, task prompt i
   } finally {
     await predictor.dispose();
   }
+});
+
+test('fine-tune on decisions: the curator\'s relabelling is learned, held-out agreement rises, the new folder loads', async () => {
+  const base = await trainToyDdiModel(fs.mkdtempSync(path.join(os.tmpdir(), 'ftbase-')));
+  // The curator says every "effect" sentence is really "advise", and rejects a suggestion in
+  // every sentence without an interaction.
+  const docs = toyDocs(160, 7).map((d) => {
+    const anns = d.passages[0]!.annotations;
+    const rel = d.relations[0];
+    if (rel) return { ...d, relations: [{ ...rel, type: rel.type === 'effect' ? 'advise' : rel.type, status: 'accepted' as const }] };
+    return { ...d, relations: [{ id: 'r', type: 'mechanism', args: [{ role: 'e1', ref: { kind: 'annotation' as const, id: anns[0]!.id } }, { role: 'e2', ref: { kind: 'annotation' as const, id: anns[1]!.id } }], attributes: {}, status: 'rejected' as const }] };
+  });
+  const outDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftout-')), 'v2');
+  const progress: number[] = [];
+  const r = await fineTuneOnDecisions({ modelDir: base, documents: docs, outDir, steps: 60, learningRate: 0.003, threads: 1, onProgress: (p) => progress.push(p.step) });
+  assert.ok(r.examples.heldOut > 10 && r.examples.train > 80, JSON.stringify(r.examples));
+  assert.ok(r.after.accuracy > r.before.accuracy + 10, `before ${JSON.stringify(r.before)} after ${JSON.stringify(r.after)}`);
+  assert.equal(progress[progress.length - 1], 60);
+  const cfg = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(cfg['fine_tuned_from'], path.resolve(base));
+  const predictor = await loadRelationPredictor(outDir);
+  await predictor.dispose();
+  await assert.rejects(fineTuneOnDecisions({ modelDir: base, documents: toyDocs(3, 1), outDir }), /no decided pairs/);
 });

@@ -12,6 +12,8 @@ import { Autodiff } from '../../src/core/engine/autodiff';
 import { BioTokenizer } from '../../src/core/tokenizer/tokenizer';
 import { savePreparedData } from '../../src/core/training/pretrainData';
 import { CHECKPOINT_FILE } from '../../src/core/training/trainer';
+import { parsePubTator } from '../../src/core/formats/pubtator';
+import { writeFixtureModel } from '../e2e/fixtureModel';
 
 const WORKER = path.resolve(__dirname, '../../src/worker/engineWorker.js');
 const FIXTURE_TOKENIZER = path.resolve(__dirname, '../../../test/fixtures/tokenizer');
@@ -64,6 +66,60 @@ test('worker: a pre-training job reports progress and cancels with a checkpoint'
     assert.equal(summary.stoppedBy, 'cancelled');
     assert.ok(steps.length >= 3 && steps[0] === 2, `progress steps ${steps.join(',')}`);
     assert.ok(fs.existsSync(path.join(dir, 'run', CHECKPOINT_FILE)));
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('worker: relations/predict runs a relation model folder on a document; a bad folder is one error naming it', async () => {
+  const sampleFile = path.resolve(__dirname, '../../../samples/sample.pubtator');
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'relwk-')), 'relation-cdr');
+  await writeFixtureModel(dir, sampleFile);
+  const doc = parsePubTator(fs.readFileSync(sampleFile, 'utf8'), sampleFile).documents[0]!;
+  const client = new EngineClient(WORKER);
+  try {
+    // The document keeps its CID gold relations: prediction must not trip over them.
+    const rels = await client.predictRelations(dir, doc, { threads: 1 });
+    assert.ok(rels.length >= 4);
+    for (const r of rels) {
+      assert.equal(r.task, 'cdr');
+      assert.equal(r.relation.type, 'CID');
+      assert.ok(r.relation.score! >= 0 && r.relation.score! <= 1);
+      assert.deepEqual(r.relation.args.map((a) => a.ref.kind), ['concept', 'concept']);
+      assert.ok(r.evidence.start >= 0 && r.evidence.end > r.evidence.start);
+    }
+    // Loaded once, reused: a second document gives the same answer.
+    assert.deepEqual(await client.predictRelations(dir, doc, { threads: 1 }), rels);
+    await assert.rejects(client.predictRelations(path.join(dir, 'missing'), doc), /missing/);
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('worker: train/finetuneDecisions writes a new model version with progress; it predicts like any model folder', async () => {
+  const sampleFile = path.resolve(__dirname, '../../../samples/sample.pubtator');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ftwk-'));
+  const base = path.join(tmp, 'relation-cdr');
+  await writeFixtureModel(base, sampleFile);
+  const doc = parsePubTator(fs.readFileSync(sampleFile, 'utf8'), sampleFile).documents[0]!;
+  const rel = (chem: string, dis: string, status: 'accepted' | 'added' | 'rejected') => ({
+    id: `${chem}-${dis}`,
+    type: 'CID',
+    args: [{ role: 'Chemical', ref: { kind: 'concept' as const, id: chem } }, { role: 'Disease', ref: { kind: 'concept' as const, id: dis } }],
+    attributes: {},
+    status,
+  });
+  const reviewed = { ...doc, relations: [rel('D008094', 'D018500', 'accepted'), rel('D008094', 'D006955', 'added'), rel('D000584', 'D011141', 'rejected'), rel('D006220', 'D007674', 'rejected')] };
+  const client = new EngineClient(WORKER);
+  try {
+    const steps: number[] = [];
+    const out = path.join(tmp, 'relation-cdr-ft');
+    const r = await client.fineTuneOnDecisions(base, out, [reviewed], { onProgress: (p) => steps.push(p.step) });
+    assert.equal(r.outDir, out);
+    assert.equal(r.examples.train + r.examples.heldOut, 4);
+    assert.ok(steps.length > 0 && steps[steps.length - 1] === r.steps);
+    assert.ok((await client.predictRelations(out, { ...doc, relations: [] })).every((p) => p.task === 'cdr'));
+    await assert.rejects(client.fineTuneOnDecisions(path.join(tmp, 'nope'), path.join(tmp, 'x'), [reviewed]), /nope/);
   } finally {
     await client.dispose();
   }

@@ -15,6 +15,7 @@ import { convertFile } from './convert';
 import { UserError } from '../userError';
 import { registerBenchTrain } from './benchTrain';
 import { registerBenchRelations } from './benchRelations';
+import { registerBenchDecisions } from './benchDecisions';
 import { registerBenchInfer } from './benchInfer';
 import { registerBenchAnnotate } from './benchAnnotate';
 
@@ -50,6 +51,7 @@ export function registerBench(program: Command): void {
   registerBenchInfer(bench);
   registerBenchAnnotate(bench);
   registerBenchRelations(bench);
+  registerBenchDecisions(bench);
   bench
     .command('stream')
     .description('streaming convert: MB/s and peak memory for a small and a large PubTator file')

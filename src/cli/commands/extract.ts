@@ -40,16 +40,24 @@ export function registerExtract(program: Command): void {
       let header: CollectionHeader = { source: '', date: '', key: '', attributes: {} };
       let docs = 0;
       let relations = 0;
+      let restated = 0;
       try {
         for await (const doc of readDocuments(input, from, (h) => (header = h))) {
           if (docs === 0) await write(writer.begin(header));
           const predicted = await predictor.predict(doc, o.task === undefined ? {} : { task: o.task as TaskName });
+          // A suggestion the file already states (same type and arguments) is not written twice.
+          const key = (r: { type: string; args: { ref: { id: string } }[] }): string => `${r.type.toLowerCase()}|${r.args.map((a) => a.ref.id).join('|')}`;
+          const stated = new Set(doc.relations.map(key));
           for (const p of predicted) {
+            if (stated.has(key(p.relation))) {
+              restated++;
+              continue;
+            }
+            relations++;
             p.relation.attributes['task'] = p.task;
             p.relation.attributes['evidence'] = `${p.evidence.start}-${p.evidence.end}`;
             doc.relations.push(p.relation);
           }
-          relations += predicted.length;
           await write(writer.document(doc));
           docs++;
           if (o.out) bar.update((out as fs.WriteStream).bytesWritten);
@@ -71,6 +79,6 @@ export function registerExtract(program: Command): void {
         await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
         fs.renameSync(tmp, o.out);
       }
-      process.stderr.write(`extract: ${docs} documents, ${relations} relations suggested (tasks ${predictor.tasks.join(', ')})\n`);
+      process.stderr.write(`extract: ${docs} documents, ${relations} relations suggested, ${restated} more already in the file (tasks ${predictor.tasks.join(', ')})\n`);
     });
 }

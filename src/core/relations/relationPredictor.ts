@@ -190,7 +190,8 @@ export async function loadRelationPredictor(modelDir: string, options: { threads
       for (const task of tasks) {
         o.signal?.throwIfAborted();
         const model = modelFor(task);
-        const view = taskView(doc, task);
+        // Without the file's own relations: they are not labels here, and may belong to another task.
+        const view = { ...taskView(doc, task), relations: [] };
         const candidates = generateCandidates(task, view);
         if (candidates.length === 0) continue;
         const { labels, predictions } = await model.score([view], task, candidates);

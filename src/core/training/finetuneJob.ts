@@ -36,12 +36,13 @@ function hashShare(id: string, salt: string): number {
 }
 
 /** Train / dev / test documents of a task after the leak guard. */
-export async function taskDocuments(task: TaskName, c: Pick<TrainConfig, 'devShare' | 'trainShare'>): Promise<{ train: Document[]; dev: Document[]; test: Document[] }> {
+export async function taskDocuments(task: TaskName, c: Pick<TrainConfig, 'devShare' | 'trainShare'> & Partial<Pick<TrainConfig, 'mergeDev'>>): Promise<{ train: Document[]; dev: Document[]; test: Document[] }> {
   const s = SPLITS[task];
   const all = (await loadSplit(s.corpus, s.train)).documents;
+  if (s.dev && c.mergeDev) all.push(...(await loadSplit(s.corpus, s.dev)).documents);
   let train: Document[];
   let dev: Document[];
-  if (s.dev) {
+  if (s.dev && !c.mergeDev) {
     train = all;
     dev = (await loadSplit(s.corpus, s.dev)).documents;
   } else {

@@ -64,6 +64,12 @@ export const TrainConfigSchema = z.object({
   pooling: z.enum(['entity-start', 'cls']).default('entity-start'),
   /** Share of training documents held out as the development set (by document hash). */
   devShare: z.number().min(0).max(0.5).default(0.1),
+  /**
+   * Corpora with an official dev set (BC5CDR, BioRED): train on train + dev and hold out
+   * `devShare` of the union by document hash for selection, as DDI and DrugProt do (the usual
+   * BC5CDR practice of training on train + dev, with selection kept off the test set).
+   */
+  mergeDev: z.boolean().default(false),
   /** Use only this share of the remaining training documents (low-resource curves). */
   trainShare: z.number().min(0).max(1).default(1),
   /** Loss weight of `none` examples (class imbalance). */

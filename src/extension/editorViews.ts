@@ -1,0 +1,239 @@
+/**
+ * What the curator sees in the editor: mention highlights by entity category (colours from
+ * `contributes.colors`, so themes can change them), an inline note at each relation's evidence
+ * sentence, hovers listing a mention's relations, and one CodeLens per document with counts.
+ * All of it reads the curation sessions; offsets become ranges only here.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { entityCategory, type EntityCategory } from '../core/curation/entityCategories';
+import { statusCounts, type RelationRow } from '../core/curation/curatedDocument';
+import { documentText } from '../core/model/document';
+import type { CurationSessions, FileSession } from './curationSessions';
+import type { EditorDocument } from '../core/curation/editorDocuments';
+
+const CATEGORIES: readonly EntityCategory[] = ['chemical', 'gene', 'disease', 'other'];
+/** Up to this many documents a file is decorated whole; beyond, around the visible ranges. */
+const SMALL_FILE_DOCUMENTS = 50;
+/** How far beyond the visible ranges (in characters) a large file is decorated. */
+const NEAR_CHARS = 30_000;
+
+function mentionDecoration(category: EntityCategory): vscode.TextEditorDecorationType {
+  return vscode.window.createTextEditorDecorationType({
+    backgroundColor: new vscode.ThemeColor(`biore.${category}Background`),
+    borderRadius: '3px',
+    overviewRulerColor: new vscode.ThemeColor(`biore.${category}Background`),
+    overviewRulerLane: vscode.OverviewRulerLane.Center,
+  });
+}
+
+/** Text of an argument for people: a mention's surface text and its concept id. */
+export function argumentLabel(session: FileSession, row: RelationRow, i: number): { label: string; conceptId: string; entityType: string } {
+  const arg = row.args[i];
+  if (!arg) return { label: '?', conceptId: '', entityType: '' };
+  const m = session.mentionFor(row.docId, arg.ref);
+  const conceptId = arg.ref.kind === 'concept' ? arg.ref.id : (m?.ids.join('|') ?? '');
+  return { label: m?.text ?? arg.ref.id, conceptId, entityType: m?.type ?? '' };
+}
+
+function shortRow(session: FileSession, row: RelationRow): string {
+  const a = argumentLabel(session, row, 0).label;
+  const b = argumentLabel(session, row, 1).label;
+  const score = row.score !== undefined ? ` ${row.score.toFixed(2)}` : '';
+  return `${row.type}: ${a} → ${b}${score} (${row.status})`;
+}
+
+/** Keeps every visible editor's decorations in line with its session. */
+export class DecorationController implements vscode.Disposable {
+  private readonly mentionTypes = new Map(CATEGORIES.map((c) => [c, mentionDecoration(c)] as const));
+  private readonly evidenceType = vscode.window.createTextEditorDecorationType({
+    borderWidth: '0 0 1px 0',
+    borderStyle: 'dotted',
+    borderColor: new vscode.ThemeColor('biore.relationForeground'),
+    after: { color: new vscode.ThemeColor('biore.relationForeground'), margin: '0 0 0 1.5em', fontStyle: 'italic' },
+  });
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly sessions: CurationSessions,
+    private readonly log?: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      sessions.onDidChange((s) => this.updateSession(s)),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.updateAll()),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.scheduleScroll(e.textEditor)),
+    );
+    this.updateAll();
+  }
+
+  private scrollTimer: NodeJS.Timeout | undefined;
+
+  /** Large files are decorated around what is on screen; scrolling brings the next part in. */
+  private scheduleScroll(editor: vscode.TextEditor): void {
+    const session = this.sessions.get(editor.document.uri);
+    if (!session || session.file.documents.length <= SMALL_FILE_DOCUMENTS) return;
+    clearTimeout(this.scrollTimer);
+    this.scrollTimer = setTimeout(() => this.decorate(editor, session), 40);
+  }
+
+  updateAll(): void {
+    for (const s of this.sessions.all()) this.updateSession(s);
+  }
+
+  private updateSession(session: FileSession): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      if (editor.document.uri.toString() === session.uri.toString()) this.decorate(editor, session);
+    }
+  }
+
+  private decorate(editor: vscode.TextEditor, session: FileSession): void {
+    const started = Date.now();
+    const doc = editor.document;
+    const byCategory = new Map<EntityCategory, vscode.DecorationOptions[]>(CATEGORIES.map((c) => [c, []]));
+    const evidence: vscode.DecorationOptions[] = [];
+    // Files of many documents: only documents near the visible ranges (a few screens around them).
+    let near = (_ed: EditorDocument): boolean => true;
+    if (session.file.documents.length > SMALL_FILE_DOCUMENTS && editor.visibleRanges.length > 0) {
+      const first = doc.offsetAt(editor.visibleRanges[0]!.start);
+      const last = doc.offsetAt(editor.visibleRanges[editor.visibleRanges.length - 1]!.end);
+      const from = Math.max(0, first - NEAR_CHARS);
+      const to = last + NEAR_CHARS;
+      near = (ed) => ed.fileSpan.end >= from && ed.fileSpan.start <= to;
+    }
+    for (const ed of session.file.documents) {
+      if (!near(ed)) continue;
+      const curated = session.curated(ed.doc.id);
+      if (!curated) continue;
+      for (const p of curated.document.passages) {
+        for (const m of p.annotations) {
+          for (const s of m.spans) {
+            const f = ed.spanToFile(s);
+            if (!f) continue;
+            byCategory.get(entityCategory(m.type))!.push({ range: new vscode.Range(doc.positionAt(f.start), doc.positionAt(f.end)) });
+          }
+        }
+      }
+      // One note per evidence sentence, listing the relations it supports (not rejected ones).
+      const bySentence = new Map<string, RelationRow[]>();
+      for (const r of curated.rows) {
+        if (!r.evidence || r.status === 'rejected' || r.status === 'gold') continue;
+        const k = `${r.evidence.start}:${r.evidence.end}`;
+        bySentence.set(k, [...(bySentence.get(k) ?? []), r]);
+      }
+      for (const rows of bySentence.values()) {
+        const f = ed.spanToFile(rows[0]!.evidence!);
+        if (!f) continue;
+        const shown = rows.slice(0, 2).map((r) => shortRow(session, r)).join('; ');
+        const more = rows.length > 2 ? ` +${rows.length - 2} more` : '';
+        const end = doc.positionAt(f.end);
+        evidence.push({
+          range: new vscode.Range(doc.positionAt(f.start), end),
+          renderOptions: { after: { contentText: `◆ ${shown}${more}` } },
+        });
+      }
+    }
+    for (const [c, t] of this.mentionTypes) editor.setDecorations(t, byCategory.get(c)!);
+    editor.setDecorations(this.evidenceType, evidence);
+    const ms = Date.now() - started;
+    if (ms > 10) this.log?.info(`decorated ${path.basename(doc.uri.path)} in ${ms} ms`);
+  }
+
+  dispose(): void {
+    clearTimeout(this.scrollTimer);
+    for (const t of this.mentionTypes.values()) t.dispose();
+    this.evidenceType.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** Hover on a mention: its type and ids, then each relation it takes part in. */
+export class MentionHoverProvider implements vscode.HoverProvider {
+  constructor(private readonly sessions: CurationSessions) {}
+
+  provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    const session = this.sessions.get(doc.uri);
+    const hit = session?.mentionAt(doc.offsetAt(pos));
+    if (!session || !hit) return undefined;
+    const { ed, curated, mention } = hit;
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**${escapeMd(mention.text)}** · ${escapeMd(mention.type)} · ${escapeMd(mention.ids.join('|') || 'no concept id')} — BioRE\n\n`);
+    const rows = session.rowsOfMention(ed.doc.id, mention);
+    if (rows.length === 0) md.appendMarkdown('_No relations yet. Run **BioRE: Extract Relations**._\n');
+    const text = documentText(curated.document);
+    for (const r of rows) {
+      const ownArg = r.args.findIndex((a) => (a.ref.kind === 'annotation' ? a.ref.id === mention.id : mention.ids.includes(a.ref.id)));
+      const partner = argumentLabel(session, r, ownArg === 0 ? 1 : 0);
+      const parts = [`**${escapeMd(r.type)}** with ${escapeMd(partner.label)} (${escapeMd(partner.entityType || 'concept')}, ${escapeMd(partner.conceptId || '-')})`];
+      if (r.score !== undefined) parts.push(`confidence ${r.score.toFixed(2)}`);
+      parts.push(r.status);
+      if (r.gold) parts.push('gold: in the file');
+      if (r.model) parts.push(`model ${escapeMd(path.basename(r.model))}`);
+      md.appendMarkdown(`- ${parts.join(' · ')}\n`);
+      if (r.evidence) md.appendMarkdown(`  > ${escapeMd(text.slice(r.evidence.start, r.evidence.end).replace(/\s+/g, ' ').slice(0, 300))}\n`);
+    }
+    const f = ed.spanToFile(mention.spans[0]!);
+    const range = f ? new vscode.Range(doc.positionAt(f.start), doc.positionAt(f.end)) : undefined;
+    return new vscode.Hover(md, range);
+  }
+}
+
+function escapeMd(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
+}
+
+/** One CodeLens per document: relation counts by status, and quick actions. */
+export class DocumentCountsLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.emitter.event;
+  private readonly sub: vscode.Disposable;
+
+  constructor(private readonly sessions: CurationSessions) {
+    this.sub = sessions.onDidChange(() => this.emitter.fire());
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const session = this.sessions.get(doc.uri);
+    if (!session) return [];
+    const out: vscode.CodeLens[] = [];
+    for (const ed of session.file.documents) {
+      const rows = session.curated(ed.doc.id)?.rows ?? [];
+      const c = statusCounts(rows);
+      const at = doc.positionAt(ed.fileSpan.start);
+      const range = new vscode.Range(at, at);
+      const title = `BioRE ${ed.doc.id}: ${c.suggested} suggested · ${c.accepted} accepted · ${c.rejected} rejected · ${c.added} added · ${c.gold} gold`;
+      out.push(new vscode.CodeLens(range, { title, command: 'biore.openPanel', arguments: [] }));
+      out.push(new vscode.CodeLens(range, { title: 'Extract relations', command: 'biore.extractRelations', arguments: [{ uri: doc.uri.toString(), docId: ed.doc.id }] }));
+    }
+    return out;
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.emitter.dispose();
+  }
+}
+
+/** Outline (documents by id) and folding (one region per document) for curated files. */
+export class DocumentOutlineProvider implements vscode.DocumentSymbolProvider, vscode.FoldingRangeProvider {
+  constructor(private readonly sessions: CurationSessions) {}
+
+  private async session(doc: vscode.TextDocument): Promise<FileSession | undefined> {
+    return this.sessions.get(doc.uri) ?? (await this.sessions.open(doc));
+  }
+
+  async provideDocumentSymbols(doc: vscode.TextDocument): Promise<vscode.DocumentSymbol[]> {
+    const s = await this.session(doc);
+    return (s?.file.documents ?? []).map((ed) => {
+      const range = new vscode.Range(doc.positionAt(ed.fileSpan.start), doc.positionAt(ed.fileSpan.end));
+      const title = ed.doc.passages[0]?.text.slice(0, 80) ?? '';
+      return new vscode.DocumentSymbol(ed.doc.id, title, vscode.SymbolKind.Module, range, range);
+    });
+  }
+
+  async provideFoldingRanges(doc: vscode.TextDocument): Promise<vscode.FoldingRange[]> {
+    const s = await this.session(doc);
+    return (s?.file.documents ?? [])
+      .map((ed) => new vscode.FoldingRange(doc.positionAt(ed.fileSpan.start).line, doc.positionAt(ed.fileSpan.end).line))
+      .filter((r) => r.end > r.start);
+  }
+}
