@@ -15,6 +15,8 @@ import { registerPretrain } from './commands/pretrain';
 import { registerTokenizer } from './commands/tokenizer';
 import { registerFinetune } from './commands/finetune';
 import { registerWordvec } from './commands/wordvec';
+import { registerNer } from './commands/ner';
+import { registerAnnotate } from './commands/annotate';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExtract } from './commands/extract';
 import { registerExperiment } from './commands/experiment';
@@ -36,6 +38,8 @@ function buildProgram(): Command {
   registerTokenizer(program);
   registerFinetune(program);
   registerWordvec(program);
+  registerNer(program);
+  registerAnnotate(program);
   registerExtract(program);
   registerEvaluate(program);
   registerExperiment(program);

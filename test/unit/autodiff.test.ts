@@ -162,6 +162,16 @@ test('losses: weighted softmax cross-entropy, weighted binary cross-entropy', as
     },
     build: (ad, p, d) => ad.binaryCrossEntropy(p['logits']!, d['targets']!, d['weights']!),
   });
+  // Partial labels: rows allowing one class, several classes, and a zero-weight row.
+  await gradCheck('partial-ce', {
+    isLoss: true,
+    params: { logits: [4, 3] },
+    data: {
+      allowed: { data: Float32Array.from([1, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 1]), dims: [4, 3], dtype: 'float32' },
+      weights: { data: Float32Array.from([1, 0.5, 0, 2]), dims: [4], dtype: 'float32' },
+    },
+    build: (ad, p, d) => ad.partialSoftmaxCrossEntropy(p['logits']!, d['allowed']!, d['weights']!),
+  });
 });
 
 test('composite: one attention block with masking (rules compose)', async () => {

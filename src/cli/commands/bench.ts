@@ -17,6 +17,7 @@ import { registerBenchTrain } from './benchTrain';
 import { registerBenchRelations } from './benchRelations';
 import { registerBenchDecisions } from './benchDecisions';
 import { registerBenchInfer } from './benchInfer';
+import { registerBenchAnnotate } from './benchAnnotate';
 
 /** Write a PubTator file of about `mb` megabytes by repeating `seed` documents under new PMIDs. */
 function makeBigPubTator(seedFile: string, out: string, mb: number): number {
@@ -48,6 +49,7 @@ export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks that print their figures');
   registerBenchTrain(bench);
   registerBenchInfer(bench);
+  registerBenchAnnotate(bench);
   registerBenchRelations(bench);
   registerBenchDecisions(bench);
   bench

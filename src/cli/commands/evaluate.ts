@@ -4,7 +4,13 @@
  */
 import type { Command } from 'commander';
 import { RELATION_EVAL_TASKS, evaluateRelations } from '../../core/relations/evaluateRelations';
-import { ModelFolderError } from '../../core/relations/relationPredictor';
+import { ModelFolderError, loadRelationPredictor } from '../../core/relations/relationPredictor';
+import { NER_EVAL_TASKS, evaluateCdrFromText, evaluateNer } from '../../core/ner/evaluateNer';
+import { Lexicon } from '../../core/ner/lexicon';
+import { loadNerTagger } from '../../core/ner/nerTagger';
+import { DEFAULT_NER_MODEL, LEXICON_FILE } from './annotate';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { UserError } from '../userError';
 
 /** Options every evaluator receives. */
@@ -17,15 +23,48 @@ export interface EvaluateOptions {
 type Evaluator = (task: string, o: EvaluateOptions) => Promise<Record<string, unknown>>;
 
 /** Task name → evaluator. Relation tasks default to every relation model under models/. */
-export const EVALUATORS: Record<string, Evaluator> = Object.fromEntries(
-  Object.keys(RELATION_EVAL_TASKS).map((t) => [
+export const EVALUATORS: Record<string, Evaluator> = Object.fromEntries([
+  ...Object.keys(RELATION_EVAL_TASKS).map((t): [string, Evaluator] => [
     t,
     async (task: string, o: EvaluateOptions) => {
+      if (o.entities === 'predicted' && (task === 'bc5cdr' || task === 'cdr')) return evaluateCdrEndToEnd(task, o);
       if (o.entities !== 'gold') throw new UserError(`--entities ${o.entities} is not available for ${task}`);
       return { ...(await evaluateRelations(task, o.model ?? 'models', { threads: o.threads })) };
     },
   ]),
-);
+  // Mention detection (+ normalization for ner-bc5cdr) with the tagger in models/ner.
+  ...Object.keys(NER_EVAL_TASKS).map((t): [string, Evaluator] => [
+    t,
+    async (task: string, o: EvaluateOptions) => {
+      if (o.entities !== 'gold') throw new UserError(`--entities does not apply to ${task}`);
+      const model = o.model ?? DEFAULT_NER_MODEL;
+      const lexicon = path.join(model, LEXICON_FILE);
+      try {
+        return { ...(await evaluateNer(task, model, { threads: o.threads, ...(fs.existsSync(lexicon) ? { lexicon } : {}) })) };
+      } catch (e) {
+        if (/not a mention tagger|no config\.json|is missing/.test((e as Error).message)) throw new UserError((e as Error).message);
+        throw e;
+      }
+    },
+  ]),
+]);
+
+/** BC5CDR CID from raw text: tagger + lexicon in models/ner, relation model(s) from --model or models/. */
+async function evaluateCdrEndToEnd(task: string, o: EvaluateOptions): Promise<Record<string, unknown>> {
+  const lexFile = path.join(DEFAULT_NER_MODEL, LEXICON_FILE);
+  const tagger = await loadNerTagger(DEFAULT_NER_MODEL, { threads: o.threads }).catch((e: unknown) => {
+    throw new UserError((e as Error).message);
+  });
+  const predictor = await loadRelationPredictor(o.model ?? 'models', { threads: o.threads });
+  try {
+    const r = await evaluateCdrFromText(tagger, Lexicon.load(lexFile), { predict: (doc, po) => predictor.predict(doc, { task: 'cdr', ...(po?.signal ? { signal: po.signal } : {}) }) });
+    const gold = await evaluateRelations(task, o.model ?? 'models', { threads: o.threads });
+    return { task, entities: 'predicted', ...r, goldEntities: { precision: gold.precision, recall: gold.recall, f1: gold.f1 }, nerModel: DEFAULT_NER_MODEL, lexicon: lexFile, model: o.model ?? 'models' };
+  } finally {
+    await tagger.dispose();
+    await predictor.dispose();
+  }
+}
 
 export function registerEvaluate(program: Command): void {
   program

@@ -460,6 +460,34 @@ export class Autodiff {
   }
 
   /**
+   * Weighted partial-label softmax cross-entropy (learning from partial annotation):
+   * Σ w_i·(−log Σ_{k: allowed_ik = 1} softmax(logits_i)_k) / Σ w_i, i.e. per row
+   * logsumexp(logits) − logsumexp(logits over the allowed classes). logits [N, C], allowed float
+   * [N, C] of 0/1 (at least one 1 per row with weight > 0), weights [N]. With exactly one allowed
+   * class per row this is softmaxCrossEntropy. Gradient: (softmax(logits) − softmax restricted to
+   * the allowed classes)·w_i/Σw.
+   */
+  partialSoftmaxCrossEntropy(logits: Value, allowed: Value, weights: Value): Value {
+    const g = this.g;
+    const [N] = logits.shape as [Dim, number];
+    const s = logits.shape;
+    // log(allowed) as a large finite penalty, so rows never see −inf − (−inf).
+    const penalty = g.op('Mul', [g.op('Sub', [allowed, g.constF(1)], {}, s), g.constF(1e4)], {}, s);
+    const masked = g.op('Add', [logits, penalty], {}, s);
+    const lse = (x: Value): Value => g.op('ReduceLogSumExp', [x], { axes: attr.ints([1]), keepdims: attr.i(0) }, [N]);
+    const nll = g.op('Sub', [lse(logits), lse(masked)], {}, [N]);
+    const wsum = g.op('Max', [g.op('ReduceSum', [weights], { keepdims: attr.i(0) }, []), g.constF(1e-9)], {}, []);
+    const loss = g.op('Div', [g.op('ReduceSum', [g.op('Mul', [nll, weights], {}, [N])], { keepdims: attr.i(0) }, []), wsum], {}, []);
+    this.record([logits], [loss], ([gy]) => {
+      const p = g.op('Softmax', [logits], { axis: attr.i(-1) }, s);
+      const q = g.op('Softmax', [masked], { axis: attr.i(-1) }, s);
+      const coef = g.op('Unsqueeze', [g.op('Div', [g.op('Mul', [weights, gy!], {}, [N]), wsum], {}, [N]), g.constI64([1])], {}, [N, 1]);
+      return [g.op('Mul', [g.op('Sub', [p, q], {}, s), coef], {}, s)];
+    });
+    return loss;
+  }
+
+  /**
    * Weighted binary cross-entropy on logits (ELECTRA's replaced-token detection):
    * Σ w·(max(x,0) − x·t + log(1 + e^{−|x|})) / Σ w, for logits, targets, weights of one shape.
    */

@@ -1,0 +1,147 @@
+/**
+ * `biore annotate IN [--out OUT] [--format F]`: find mentions (when the input has none, or with
+ * --redetect), normalize them to concept ids, suggest relations with the shipped relation models,
+ * and write the documents, streaming in batches with a progress bar on stderr.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { DOCUMENT_FORMATS, detectFormat, documentWriter, emptyInputError, parseFormatName, readDocuments, type CollectionHeader } from '../../core/formats/formatIo';
+import type { Document } from '../../core/model/document';
+import { annotateDocuments, pubTatorLayout, type RelationSuggester } from '../../core/ner/annotate';
+import { Lexicon } from '../../core/ner/lexicon';
+import { loadNerTagger, type NerTagger } from '../../core/ner/nerTagger';
+import { NER_TYPES, type NerType } from '../../core/ner/tags';
+import { ModelFolderError, loadRelationPredictor, type RelationPredictor } from '../../core/relations/relationPredictor';
+import { TASK_NAMES, type TaskName } from '../../core/tasks/definitions';
+import { progressBar } from '../progress';
+import { UserError } from '../userError';
+
+/** Default tagger folder and lexicon shipped in models/. */
+export const DEFAULT_NER_MODEL = 'models/ner';
+export const LEXICON_FILE = 'lexicon.tsv';
+
+interface AnnotateCliOptions {
+  out?: string;
+  format?: string;
+  model: string;
+  lexicon?: string;
+  relations?: string;
+  task?: string;
+  redetect?: boolean;
+  types?: string;
+  threads: string;
+}
+
+export function registerAnnotate(program: Command): void {
+  program
+    .command('annotate')
+    .description('find chemical, gene and disease mentions, normalize them, and suggest relations (text, PubTator or BioC input)')
+    .argument('<in>', 'input file (.txt, .pubtator, .xml BioC, .json BioC JSON)')
+    .option('--out <file>', 'output file (default: stdout)')
+    .option('--format <format>', `output format (${DOCUMENT_FORMATS.join('|')}); default: the input's (PubTator for text)`)
+    .option('--model <dir>', 'mention tagger folder', DEFAULT_NER_MODEL)
+    .option('--lexicon <file>', `normalization lexicon (default: <model>/${LEXICON_FILE})`)
+    .option('--relations <dir>', 'relation model folder, or a folder of them (default: models/ when it holds any; "none" to skip)')
+    .option('--task <task>', `only this relation task (${TASK_NAMES.join('|')})`)
+    .option('--redetect', 'detect mentions even where the input already has some (replacing them)')
+    .option('--types <list>', `mention types to detect, comma-separated (${NER_TYPES.join(',')})`)
+    .option('--threads <n>', 'inference threads', '2')
+    .action(async (input: string, o: AnnotateCliOptions) => {
+      if (!fs.existsSync(input)) throw new UserError(`${input}: no such file`);
+      const from = detectFormat(input);
+      const to = o.format === undefined ? (from === 'text' ? 'pubtator' : from) : parseFormatName(o.format);
+      if (!to) throw new UserError(`unknown format "${o.format}" (use ${DOCUMENT_FORMATS.join(', ')})`);
+      if (o.task !== undefined && !(TASK_NAMES as readonly string[]).includes(o.task)) throw new UserError(`unknown task "${o.task}" (use ${TASK_NAMES.join(', ')})`);
+      const types = o.types?.split(',').map((t) => t.trim());
+      if (types?.some((t) => !(NER_TYPES as readonly string[]).includes(t))) throw new UserError(`--types: use ${NER_TYPES.join(', ')}`);
+      const threads = Number(o.threads);
+      let tagger: NerTagger;
+      try {
+        tagger = await loadNerTagger(o.model, { threads });
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const lexFile = o.lexicon ?? path.join(o.model, LEXICON_FILE);
+      let lexicon: Lexicon | undefined;
+      if (fs.existsSync(lexFile)) lexicon = Lexicon.load(lexFile);
+      else if (o.lexicon) throw new UserError(`${lexFile}: no such file`);
+      let predictor: RelationPredictor | undefined;
+      if (o.relations !== 'none') {
+        try {
+          predictor = await loadRelationPredictor(o.relations ?? 'models', { threads });
+        } catch (e) {
+          if (!(e instanceof ModelFolderError)) throw e;
+          if (o.relations !== undefined) throw new UserError(e.message);
+          process.stderr.write(`annotate: no relation model (${e.message}); mentions only\n`);
+        }
+      }
+      const relations: RelationSuggester | undefined = predictor
+        ? {
+            predict: async (doc, po) => {
+              const r = await predictor.predict(doc, { ...(o.task ? { task: o.task as TaskName } : {}), ...(po?.signal ? { signal: po.signal } : {}) });
+              for (const p of r) p.relation.attributes['task'] = p.task;
+              return r;
+            },
+          }
+        : undefined;
+      const writer = documentWriter(to);
+      const tmp = o.out ? `${o.out}.tmp-${process.pid}` : '';
+      const out = o.out ? fs.createWriteStream(tmp) : process.stdout;
+      const write = async (s: string): Promise<void> => {
+        if (s && !out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));
+      };
+      const ac = new AbortController();
+      const onInt = (): void => ac.abort();
+      process.once('SIGINT', onInt);
+      const size = fs.statSync(input).size;
+      const bar = progressBar('annotate', size);
+      let header: CollectionHeader = { source: '', date: '', key: '', attributes: {} };
+      let docs = 0;
+      let mentions = 0;
+      let suggested = 0;
+      let readChars = 0;
+      const batch: Document[] = [];
+      const flush = async (): Promise<void> => {
+        if (!batch.length) return;
+        const reports = await annotateDocuments(batch, { tagger, ...(lexicon ? { lexicon } : {}), ...(relations ? { relations } : {}), ...(o.redetect ? { redetect: true } : {}), ...(types ? { types: types as NerType[] } : {}), signal: ac.signal });
+        for (const [i, d] of batch.entries()) {
+          mentions += reports[i]!.mentions;
+          suggested += reports[i]!.relations;
+          await write(writer.document(to === 'pubtator' ? pubTatorLayout(d) : d));
+        }
+        batch.length = 0;
+        bar.update(Math.min(size, readChars));
+      };
+      try {
+        for await (const doc of readDocuments(input, from, (h) => (header = h))) {
+          if (docs === 0) await write(writer.begin(header));
+          docs++;
+          readChars += doc.passages.reduce((n, p) => n + p.text.length + 4, 0);
+          batch.push(doc);
+          if (batch.length >= 32) await flush();
+        }
+        await flush();
+        if (docs === 0) throw emptyInputError(input);
+        await write(writer.end());
+      } catch (e) {
+        bar.stop();
+        if (o.out) {
+          (out as fs.WriteStream).destroy();
+          fs.rmSync(tmp, { force: true });
+        }
+        if (ac.signal.aborted) throw new UserError('interrupted');
+        throw e;
+      } finally {
+        process.removeListener('SIGINT', onInt);
+        await tagger.dispose();
+        await predictor?.dispose();
+      }
+      bar.stop();
+      if (o.out) {
+        await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
+        fs.renameSync(tmp, o.out);
+      }
+      process.stderr.write(`annotate: ${docs} documents, ${mentions} mentions, ${suggested} relations suggested${predictor ? ` (tasks ${predictor.tasks.join(', ')})` : ''}\n`);
+    });
+}

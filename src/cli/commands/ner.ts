@@ -1,0 +1,72 @@
+/**
+ * `biore ner train|lexicon`: the mention tagger and the normalization lexicon.
+ */
+import type { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LEXICON_SOURCES, buildTrainingLexicon } from '../../core/ner/lexicon';
+import { nerConfigKeys, resolveNerConfig, runNerTrain } from '../../core/ner/nerTrainJob';
+import { UserError } from '../userError';
+
+function fmtTime(s: number): string {
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.floor(s - 60 * m)).padStart(2, '0')}s`;
+}
+
+export function registerNer(program: Command): void {
+  const ner = program.command('ner').description('mention tagger (Chemical, Gene, Disease) and concept normalization');
+
+  ner
+    .command('train')
+    .description(`train the CNN mention tagger on word vectors; key=value overrides. Keys: ${nerConfigKeys().join(', ')}`)
+    .option('--no-resume', 'start from scratch even if <outDir>/checkpoint.bin exists')
+    .argument('[overrides...]', 'config overrides key=value')
+    .action(async (overrides: string[], o: { resume: boolean }) => {
+      try {
+        resolveNerConfig(overrides);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const ac = new AbortController();
+      process.once('SIGINT', () => {
+        process.stderr.write('\ninterrupted: saving a checkpoint...\n');
+        ac.abort();
+      });
+      let r;
+      try {
+        r = await runNerTrain({
+          overrides,
+          signal: ac.signal,
+          resume: o.resume,
+          command: `biore ner train ${overrides.join(' ')}`.trim(),
+          onLog: (l) => process.stderr.write(l + '\n'),
+          onProgress: (p) => {
+            const ev = p.eval ? ` | held-out P ${p.eval['precision']!.toFixed(1)} R ${p.eval['recall']!.toFixed(1)} F1 ${p.eval['f1']!.toFixed(2)} ${Object.entries(p.eval).filter(([k]) => k.startsWith('f1.')).map(([k, v]) => `${k.slice(3)} ${v.toFixed(1)}`).join(' ')}` : '';
+            process.stderr.write(`step ${p.step}/${p.maxSteps} loss ${p.meanLoss.toFixed(4)} lr ${p.lr.toExponential(2)} ${Math.round(p.tokensPerSecond)} tok/s ${fmtTime(p.elapsedSeconds)} eta ${fmtTime(p.etaSeconds)}${ev}\n`);
+          },
+        });
+      } catch (e) {
+        const m = (e as Error).message;
+        if (/not a word-vector folder|unknown corpus|may not feed training|has no split|no mention types/.test(m)) throw new UserError(m);
+        throw e;
+      }
+      process.stdout.write(JSON.stringify({ dev: r.dev, examples: r.examples, bestModel: r.bestModel, bestStep: r.summary.bestStep, steps: r.summary.steps, stoppedBy: r.summary.stoppedBy, seconds: r.summary.seconds, history: r.summary.history }, null, 1) + '\n');
+    });
+
+  ner
+    .command('lexicon')
+    .description('build the normalization lexicon (surface form -> MeSH / NCBI Gene id) from training annotations')
+    .option('--sources <list>', 'corpus:split list (test splits refused)', LEXICON_SOURCES)
+    .option('--out <file>', 'output TSV', 'models/ner/lexicon.tsv')
+    .action(async (o: { sources: string; out: string }) => {
+      let r;
+      try {
+        r = await buildTrainingLexicon(o.sources);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      fs.mkdirSync(path.dirname(o.out), { recursive: true });
+      r.lexicon.save(o.out);
+      process.stderr.write(`lexicon: ${r.lexicon.size} entries from ${r.documents} documents (${r.sources.join(', ')}) -> ${o.out}\n`);
+    });
+}
