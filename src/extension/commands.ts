@@ -219,6 +219,52 @@ async function addMention(ctx: CommandContext, arg?: { type?: string; ids?: stri
   await ctx.sessions.decide(session, ed.doc.id, { op: 'mention/add', id: `cm${session.store.nextSeq}`, type, span: { start, end }, text, ids });
 }
 
+/** The mention tagger folder: `ner/` in the first model root that has one. */
+function nerModelDir(ctx: CommandContext): string | undefined {
+  return ctx.modelRoots.map((r) => path.join(r, 'ner')).find((d) => fs.existsSync(path.join(d, 'config.json')));
+}
+
+/**
+ * Detect Mentions: the tagger reads the document at the cursor (or the whole file) and every
+ * mention it finds that overlaps none already there becomes a recorded `mention/add` decision,
+ * with the concept id the lexicon gives (a document-local id when it knows none).
+ */
+async function detectMentions(ctx: CommandContext, arg?: { uri?: string; scope?: 'document' | 'file' }): Promise<void> {
+  const found = await sessionOf(ctx, arg?.uri);
+  if (!found) return;
+  const { session, editor } = found;
+  const dir = nerModelDir(ctx);
+  if (!dir) {
+    void vscode.window.showErrorMessage(`BioRE: no mention tagger at ${ctx.modelRoots.map((r) => path.join(r, 'ner')).join(', ')} (a folder written by \`biore ner train\`).`);
+    return;
+  }
+  let docs = session.file.documents;
+  if (arg?.scope !== 'file' && docs.length > 1) {
+    const cursorDoc = editor ? session.documentAt(editor.document.offsetAt(editor.selection.active)) : undefined;
+    if (cursorDoc) docs = [cursorDoc];
+  }
+  const settings = readSettings(session.uri);
+  let added = 0;
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'BioRE: detecting mentions', cancellable: true }, async (progress, token) => {
+    const signal = abortSignalOf(token);
+    for (const [i, ed] of docs.entries()) {
+      if (signal.aborted) break;
+      progress.report({ message: `${ed.doc.id} (${i + 1}/${docs.length})`, increment: 100 / docs.length });
+      const doc = session.curated(ed.doc.id)?.document ?? ed.doc;
+      const have = doc.passages.flatMap((p) => p.annotations.flatMap((a) => a.spans));
+      const mentions = await ctx.engine().detectMentions(dir, doc, { threads: settings.threads, signal });
+      for (const m of mentions) {
+        const span = m.spans[0]!;
+        if (have.some((h) => h.start < span.end && span.start < h.end)) continue;
+        await ctx.sessions.decide(session, ed.doc.id, { op: 'mention/add', id: `cm${session.store.nextSeq}`, type: m.type, span: { start: span.start, end: span.end }, text: m.text, ids: m.ids });
+        have.push(span);
+        added++;
+      }
+    }
+  });
+  void vscode.window.showInformationMessage(`BioRE: ${added} new mention(s) detected in ${docs.length} document(s); each is a recorded decision (Undo removes it).`);
+}
+
 function mentionAtCursor(ctx: CommandContext): { session: FileSession; docId: string; mention: Annotation } | undefined {
   const found = requireEditorSession(ctx);
   if (!found) return undefined;
@@ -388,6 +434,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
     })),
     vscode.commands.registerCommand('biore.exportCurated', guard((arg?: { format?: ExportFormat; target?: string; uri?: string }) => exportCuratedFile(ctx, arg))),
     vscode.commands.registerCommand('biore.addMention', guard((arg?: { type?: string; ids?: string[] }) => addMention(ctx, arg))),
+    vscode.commands.registerCommand('biore.detectMentions', guard((arg?: { uri?: string; scope?: 'document' | 'file' }) => detectMentions(ctx, arg))),
     vscode.commands.registerCommand('biore.fixMention', guard(() => fixMention(ctx))),
     vscode.commands.registerCommand('biore.deleteMention', guard(() => deleteMention(ctx))),
     vscode.commands.registerCommand('biore.addRelation', guard((arg?: { docId?: string; arg1?: string; arg2?: string; type?: string }) => addRelation(ctx, arg))),

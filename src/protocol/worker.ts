@@ -5,7 +5,7 @@
  * refer to it, and `job/cancel` stops it (training saves a checkpoint first).
  */
 import type { TrainProgress, TrainSummary } from '../core/training/trainer';
-import type { Document } from '../core/model/document';
+import type { Annotation, Document } from '../core/model/document';
 import type { TaskName } from '../core/tasks/definitions';
 import type { PredictedRelation } from '../core/relations/relationPredictor';
 import type { DecisionFineTuneResult } from '../core/relations/fineTuneOnDecisions';
@@ -46,6 +46,11 @@ export type WorkerRequest =
    * `job/progress`, cancellable.
    */
   | { type: 'train/finetuneDecisions'; id: number; modelDir: string; outDir: string; documents: Document[]; threads: number }
+  /**
+   * host → worker: find Chemical, Gene and Disease mentions in a document's text with the mention
+   * tagger in `modelDir` (normalized with its lexicon); the document is not changed.
+   */
+  | { type: 'mentions/detect'; id: number; modelDir: string; threads: number; document: Document }
   /** host → worker: cancel a running job. */
   | { type: 'job/cancel'; id: number };
 
@@ -55,6 +60,6 @@ export type WorkerResponse =
   /** worker → host: progress of a training job (pre-training: TrainProgress; decision fine-tune: FineTuneProgress). */
   | { type: 'job/progress'; id: number; progress: TrainProgress | FineTuneProgress }
   /** worker → host: a job finished. */
-  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[]; relations?: WirePredictedRelation[]; finetune?: DecisionFineTuneResult } }
+  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[]; relations?: WirePredictedRelation[]; finetune?: DecisionFineTuneResult; mentions?: Annotation[] } }
   /** worker → host: a job failed; `message` is one line for the user. */
   | { type: 'job/error'; id: number; message: string };

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { FineTuneProgress, WorkerRequest, WorkerResponse, WireTensor, WirePredictedRelation } from '../protocol/worker';
-import type { Document } from '../core/model/document';
+import type { Annotation, Document } from '../core/model/document';
 import type { TaskName } from '../core/tasks/definitions';
 import type { DecisionFineTuneResult } from '../core/relations/fineTuneOnDecisions';
 import type { TrainProgress, TrainSummary } from '../core/training/trainer';
@@ -71,6 +71,12 @@ export class EngineClient {
     const req: Request = { type: 'relations/predict', modelDir, threads: opts.threads ?? 1, document, ...(opts.task ? { task: opts.task } : {}) };
     const r = await this.request(req, opts.signal ? { signal: opts.signal } : {});
     return r.relations ?? [];
+  }
+
+  /** Mentions the tagger in `modelDir` finds in `document` (normalized); `signal` cancels. */
+  async detectMentions(modelDir: string, document: Document, opts: { threads?: number; signal?: AbortSignal } = {}): Promise<Annotation[]> {
+    const r = await this.request({ type: 'mentions/detect', modelDir, threads: opts.threads ?? 1, document }, opts.signal ? { signal: opts.signal } : {});
+    return r.mentions ?? [];
   }
 
   /** Fine-tunes `modelDir` on reviewed documents into `outDir` (see protocol `train/finetuneDecisions`). */

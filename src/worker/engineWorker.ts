@@ -7,6 +7,7 @@ import type { WorkerRequest, WorkerResponse, WireTensor } from '../protocol/work
 import { createSession, type ModelSession } from '../core/runtime/session';
 import { runPretrain } from '../core/training/pretrainJob';
 import { predictRelations } from './relationJobs';
+import { detectMentions } from './mentionJobs';
 import { fineTuneOnDecisions } from '../core/relations/fineTuneOnDecisions';
 
 const port = parentPort;
@@ -49,6 +50,17 @@ async function handle(req: Exclude<WorkerRequest, { type: 'job/cancel' }>): Prom
       try {
         const relations = await predictRelations(req.modelDir, req.document, { threads: req.threads, signal: ac.signal, ...(req.task ? { task: req.task } : {}) });
         send({ type: 'job/done', id: req.id, result: { relations } });
+      } finally {
+        jobs.delete(req.id);
+      }
+      return;
+    }
+    case 'mentions/detect': {
+      const ac = new AbortController();
+      jobs.set(req.id, ac);
+      try {
+        const mentions = await detectMentions(req.modelDir, req.document, { threads: req.threads, signal: ac.signal });
+        send({ type: 'job/done', id: req.id, result: { mentions } });
       } finally {
         jobs.delete(req.id);
       }

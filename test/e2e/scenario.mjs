@@ -459,6 +459,22 @@ try {
     const logs = execSync(`find ${process.env.USER_DATA} -name '*BioRE.log'`).toString().trim().split('\n').filter(Boolean);
     for (const f of logs) for (const l of fs.readFileSync(f, 'utf8').split('\n')) if (/decorated|opened|extracted|activated/.test(l)) log('  log:', l);
   }, full);
+
+  await step('detect mentions with the bundled tagger: new ones become recorded decisions', async () => {
+    await openFile('bc5cdr-sample.pubtator');
+    await editor().locator('.view-line', { hasText: 'nephrogenic diabetes insipidus' }).first().waitFor();
+    await focusMainEditor();
+    const before = liveDecisions().length;
+    await palette('BioRE: Detect Mentions');
+    const msg = await notification(/new mention\(s\) detected/, 60000);
+    log('detect mentions:', msg);
+    const added = Number(/(\d+) new mention/.exec(msg)?.[1]);
+    assert.ok(Number.isFinite(added), msg);
+    // Every detected mention that overlaps none in the file is one mention/add decision.
+    assert.equal(liveDecisions().filter((d) => d.op === 'mention/add').length >= added, true);
+    assert.ok(liveDecisions().length >= before + added);
+    await shot('11-detected-mentions');
+  }, full);
 } finally {
   await ctx.close();
   fs.rmSync(profile, { recursive: true, force: true });

@@ -124,3 +124,22 @@ test('worker: train/finetuneDecisions writes a new model version with progress; 
     await client.dispose();
   }
 });
+
+test('worker: mentions/detect runs the shipped tagger and lexicon on text without mentions; the document is untouched', async () => {
+  const src = fs.readFileSync(path.resolve(__dirname, '../../../samples/sample.pubtator'), 'utf8');
+  const doc = parsePubTator(src, 'sample.pubtator').documents[0]!;
+  for (const p of doc.passages) p.annotations = [];
+  const client = new EngineClient(WORKER);
+  try {
+    const mentions = await client.detectMentions(path.resolve(__dirname, '../../../models/ner'), doc, { threads: 1 });
+    const lithium = mentions.find((m) => m.spans[0]!.start === 0);
+    assert.equal(lithium?.text, 'Lithium');
+    assert.equal(lithium?.type, 'Chemical');
+    assert.deepEqual(lithium?.ids, ['D008094']);
+    assert.ok(mentions.some((m) => m.type === 'Disease' && m.text === 'nephrogenic diabetes insipidus'), mentions.map((m) => `${m.text}:${m.type}`).join(', '));
+    assert.equal(doc.passages.flatMap((p) => p.annotations).length, 0);
+    await assert.rejects(client.detectMentions('/nonexistent/ner', doc), /nonexistent/);
+  } finally {
+    await client.dispose();
+  }
+});
