@@ -8,6 +8,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WS=$1
 mkdir -p "$WS"
 grep -v $'\tCID\t' "$ROOT/samples/sample.pubtator" > "$WS/bc5cdr-sample.pubtator"
+# The same abstract with no mention lines at all: what Detect Mentions is for.
+grep '|[ta]|' "$ROOT/samples/sample.pubtator" > "$WS/unannotated.pubtator"
 cp "$ROOT/test/e2e/fixtures/malformed.pubtator" "$WS/malformed.pubtator"
 cp "$ROOT/test/fixtures/bioc/small.xml" "$WS/small.bioc.xml"
 DATA=${BIORE_DATA:-$ROOT/../shared/data}
