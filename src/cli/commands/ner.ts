@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LEXICON_SOURCES, buildTrainingLexicon } from '../../core/ner/lexicon';
 import { nerConfigKeys, resolveNerConfig, runNerTrain } from '../../core/ner/nerTrainJob';
+import { repackNerFolder } from '../../core/ner/nerModel';
 import { UserError } from '../userError';
 
 function fmtTime(s: number): string {
@@ -51,6 +52,16 @@ export function registerNer(program: Command): void {
         throw e;
       }
       process.stdout.write(JSON.stringify({ dev: r.dev, examples: r.examples, bestModel: r.bestModel, bestStep: r.summary.bestStep, steps: r.summary.steps, stoppedBy: r.summary.stoppedBy, seconds: r.summary.seconds, history: r.summary.history }, null, 1) + '\n');
+    });
+
+  ner
+    .command('repack')
+    .description('re-export a tagger folder with its word table as int8 rows (half the size of float16)')
+    .requiredOption('--from <dir>', 'tagger folder')
+    .requiredOption('--to <dir>', 'destination folder (may be the same)')
+    .action((o: { from: string; to: string }) => {
+      const r = repackNerFolder(o.from, o.to);
+      process.stdout.write(JSON.stringify({ to: o.to, modelBytes: r.bytes }) + '\n');
     });
 
   ner

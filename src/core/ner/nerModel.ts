@@ -23,7 +23,7 @@ import type { Value } from '../engine/graph';
 import { initialize, rng } from '../engine/initialize';
 import { appendOptimizer } from '../engine/optimizer';
 import { StepRunner } from '../engine/stepRunner';
-import { writeModelFolder } from '../models/modelFolder';
+import { MODEL_FILE, readModelConfig, readModelWeights, writeModelFolder } from '../models/modelFolder';
 import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
 import { cnnWordTable, convolve, shiftTime, type ConvParams } from '../training/cnnRelation';
 import { lengthBucketedBatches } from '../training/batching';
@@ -132,13 +132,15 @@ export interface NerArch {
 }
 
 /** The tagger graph: logits [batch, seq, classes]; a training graph adds the partial-label loss. */
-export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' | 'folded'; data: Float32Array }): { logits: Value; loss?: Value } {
+export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' | 'folded'; data: Float32Array; storage?: 'fp16' | 'int8' }): { logits: Value; loss?: Value } {
   const g = ad.g;
   const ids = ad.input('word_ids', 'int64', ['batch', 'seq']);
   const feats = ad.input('feat_ids', 'int64', ['batch', 'seq', a.slots]);
   const mask = ad.input('mask', 'float32', ['batch', 'seq']);
-  const words = table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, a.wordDim]) : g.initializer('emb.frozen', table.data, [a.vocabSize, a.wordDim]);
-  let we = ad.gather(words, ids);
+  // The exported word table: float16, or int8 rows with a scale each (gathered rows dequantized).
+  let we: Value;
+  if (table.kind === 'folded' && table.storage === 'int8') we = g.gatherInt8Rows('emb.word', table.data, [a.vocabSize, a.wordDim], ids);
+  else we = ad.gather(table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, a.wordDim]) : g.initializer('emb.frozen', table.data, [a.vocabSize, a.wordDim]), ids);
   if (table.kind === 'frozen' && a.tuneRows > 0) {
     const tune = ad.input('tune_ids', 'int64', ['batch', 'seq']);
     we = ad.add(we, ad.gather(ad.param('emb.delta', [a.tuneRows, a.wordDim], { kind: 'zeros' }), tune));
@@ -418,4 +420,24 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
       fs.writeFileSync(path.join(dir, VOCAB_FILE), o.vocab.toText());
     },
   };
+}
+
+/**
+ * Re-export a tagger folder with its word table stored as int8 rows (a quarter of float32, half
+ * of float16; the other weights stay float16): same graph, same vocabulary and lexicon.
+ */
+export function repackNerFolder(from: string, to: string): { bytes: number } {
+  const cfg = readModelConfig(from);
+  const arch = cfg['architecture'] as NerArch;
+  const weights = readModelWeights(from);
+  const table = weights.get('emb.word');
+  if (!table) throw new Error(`${from}: no word table (emb.word) in model.onnx`);
+  const ex = new Autodiff('cnn-ner', { training: false, weights, halfWeights: true });
+  ex.g.output(buildNerGraph(ex, arch, { kind: 'folded', data: table, storage: 'int8' }).logits, 'logits');
+  const bytes = ex.g.toBytes();
+  const extra = fs.readdirSync(from).filter((f) => f !== MODEL_FILE && f !== 'config.json');
+  const copies = new Map(extra.map((f) => [f, fs.readFileSync(path.join(from, f))]));
+  writeModelFolder(to, bytes, { ...cfg, word_table: 'int8 rows + float32 scale per row', repacked_from: cfg['command'] ?? from });
+  for (const [f, data] of copies) fs.writeFileSync(path.join(to, f), data);
+  return { bytes: bytes.length };
 }
