@@ -44,10 +44,10 @@ const TARGETS: TaskName[] = ['ddi', 'cdr', 'drugprot'];
 
 export const EXPERIMENTS: readonly Experiment[] = [
   ...TARGETS.map((t) => targetOnly(t)),
-  { id: 'merged', group: 'paper', what: 'merged corpus only (DDI + BC5CDR + DrugProt + BioRED, BioREx-style labels), no target fine-tune', kind: 'cnn', tasks: ['ddi', 'cdr', 'drugprot', 'biored'], overrides: ['task=ddi', `tasks=${MERGED_TASKS}`, ...COMMON, out('merged'), 'maxSteps=8000', 'evalEvery=1000', 'checkpointEvery=1000'], after: [] },
+  { id: 'merged', group: 'paper', what: 'merged corpus only (DDI + BC5CDR + DrugProt + BioRED, BioREx-style labels), no target fine-tune', kind: 'cnn', tasks: ['ddi', 'cdr', 'drugprot', 'biored'], overrides: ['task=ddi', `tasks=${MERGED_TASKS}`, ...COMMON, out('merged'), 'maxSteps=5000', 'evalEvery=1000', 'checkpointEvery=1000'], after: [] },
   ...TARGETS.map((t) => stage2(t, 'merged')),
   ...TARGETS.map((t): Experiment => ({ id: `ngram-${t}`, group: 'baseline', what: `${t}: logistic regression on hashed n-grams`, kind: 'ngram', tasks: [t], overrides: [`task=${t}`], after: [] })),
-  { id: 'merged-noprompt', group: 'ablation', what: 'merged corpus only, without the task prompt (tasks share every filter)', kind: 'cnn', tasks: ['ddi', 'cdr', 'drugprot', 'biored'], overrides: ['task=ddi', `tasks=${MERGED_TASKS}`, 'taskPrompt=false', ...COMMON, out('merged-noprompt'), 'maxSteps=8000', 'evalEvery=1000', 'checkpointEvery=1000'], after: [] },
+  { id: 'merged-noprompt', group: 'ablation', what: 'merged corpus only, without the task prompt (tasks share every filter)', kind: 'cnn', tasks: ['ddi', 'cdr', 'drugprot', 'biored'], overrides: ['task=ddi', `tasks=${MERGED_TASKS}`, 'taskPrompt=false', ...COMMON, out('merged-noprompt'), 'maxSteps=5000', 'evalEvery=1000', 'checkpointEvery=1000'], after: [] },
   targetOnly('ddi', ['randomVectors=true'], 'ddi-target-randomvec', 'ablation', 'ddi: target only, random word vectors instead of skip-gram (no pre-training)'),
   targetOnly('cdr', ['mergeDev=true'], 'cdr-target-mergedev', 'ablation', 'cdr: target only, trained on train + dev (10 % of the union held out for selection)'),
   targetOnly('ddi', ['maxWords=50'], 'ddi-target-window50', 'ablation', 'ddi: target only, at most 50 words around the pair'),
