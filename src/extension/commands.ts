@@ -13,6 +13,7 @@ import { findRelationModels, isModelFolder, type ModelFolder } from '../core/cur
 import { relationRoles } from '../core/formats/pubtator';
 import { documentText, type Annotation, type RelationArgument } from '../core/model/document';
 import { TASK_NAMES, TASK_RELATION_TYPES, type TaskName } from '../core/tasks/definitions';
+import { relationModelTasks } from '../core/relations/modelTasks';
 import type { Settings } from '../core/settings';
 import type { EngineClient } from '../worker/engineClient';
 import { readSettings, setModelPath } from './config';
@@ -131,8 +132,17 @@ async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId
           // Predict on the curated document, so mentions the curator added take part.
           const doc = session.curated(ed.doc.id)?.document ?? ed.doc;
           const suggestions: Suggestion[] = [];
+          // Each task is answered by the first model that has it (models/relation-ddi before a
+          // merged multi-task model), so a task never gets two sets of suggestions.
+          const served = new Set<TaskName>();
           for (const m of models) {
-            const predicted = await ctx.engine().predictRelations(m.dir, doc, { threads: settings.threads, signal });
+            const known = relationModelTasks(m.dir);
+            const tasks = known.length ? known.filter((t) => settings.tasks.includes(t) && !served.has(t)) : [undefined];
+            const predicted = [];
+            for (const task of tasks) {
+              if (task) served.add(task);
+              predicted.push(...(await ctx.engine().predictRelations(m.dir, doc, { threads: settings.threads, signal, ...(task ? { task } : {}) })));
+            }
             for (const p of predicted) {
               const score = p.relation.score ?? 0;
               if (score < settings.threshold || !settings.tasks.includes(p.task)) continue;

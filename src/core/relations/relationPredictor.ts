@@ -14,12 +14,15 @@ import { CONFIG_FILE, MODEL_FILE, readModelConfig } from '../models/modelFolder'
 import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
 import type { Candidate } from '../tasks/candidate';
 import { candidateToRelation, generateCandidates } from '../tasks/candidates';
-import { TASK_NAMES, type TaskName } from '../tasks/definitions';
+import type { TaskName } from '../tasks/definitions';
 import { encodeCnnCandidate, predictCnn, type CnnEncodeOptions, type CnnExample, type CnnPrediction } from '../training/cnnRelation';
 import { evidenceWindow } from '../training/relationExamples';
 import { VOCAB_FILE } from '../wordvec/wordVectors';
 import { WordVocab } from '../wordvec/wordVocab';
 import { taskView } from './taskView';
+import { ModelFolderError, readHeads, type TaskHead } from './modelTasks';
+
+export { ModelFolderError, relationModelTasks } from './modelTasks';
 
 /** One suggested relation. */
 export interface PredictedRelation {
@@ -46,47 +49,6 @@ export interface RelationPredictor {
   /** Every candidate with its full prediction (labels in the task's order; 0 = none); for evaluation. */
   scoreCandidates(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], signal?: AbortSignal): Promise<{ labels: string[]; predictions: CnnPrediction[] }>;
   dispose(): Promise<void>;
-}
-
-/** How one task is read from a model's output. */
-interface TaskHead {
-  labels: string[];
-  /** First logit of this task (multi-task models concatenate the tasks' label lists). */
-  offset: number;
-  /** Value of the `task_id` input (multi-task models). */
-  taskId: number;
-  temperature: number;
-}
-
-/** Error for a folder that is not a usable relation model; the message names the path and a fix. */
-export class ModelFolderError extends Error {
-  override name = 'ModelFolderError';
-}
-
-const isTask = (t: unknown): t is TaskName => typeof t === 'string' && (TASK_NAMES as readonly string[]).includes(t);
-
-function readHeads(dir: string, cfg: Record<string, unknown>): Map<TaskName, TaskHead> {
-  const heads = new Map<TaskName, TaskHead>();
-  const temperatureOf = (c: unknown): number => {
-    const t = (c as { temperature?: unknown } | undefined)?.temperature;
-    return typeof t === 'number' && t > 0 ? t : 1;
-  };
-  const tasks = cfg['tasks'];
-  if (tasks && typeof tasks === 'object' && !Array.isArray(tasks)) {
-    for (const [name, h] of Object.entries(tasks as Record<string, { labels?: unknown; offset?: unknown; task_id?: unknown; calibration?: unknown }>)) {
-      if (!isTask(name) || !Array.isArray(h.labels) || typeof h.offset !== 'number' || typeof h.task_id !== 'number') throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: tasks.${name} needs labels, offset and task_id`);
-      heads.set(name, { labels: h.labels as string[], offset: h.offset, taskId: h.task_id, temperature: temperatureOf(h.calibration) });
-    }
-  } else {
-    const task = cfg['task'];
-    const id2label = cfg['id2label'] as Record<string, string> | undefined;
-    if (!isTask(task) || !id2label) throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: no task/id2label: not a relation model folder (re-export it with \`biore wordvec finetune\`)`);
-    const labels = Object.keys(id2label)
-      .sort((a, b) => Number(a) - Number(b))
-      .map((k) => id2label[k]!);
-    heads.set(task, { labels, offset: 0, taskId: 0, temperature: temperatureOf(cfg['calibration']) });
-  }
-  return heads;
 }
 
 /** One loaded CNN relation model folder. */
