@@ -15,6 +15,7 @@ import { NER_TYPES, type NerType } from '../../core/ner/tags';
 import { ModelFolderError, loadRelationPredictor, type RelationPredictor } from '../../core/relations/relationPredictor';
 import { TASK_NAMES, type TaskName } from '../../core/tasks/definitions';
 import { progressBar } from '../progress';
+import { openOutput } from '../outputFile';
 import { UserError } from '../userError';
 
 /** Default tagger folder and lexicon shipped in models/. */
@@ -86,11 +87,8 @@ export function registerAnnotate(program: Command): void {
           }
         : undefined;
       const writer = documentWriter(to);
-      const tmp = o.out ? `${o.out}.tmp-${process.pid}` : '';
-      const out = o.out ? fs.createWriteStream(tmp) : process.stdout;
-      const write = async (s: string): Promise<void> => {
-        if (s && !out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));
-      };
+      const out = openOutput(o.out);
+      const write = out.write;
       const ac = new AbortController();
       const onInt = (): void => ac.abort();
       process.once('SIGINT', onInt);
@@ -126,10 +124,7 @@ export function registerAnnotate(program: Command): void {
         await write(writer.end());
       } catch (e) {
         bar.stop();
-        if (o.out) {
-          (out as fs.WriteStream).destroy();
-          fs.rmSync(tmp, { force: true });
-        }
+        out.abort();
         if (ac.signal.aborted) throw new UserError('interrupted');
         throw e;
       } finally {
@@ -138,10 +133,7 @@ export function registerAnnotate(program: Command): void {
         await predictor?.dispose();
       }
       bar.stop();
-      if (o.out) {
-        await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
-        fs.renameSync(tmp, o.out);
-      }
+      await out.commit();
       process.stderr.write(`annotate: ${docs} documents, ${mentions} mentions, ${suggested} relations suggested${predictor ? ` (tasks ${predictor.tasks.join(', ')})` : ''}\n`);
     });
 }

@@ -12,6 +12,7 @@ import {
 } from '../../core/formats/formatIo';
 import { UserError } from '../userError';
 import { progressBar } from '../progress';
+import { openOutput } from '../outputFile';
 
 function formatOption(value: string | undefined, what: string): DocumentFormat | undefined {
   if (value === undefined) return undefined;
@@ -23,13 +24,8 @@ function formatOption(value: string | undefined, what: string): DocumentFormat |
 /** Stream-convert one file; returns the number of documents. Writes to a temp file, then renames. */
 export async function convertFile(input: string, output: string, from: DocumentFormat, to: DocumentFormat): Promise<number> {
   const writer = documentWriter(to);
-  const toStdout = output === '-';
-  const tmp = toStdout ? '' : `${output}.tmp-${process.pid}`;
-  const out = toStdout ? process.stdout : fs.createWriteStream(tmp);
-  const write = async (s: string): Promise<void> => {
-    if (!s) return;
-    if (!out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));
-  };
+  const out = openOutput(output === '-' ? undefined : output);
+  const write = out.write;
   const total = input === '-' ? 0 : fs.statSync(input).size;
   const bar = progressBar('convert', total);
   let header: CollectionHeader = { source: '', date: '', key: '', attributes: {} };
@@ -43,23 +39,17 @@ export async function convertFile(input: string, output: string, from: DocumentF
       }
       await write(writer.document(doc));
       count++;
-      if (count % 200 === 0 && !toStdout) bar.update((out as fs.WriteStream).bytesWritten);
+      if (count % 200 === 0) bar.update(out.bytesWritten());
     }
     if (count === 0) throw emptyInputError(input);
     await write(writer.end());
   } catch (e) {
     bar.stop();
-    if (!toStdout) {
-      (out as fs.WriteStream).destroy();
-      fs.rmSync(tmp, { force: true });
-    }
+    out.abort();
     throw e;
   }
   bar.stop();
-  if (!toStdout) {
-    await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
-    fs.renameSync(tmp, output);
-  }
+  await out.commit();
   return count;
 }
 

@@ -9,6 +9,7 @@ import { DOCUMENT_FORMATS, detectFormat, documentWriter, emptyInputError, parseF
 import { ModelFolderError, loadRelationPredictor } from '../../core/relations/relationPredictor';
 import { TASK_NAMES, type TaskName } from '../../core/tasks/definitions';
 import { progressBar } from '../progress';
+import { openOutput } from '../outputFile';
 import { UserError } from '../userError';
 
 export function registerExtract(program: Command): void {
@@ -31,11 +32,8 @@ export function registerExtract(program: Command): void {
         throw e instanceof ModelFolderError ? new UserError(e.message) : e;
       });
       const writer = documentWriter(to);
-      const tmp = o.out ? `${o.out}.tmp-${process.pid}` : '';
-      const out = o.out ? fs.createWriteStream(tmp) : process.stdout;
-      const write = async (s: string): Promise<void> => {
-        if (s && !out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));
-      };
+      const out = openOutput(o.out);
+      const write = out.write;
       const bar = progressBar('extract', fs.statSync(input).size);
       let header: CollectionHeader = { source: '', date: '', key: '', attributes: {} };
       let docs = 0;
@@ -60,25 +58,19 @@ export function registerExtract(program: Command): void {
           }
           await write(writer.document(doc));
           docs++;
-          if (o.out) bar.update((out as fs.WriteStream).bytesWritten);
+          if (o.out) bar.update(out.bytesWritten());
         }
         if (docs === 0) throw emptyInputError(input);
         await write(writer.end());
       } catch (e) {
         bar.stop();
-        if (o.out) {
-          (out as fs.WriteStream).destroy();
-          fs.rmSync(tmp, { force: true });
-        }
+        out.abort();
         throw e;
       } finally {
         await predictor.dispose();
       }
       bar.stop();
-      if (o.out) {
-        await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((err?: Error | null) => (err ? reject(err) : resolve())));
-        fs.renameSync(tmp, o.out);
-      }
+      await out.commit();
       process.stderr.write(`extract: ${docs} documents, ${relations} relations suggested, ${restated} more already in the file (tasks ${predictor.tasks.join(', ')})\n`);
     });
 }

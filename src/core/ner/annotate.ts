@@ -9,6 +9,7 @@
  * model calls, `onProgress` reports documents done.
  */
 import type { Document, Relation, Span } from '../model/document';
+import { keyOfRelation } from '../curation/decisions';
 import { documentAnnotations } from '../model/document';
 import type { Lexicon } from './lexicon';
 import { normalizeDocument } from './lexicon';
@@ -74,12 +75,12 @@ export async function annotateDocuments(docs: readonly Document[], o: AnnotateOp
         const used = new Set(d.relations.map((x) => x.id));
         // A suggestion equal to a relation the document already has (same type, same arguments)
         // is not added again: a curated file keeps its relations as they are.
-        const key = (r: Relation): string => `${r.type}\t${r.args.map((a) => `${a.ref.kind}:${a.ref.id}`).join('\t')}`;
-        const present = new Set(d.relations.map(key));
+        const present = new Set(d.relations.map(keyOfRelation));
         let added = 0;
         for (const p of preds) {
-          if (present.has(key(p.relation))) continue;
-          present.add(key(p.relation));
+          const key = keyOfRelation(p.relation);
+          if (present.has(key)) continue;
+          present.add(key);
           added++;
           let id = p.relation.id;
           for (let n = 1; used.has(id); n++) id = `${p.relation.id}.${n}`;
