@@ -25,7 +25,7 @@ import { appendOptimizer } from '../engine/optimizer';
 import { StepRunner } from '../engine/stepRunner';
 import { MODEL_FILE, readModelConfig, readModelWeights, writeModelFolder } from '../models/modelFolder';
 import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
-import { cnnWordTable, convolve, shiftTime, type ConvParams } from '../training/cnnRelation';
+import { cnnWordTable, convolve, foldTunedRows, shiftTime, type ConvParams } from '../training/cnnRelation';
 import { lengthBucketedBatches } from '../training/batching';
 import type { TrainConfig } from '../training/trainConfig';
 import type { TrainerBackend } from '../training/trainer';
@@ -405,15 +405,7 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
     restore: (s) => runner.restore(s),
     async exportModel(dir, meta) {
       const weights = runner.weights();
-      const folded = Float32Array.from(o.table);
-      const delta = weights.get('emb.delta');
-      if (delta) {
-        const D = arch.wordDim;
-        for (let w = 0; w < arch.vocabSize; w++) {
-          const r = tune.index[w]!;
-          if (r > 0) for (let k = 0; k < D; k++) folded[w * D + k] = folded[w * D + k]! + delta[r * D + k]!;
-        }
-      }
+      const folded = foldTunedRows(o.table, weights.get('emb.delta'), tune.index, arch.wordDim);
       const ex = new Autodiff('cnn-ner', { training: false, weights, halfWeights: true });
       ex.g.output(buildNerGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded }).logits, 'logits');
       writeModelFolder(dir, ex.g.toBytes(), { ...nerRuntimeConfig(arch, o.ner), ...meta });

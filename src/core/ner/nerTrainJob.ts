@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSplit, findCorpus } from '../corpora/registry';
 import type { Document } from '../model/document';
-import { TrainConfigSchema, parseOverrides, resolveConfig, type TrainConfig } from '../training/trainConfig';
+import { TrainConfigSchema, parseOverrides, resolveConfig, splitModelOverrides, type TrainConfig } from '../training/trainConfig';
 import { train, type TrainProgress, type TrainSummary } from '../training/trainer';
 import { loadWordVectors } from '../wordvec/wordVectors';
 import { UNK_ID } from '../wordvec/wordVocab';
@@ -30,31 +30,9 @@ export const CORPUS_NER_TYPES: Record<string, readonly NerType[]> = {
 
 /** Parse key=value overrides into the loop config and the tagger config. */
 export function resolveNerConfig(pairs: readonly string[]): { train: TrainConfig; ner: NerConfig } {
-  const defaults = NerConfigSchema.parse({}) as Record<string, unknown>;
-  const raw: Record<string, unknown> = {};
-  const rest: string[] = [];
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    const key = eq > 0 ? pair.slice(0, eq) : '';
-    if (!(key in defaults)) {
-      rest.push(pair);
-      continue;
-    }
-    const v = pair.slice(eq + 1);
-    const d = defaults[key];
-    if (typeof d === 'number') {
-      const n = Number(v);
-      if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${key} needs a number, got "${v}"`);
-      raw[key] = n;
-    } else if (typeof d === 'boolean') {
-      if (v !== 'true' && v !== 'false') throw new Error(`${key} needs true or false, got "${v}"`);
-      raw[key] = v === 'true';
-    } else raw[key] = v;
-  }
-  const r = NerConfigSchema.safeParse(raw);
-  if (!r.success) throw new Error(`invalid NER config: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const { model, rest } = splitModelOverrides(NerConfigSchema, pairs, 'NER');
   const trainConfig = resolveConfig(undefined, { ...NER_TRAIN_DEFAULTS, ...parseOverrides(rest), objective: 'classify' });
-  return { train: trainConfig, ner: r.data };
+  return { train: trainConfig, ner: model };
 }
 
 /** Keys resolveNerConfig understands. */

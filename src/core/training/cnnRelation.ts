@@ -41,7 +41,7 @@ import type { RelationExample } from './relationExamples';
 import { evidenceWindow, taskLabels } from './relationExamples';
 import { lengthBucketedBatches } from './batching';
 import { scorePredictions } from './relationModel';
-import { TrainConfigSchema, parseOverrides, resolveConfig, type TrainConfig } from './trainConfig';
+import { TrainConfigSchema, parseOverrides, resolveConfig, splitModelOverrides, type TrainConfig } from './trainConfig';
 import { BEST_DIR, train, type TrainProgress, type TrainSummary, type TrainerBackend } from './trainer';
 
 // ---------------------------------------------------------------------------------- config
@@ -131,31 +131,11 @@ export const CNN_TRAIN_DEFAULTS: Partial<TrainConfig> = {
 
 /** Parse `key=value` overrides into the loop config (CNN_TRAIN_DEFAULTS < overrides) and the CNN config. */
 export function resolveCnnConfig(pairs: readonly string[]): { train: TrainConfig; cnn: CnnConfig } {
-  const cnnDefaults = CnnConfigSchema.parse({}) as Record<string, unknown>;
-  const cnnRaw: Record<string, unknown> = {};
-  const rest: string[] = [];
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    const key = eq > 0 ? pair.slice(0, eq).replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) : '';
-    if (!(key in cnnDefaults)) {
-      rest.push(pair);
-      continue;
-    }
-    const raw = pair.slice(eq + 1);
-    const d = cnnDefaults[key];
-    if (typeof d === 'number') {
-      const n = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`${key} needs a number, got "${raw}"`);
-      cnnRaw[key] = n;
-    } else if (typeof d === 'boolean') {
-      if (raw !== 'true' && raw !== 'false') throw new Error(`${key} needs true or false, got "${raw}"`);
-      cnnRaw[key] = raw === 'true';
-    } else cnnRaw[key] = raw;
-  }
-  const r = CnnConfigSchema.safeParse(cnnRaw);
-  if (!r.success) throw new Error(`invalid CNN config: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  // `--max-words=…` spells `maxWords` too.
+  const camel = (k: string): string => k.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const { model, rest } = splitModelOverrides(CnnConfigSchema, pairs, 'CNN', camel);
   const trainConfig = resolveConfig(undefined, { ...CNN_TRAIN_DEFAULTS, ...parseOverrides(rest), objective: 'classify' });
-  return { train: trainConfig, cnn: r.data };
+  return { train: trainConfig, cnn: model };
 }
 
 /** Keys `resolveCnnConfig` understands (for help texts). */
@@ -428,6 +408,20 @@ export function maskedMaxPool(ad: Autodiff, h: Value, mask: Value): Value {
   const [B, T] = h.shape;
   const penalty = g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [mask, g.constF(1)], {}, [B!, T!]), g.constF(PAD_PENALTY)], {}, [B!, T!]), g.constI64([2])], {}, [B!, T!, 1]);
   return ad.reduceMax(ad.add(h, penalty), 1, false);
+}
+
+/**
+ * The deployed word table: the frozen base rows plus each tuned word's trained offset row
+ * (`tuneIndex[w]` > 0 names it), so the exported model takes plain word ids.
+ */
+export function foldTunedRows(base: Float32Array, delta: Float32Array | undefined, tuneIndex: Int32Array, dim: number): Float32Array {
+  const folded = Float32Array.from(base);
+  if (!delta) return folded;
+  for (let w = 0; w < tuneIndex.length; w++) {
+    const r = tuneIndex[w]!;
+    if (r > 0) for (let k = 0; k < dim; k++) folded[w * dim + k] = folded[w * dim + k]! + delta[r * dim + k]!;
+  }
+  return folded;
 }
 
 /** The word table of a graph: the frozen skip-gram vectors (training), or the folded table (export). */
@@ -726,15 +720,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
     restore: (s) => runner.restore(s),
     async exportModel(dir, meta) {
       const weights = runner.weights();
-      const folded = Float32Array.from(base);
-      const delta = weights.get('emb.delta');
-      if (delta) {
-        const D = arch.wordDim;
-        for (let w = 0; w < arch.vocabSize; w++) {
-          const r = tune.index[w]!;
-          if (r > 0) for (let k = 0; k < D; k++) folded[w * D + k] = folded[w * D + k]! + delta[r * D + k]!;
-        }
-      }
+      const folded = foldTunedRows(base, weights.get('emb.delta'), tune.index, arch.wordDim);
       const ex = new Autodiff('cnn-relation', { training: false, weights });
       ex.g.output(buildCnnGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded, storage: o.cnn.wordTable }).logits, 'logits');
       const single = tasks.length === 1;

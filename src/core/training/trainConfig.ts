@@ -149,3 +149,36 @@ export function learningRateAt(step: number, c: Pick<TrainConfig, 'learningRate'
   const shape = c.decay === 'linear' ? 1 - progress : 0.5 * (1 + Math.cos(Math.PI * progress));
   return floor + (c.learningRate - floor) * shape;
 }
+
+/**
+ * Split `key=value` pairs between a model's own settings (`schema`, e.g. the CNN's or the
+ * tagger's) and the loop's TrainConfig: pairs whose key the schema has are typed from the
+ * schema's defaults (numbers, true/false, strings) and validated by it; the rest are returned
+ * for `parseOverrides`. `normalizeKey` maps a spelled key to the schema's (default: as is).
+ */
+export function splitModelOverrides<S extends z.ZodObject>(schema: S, pairs: readonly string[], what: string, normalizeKey: (k: string) => string = (k) => k): { model: z.infer<S>; rest: string[] } {
+  const defaults = schema.parse({}) as Record<string, unknown>;
+  const raw: Record<string, unknown> = {};
+  const rest: string[] = [];
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const key = eq > 0 ? normalizeKey(pair.slice(0, eq)) : '';
+    if (!(key in defaults)) {
+      rest.push(pair);
+      continue;
+    }
+    const v = pair.slice(eq + 1);
+    const d = defaults[key];
+    if (typeof d === 'number') {
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`${key} needs a number, got "${v}"`);
+      raw[key] = n;
+    } else if (typeof d === 'boolean') {
+      if (v !== 'true' && v !== 'false') throw new Error(`${key} needs true or false, got "${v}"`);
+      raw[key] = v === 'true';
+    } else raw[key] = v;
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new Error(`invalid ${what} config: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return { model: r.data, rest };
+}
