@@ -41,14 +41,24 @@ const rounded = (c: Counts): Score => {
 
 /** Strict mention counts of predicted vs gold spans per type, over documents in the same order. */
 export function scoreMentions(gold: readonly Document[], predicted: readonly (readonly PredictedMention[])[], types: readonly NerType[]): { micro: Score; byType: Record<string, Score> } {
+  const key = (m: { span: { start: number; end: number }; type: string }): string => `${m.type}\t${m.span.start}:${m.span.end}`;
+  return scoreTypedKeySets(
+    types,
+    gold.map((d, i) => [new Set(typedMentions(d, types).map(key)), new Set(predicted[i]!.filter((m) => types.includes(m.type)).map(key))]),
+  );
+}
+
+/**
+ * Per-type and micro counts of gold vs predicted key sets, one pair per document; each key starts
+ * with its type and a tab.
+ */
+function scoreTypedKeySets(types: readonly NerType[], docs: readonly [Set<string>, Set<string>][]): { micro: Score; byType: Record<string, Score> } {
   const counts = new Map<string, Counts>(types.map((t) => [t, { tp: 0, fp: 0, fn: 0 }]));
-  gold.forEach((d, i) => {
-    const key = (m: { span: { start: number; end: number }; type: string }): string => `${m.type}:${m.span.start}:${m.span.end}`;
-    const g = new Set(typedMentions(d, types).map(key));
-    const p = new Set(predicted[i]!.filter((m) => types.includes(m.type)).map(key));
-    for (const k of p) counts.get(k.split(':')[0]!)![g.has(k) ? 'tp' : 'fp']++;
-    for (const k of g) if (!p.has(k)) counts.get(k.split(':')[0]!)!.fn++;
-  });
+  const typeOf = (k: string): Counts => counts.get(k.slice(0, k.indexOf('\t')))!;
+  for (const [g, p] of docs) {
+    for (const k of p) typeOf(k)[g.has(k) ? 'tp' : 'fp']++;
+    for (const k of g) if (!p.has(k)) typeOf(k).fn++;
+  }
   const total = { tp: 0, fp: 0, fn: 0 };
   for (const c of counts.values()) {
     total.tp += c.tp;
@@ -60,7 +70,6 @@ export function scoreMentions(gold: readonly Document[], predicted: readonly (re
 
 /** Concept-level counts per document: sets of (type, id), local ids excluded. */
 export function scoreConcepts(gold: readonly Document[], predicted: readonly Document[], types: readonly NerType[]): { micro: Score; byType: Record<string, Score> } {
-  const counts = new Map<string, Counts>(types.map((t) => [t, { tp: 0, fp: 0, fn: 0 }]));
   const concepts = (d: Document): Set<string> => {
     const s = new Set<string>();
     for (const a of documentAnnotations(d)) {
@@ -70,19 +79,7 @@ export function scoreConcepts(gold: readonly Document[], predicted: readonly Doc
     }
     return s;
   };
-  gold.forEach((d, i) => {
-    const g = concepts(d);
-    const p = concepts(predicted[i]!);
-    for (const k of p) counts.get(k.split('\t')[0]!)![g.has(k) ? 'tp' : 'fp']++;
-    for (const k of g) if (!p.has(k)) counts.get(k.split('\t')[0]!)!.fn++;
-  });
-  const total = { tp: 0, fp: 0, fn: 0 };
-  for (const c of counts.values()) {
-    total.tp += c.tp;
-    total.fp += c.fp;
-    total.fn += c.fn;
-  }
-  return { micro: rounded(total), byType: Object.fromEntries([...counts].map(([t, c]) => [t, rounded(c)])) };
+  return scoreTypedKeySets(types, gold.map((d, i) => [concepts(d), concepts(predicted[i]!)]));
 }
 
 /** A copy of a document without annotations and relations (what the tagger gets). */
