@@ -109,6 +109,27 @@ test('DDI: all pairs of one sentence, i < j in mention order, labels from gold',
   assert.deepEqual(cs[0]!.labels, []);
 });
 
+test('DDI and DrugProt: a pair of mentions with the same name is no candidate (case, spacing, plural s aside)', () => {
+  const s0 = 'Antacids reduce antacid  uptake; ANTACID and Digoxin differ.';
+  const d = makeDoc('DDI-x', [passage(0, s0, [
+    { id: 'e0', text: 'Antacids', type: 'drug' },
+    { id: 'e1', text: 'antacid', type: 'drug' },
+    { id: 'e2', text: 'ANTACID', type: 'drug' },
+    { id: 'e3', text: 'Digoxin', type: 'drug' },
+  ])], [rel('int', m('e0'), m('e1'), ['e1', 'e2'])]);
+  const cs = generateCandidates('ddi', d);
+  assert.deepEqual(cs.map((x) => `${x.head.id}-${x.tail.id}`), ['e0-e3', 'e1-e3', 'e2-e3']);
+  // The skipped gold pair still counts against recall.
+  assert.equal(recallCeiling([d], cs).reachable, 0);
+  const p = 'Insulin raises insulin receptor and INSR levels.';
+  const dp = makeDoc('1', [passage(0, p, [
+    { id: 'T1', text: 'Insulin', type: 'CHEMICAL' },
+    { id: 'T2', text: 'insulin', type: 'GENE-Y' },
+    { id: 'T3', text: 'INSR', type: 'GENE-Y' },
+  ])], []);
+  assert.deepEqual(generateCandidates('drugprot', dp).map((x) => `${x.head.id}-${x.tail.id}`), ['T1-T3']);
+});
+
 test('DDI: recall ceiling counts the cross-sentence gold pair as unreachable', () => {
   const d = ddiDoc();
   const r = recallCeiling([d], generateCandidates('ddi', d));

@@ -211,6 +211,8 @@ test('encoding: blinding to DRUG1/DRUG2/DRUG0, relative positions, and the unbli
   assert.deepEqual(words, ['patients', 'received', BLIND_HEAD, ',', 'then', BLIND_OTHER, ',', 'and', BLIND_TAIL, 'later', '.']);
   assert.deepEqual([...blind!.pos1].map((p) => p - M), [-2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8]);
   assert.deepEqual([...blind!.pos2].map((p) => p - M), [-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2]);
+  // Piecewise pooling cuts at the two arguments.
+  assert.deepEqual(blind!.cuts, [2, 8]);
   const [plain] = encodeCnnCandidates(vocab, [doc], [first], 'ddi', { blinding: false, maxWords: 50, maxDistance: 3 });
   assert.deepEqual([...plain!.words].map((i) => vocab.words[i]).slice(2, 6), ['aspirin', ',', 'then', 'warfarin']);
   // Clipped at ±3.
@@ -220,15 +222,21 @@ test('encoding: blinding to DRUG1/DRUG2/DRUG0, relative positions, and the unbli
   const sw = [...short!.words].map((i) => vocab.words[i]);
   assert.equal(sw.length, 8);
   assert.ok(sw.includes(BLIND_HEAD) && sw.includes(BLIND_TAIL), sw.join(' '));
+  // The cuts follow the window: they still point at DRUG1 / DRUG2.
+  assert.deepEqual(short!.cuts.map((i) => sw[i]), [BLIND_HEAD, BLIND_TAIL]);
+  // The tail before the head: cuts stay in order.
+  const back = cands.find((c) => c.head.id === 'e1' && c.tail.id === 'e2')!;
+  const [b] = encodeCnnCandidates(vocab, [doc], [back], 'ddi', { blinding: true, maxWords: 50, maxDistance: M });
+  assert.deepEqual(b!.cuts, [5, 8]);
 });
 
 const ARCH: Omit<CnnArch, 'vocabSize' | 'tuneRows'> = { wordDim: 8, posDim: 3, maxDistance: 10, windows: [3, 4], filters: 6, dropout: 0, classes: 5, taskClasses: [], taskPrompt: false };
 
-test('predictions do not depend on the padding a batch adds', async () => {
+for (const piecewise of [false, true]) {test(`predictions do not depend on the padding a batch adds (${piecewise ? 'piecewise' : 'max'} pooling)`, async () => {
   const vocab = toyVocab();
   const docs = toyDocs(6, 11);
   const ex = encodeCnnCandidates(vocab, docs, generateAllCandidates('ddi', docs), 'ddi', { blinding: true, maxWords: 50, maxDistance: 10 });
-  const arch: CnnArch = { ...ARCH, vocabSize: vocab.size, tuneRows: 0 };
+  const arch: CnnArch = { ...ARCH, vocabSize: vocab.size, tuneRows: 0, piecewise };
   const ad = new Autodiff('pad', { training: false });
   ad.g.output(buildCnnGraph(ad, arch, { kind: 'frozen', data: rand(vocab.size * ARCH.wordDim, 4, 0.5) }).logits, 'logits');
   const s = await createSession(ad.g.toBytes());
@@ -243,7 +251,7 @@ test('predictions do not depend on the padding a batch adds', async () => {
   const alone = await predictCnn(s, [shortest], { extraFeeds: withW });
   const padded = await predictCnn(s, [longest, shortest], { extraFeeds: withW, batchSize: 2 });
   alone[0]!.probs.forEach((p, i) => assert.ok(Math.abs(p - padded[1]!.probs[i]!) < 1e-6, `class ${i}: ${p} alone vs ${padded[1]!.probs[i]} padded`));
-});
+});}
 
 test('config: CNN keys and loop keys in one key=value list', () => {
   const { train: c, cnn } = resolveCnnConfig(['windows=3', 'filters=20', 'blinding=false', 'max-steps=7', 'task=ddi']);
@@ -257,7 +265,7 @@ test('config: CNN keys and loop keys in one key=value list', () => {
   assert.throws(() => resolveCnnConfig(['colour=red']), /unknown config key/);
 });
 
-test('a toy DDI task: loss halves within seconds; dev F1 by the official scorer; the export reproduces eval', async () => {
+for (const pooling of ['max', 'piecewise'] as const) {test(`a toy DDI task (${pooling} pooling): loss halves within seconds; dev F1 by the official scorer; the export reproduces eval`, async () => {
   const t0 = Date.now();
   const vocab = toyVocab();
   const trainDocs = toyDocs(240, 1);
@@ -281,6 +289,7 @@ test('a toy DDI task: loss halves within seconds; dev F1 by the official scorer;
     'filters=16',
     'posDim=4',
     'maxDistance=10',
+    `pooling=${pooling}`,
   ]);
   const wordDim = 12;
   const vectors = { vocab, dim: wordDim, vectors: rand(vocab.size * wordDim, 21, 0.3), meta: {} };
@@ -306,7 +315,7 @@ test('a toy DDI task: loss halves within seconds; dev F1 by the official scorer;
   assert.equal(cfg['model_type'], 'biore-cnn-relation');
   assert.ok(fs.existsSync(path.join(best, 'vocab.tsv')));
   const exported = await createSession(path.join(best, MODEL_FILE));
-  assert.deepEqual([...exported.inputNames].sort(), ['mask', 'pos1', 'pos2', 'word_ids']);
+  assert.deepEqual([...exported.inputNames].sort(), ['mask', 'pos1', 'pos2', ...(pooling === 'piecewise' ? ['segments'] : []), 'word_ids']);
   const fromExport = await predictCnn(exported, devEx);
   await exported.dispose();
   const s = scoreCnn('ddi', devDocs, devEx, fromExport);
@@ -314,12 +323,12 @@ test('a toy DDI task: loss halves within seconds; dev F1 by the official scorer;
   assert.ok(Math.abs(s.micro.f1 - summary.best['f1']!) < 1.5, `export F1 ${s.micro.f1} vs eval ${summary.best['f1']}`);
   const seconds = (Date.now() - t0) / 1000;
   assert.ok(seconds < 20, `took ${seconds} s`);
-});
+});}
 
 test('feeds: padding, mask, tune rows and none weighting', () => {
   const ex: CnnExample[] = [
-    { candidate: undefined as never, words: Int32Array.from([5, 6, 7]), pos1: Int32Array.from([1, 2, 3]), pos2: Int32Array.from([0, 1, 2]), label: 0 },
-    { candidate: undefined as never, words: Int32Array.from([8]), pos1: Int32Array.from([4]), pos2: Int32Array.from([4]), label: 2 },
+    { candidate: undefined as never, words: Int32Array.from([5, 6, 7]), pos1: Int32Array.from([1, 2, 3]), pos2: Int32Array.from([0, 1, 2]), label: 0, cuts: [1, 1] },
+    { candidate: undefined as never, words: Int32Array.from([8]), pos1: Int32Array.from([4]), pos2: Int32Array.from([4]), label: 2, cuts: [0, 0] },
   ];
   const tune = new Int32Array(10);
   tune[6] = 1;
@@ -330,6 +339,11 @@ test('feeds: padding, mask, tune rows and none weighting', () => {
   assert.deepEqual([...(f['tune_ids']!.data as BigInt64Array)], [0n, 1n, 0n, 2n, 0n, 0n]);
   assert.deepEqual([...(f['weights']!.data as Float32Array)], [0.25, 1]);
   assert.equal(cnnFeeds(ex)['tune_ids'], undefined);
+  assert.equal(cnnFeeds(ex)['segments'], undefined);
+  // Pieces: [left | middle | right] per example, the cut tokens in both pieces they close, padding in none.
+  const seg = cnnFeeds(ex, undefined, 1, undefined, true)['segments']!;
+  assert.deepEqual(seg.dims, [2, 3, 3]);
+  assert.deepEqual([...(seg.data as Float32Array)], [1, 1, 0, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 0, 1, 0, 0]);
 });
 
 test('vector centering: trained rows lose their mean, reserved and unknown rows stay', () => {

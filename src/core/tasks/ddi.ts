@@ -6,12 +6,14 @@
  */
 import type { Document } from '../model/document';
 import type { Candidate } from './candidate';
-import { SentenceIndex, goldPairs, makeCandidate, mentionArg, passageSentences } from './candidate';
+import { SentenceIndex, goldPairs, makeCandidate, mentionArg, passageSentences, sameSurface } from './candidate';
 
 /**
  * One candidate per pair (i, j), i < j in the passage's mention order (the corpus's entity order
  * e0, e1, ..., which is textual order), head = mention i. Evidence is the passage (sentence);
- * always intra-sentence. Labels: mechanism, effect, advise, int, or `none`.
+ * always intra-sentence. Labels: mechanism, effect, advise, int, or `none`. A pair of two
+ * mentions of the same drug name is skipped (`sameSurface`); the scorer still counts a gold
+ * relation between them as missed.
  */
 export function ddiCandidates(doc: Document): Candidate[] {
   const gold = goldPairs('ddi', doc);
@@ -22,6 +24,7 @@ export function ddiCandidates(doc: Document): Candidate[] {
     const ms = p.annotations;
     for (let i = 0; i < ms.length; i++) {
       for (let j = i + 1; j < ms.length; j++) {
+        if (sameSurface(ms[i]!, ms[j]!)) continue;
         out.push(makeCandidate('ddi', doc, mentionArg(ms[i]!), mentionArg(ms[j]!), where, gold));
       }
     }

@@ -5,13 +5,15 @@
 import type { Annotation, Document } from '../model/document';
 import { documentAnnotations } from '../model/document';
 import type { Candidate, CandidateOptions, SentenceRange } from './candidate';
-import { SentenceIndex, documentSentences, goldPairs, makeCandidate, mentionArg, pairEvidence } from './candidate';
+import { SentenceIndex, documentSentences, goldPairs, makeCandidate, mentionArg, pairEvidence, sameSurface } from './candidate';
 import { DRUGPROT_CHEMICAL_TYPES, DRUGPROT_GENE_TYPES } from './definitions';
 
 /**
  * Candidates of one DrugProt document, chemicals in document order, each with the genes of its
  * sentence(s) in document order. Sentences come from `options.splitter` (default
- * `splitSentences`) per passage. A pair with several gold types gets them all in `labels`.
+ * `splitSentences`) per passage. A pair with several gold types gets them all in `labels`. A
+ * chemical and a gene mention with the same surface (one entity tagged both ways) is skipped
+ * (`sameSurface`).
  */
 export function drugprotCandidates(doc: Document, options: CandidateOptions = {}): Candidate[] {
   const gold = goldPairs('drugprot', doc);
@@ -25,7 +27,7 @@ export function drugprotCandidates(doc: Document, options: CandidateOptions = {}
   for (const c of chems) {
     for (const g of genes) {
       const where = pairEvidence(index, [c.r], [g.r]);
-      if (!where.intraSentence) continue;
+      if (!where.intraSentence || sameSurface(c.a, g.a)) continue;
       out.push(makeCandidate('drugprot', doc, mentionArg(c.a), mentionArg(g.a), where, gold));
     }
   }

@@ -97,6 +97,12 @@ export const CnnConfigSchema = z.object({
    * pre-training" ablation.
    */
   randomVectors: z.boolean().default(false),
+  /**
+   * Max over the whole sentence, or piecewise (Zeng et al. 2015): one max over the words up to
+   * the first argument, one between the arguments, one after the second, so the words between the
+   * pair (where most relations are said) are not drowned by the rest of a long sentence.
+   */
+  pooling: z.enum(['max', 'piecewise']).default('max'),
   /** How the exported model stores its word table: int8 rows with a scale each (¼ of float32), or float16. */
   wordTable: z.enum(['int8', 'fp16']).default('int8'),
 });
@@ -162,6 +168,8 @@ export interface CnnExample {
   label: number;
   /** Multi-task models: which task (index into the model's task list). */
   taskId?: number;
+  /** Token indexes of the closest head and tail tokens, in order (the piecewise pooling's cuts). */
+  cuts: [number, number];
 }
 
 /** How candidates become words: blinding on or off, length cap, position clipping. */
@@ -275,7 +283,7 @@ export function encodeCnnCandidate(vocab: WordVocab, doc: Document, text: string
   const len = Math.min(n, o.maxWords);
   const M = o.maxDistance;
   const clip = (d: number): number => Math.max(-M, Math.min(M, d)) + M;
-  const ex: CnnExample = { candidate: c, words: new Int32Array(len), pos1: new Int32Array(len), pos2: new Int32Array(len), label };
+  const ex: CnnExample = { candidate: c, words: new Int32Array(len), pos1: new Int32Array(len), pos2: new Int32Array(len), label, cuts: closestPair(headIdx, tailIdx, from, len) };
   for (let k = 0; k < len; k++) {
     const i = from + k;
     ex.words[k] = tokens[i]!.id;
@@ -283,6 +291,30 @@ export function encodeCnnCandidate(vocab: WordVocab, doc: Document, text: string
     ex.pos2[k] = clip(distance(i, tailIdx));
   }
   return ex;
+}
+
+/**
+ * The closest (head, tail) token pair, as window-relative indexes in order, clipped to the window;
+ * [0, 0] without anchors. With several mentions per argument (document-level pairs) the closest
+ * pair is the one a sentence most likely relates.
+ */
+function closestPair(heads: readonly number[], tails: readonly number[], from: number, len: number): [number, number] {
+  let best: [number, number] = [0, 0];
+  let gap = Infinity;
+  for (const h of heads) {
+    for (const t of tails) {
+      if (Math.abs(h - t) < gap) {
+        gap = Math.abs(h - t);
+        best = [Math.min(h, t), Math.max(h, t)];
+      }
+    }
+  }
+  if (gap === Infinity) {
+    const one = heads[0] ?? tails[0];
+    if (one !== undefined) best = [one, one];
+  }
+  const clip = (i: number): number => Math.max(0, Math.min(len - 1, i - from));
+  return [clip(best[0]), clip(best[1])];
 }
 
 /** Encode candidates of documents; each label is its gold label (or none). */
@@ -319,6 +351,8 @@ export interface CnnArch {
   taskClasses: readonly number[];
   /** Multi-task models: learned per-task filter biases (the CNN's prompt). */
   taskPrompt: boolean;
+  /** Piecewise max pooling (input `segments`) instead of one max over the sentence. */
+  piecewise?: boolean;
 }
 
 /** First logit of each task in a multi-task model. */
@@ -455,15 +489,20 @@ export function buildCnnGraph(ad: Autodiff, a: CnnArch, table: WordTable): { log
   const shifted = new Map<number, Value>();
   const multiTask = a.taskClasses.length > 0;
   const taskId = multiTask ? ad.input('task_id', 'int64', ['batch']) : undefined;
+  // [batch, 3, seq]: 1 where a token belongs to the left / middle / right piece (the argument
+  // tokens belong to both pieces they close, so no piece is ever empty).
+  const segments = a.piecewise ? ad.input('segments', 'float32', ['batch', 3, 'seq']) : undefined;
   const pooled = a.windows.map((k) => {
     const limit = Math.sqrt(6 / (k * D + a.filters));
     const p = { w: ad.param(`conv${k}.w`, [k * D, a.filters], { kind: 'uniform', limit }), b: ad.param(`conv${k}.b`, [a.filters], { kind: 'zeros' }, true) };
     // The task's filter biases, [batch, 1, filters], broadcast over time.
     const prompt = taskId && a.taskPrompt ? ad.reshape(ad.gather(ad.param(`conv${k}.task`, [a.taskClasses.length, a.filters], { kind: 'zeros' }, true), taskId), [-1, 1, a.filters], ['batch', 1, a.filters]) : undefined;
-    return maskedMaxPool(ad, convolve(ad, x, k, p, shifted, prompt), mask);
+    const h = convolve(ad, x, k, p, shifted, prompt);
+    if (!segments) return maskedMaxPool(ad, h, mask);
+    return ad.concat([0, 1, 2].map((s) => maskedMaxPool(ad, h, g.op('Gather', [segments, g.constI64([s], [])], { axis: attr.i(1) }, ['batch', 'seq']))), -1);
   });
   const features = pooled.length === 1 ? pooled[0]! : ad.concat(pooled, -1);
-  const F = a.filters * a.windows.length;
+  const F = a.filters * a.windows.length * (segments ? 3 : 1);
   let logits = ad.linear(
     ad.dropout(features, a.dropout),
     ad.param('cls.w', [F, a.classes], { kind: 'uniform', limit: Math.sqrt(6 / (F + a.classes)) }),
@@ -483,7 +522,7 @@ export function buildCnnGraph(ad: Autodiff, a: CnnArch, table: WordTable): { log
  * Pad a batch into feeds. `tuneIndex` maps word ids to offset-table rows (training and eval
  * graphs); without it no tune_ids feed is made (exported model).
  */
-export function cnnFeeds(batch: readonly CnnExample[], tuneIndex?: Int32Array, noneWeight = 1, labelOffsets?: readonly number[]): Record<string, HostTensor> {
+export function cnnFeeds(batch: readonly CnnExample[], tuneIndex?: Int32Array, noneWeight = 1, labelOffsets?: readonly number[], piecewise = false): Record<string, HostTensor> {
   const B = batch.length;
   const T = Math.max(1, ...batch.map((e) => e.words.length));
   const ids = new BigInt64Array(B * T).fill(BigInt(PAD_ID));
@@ -514,8 +553,23 @@ export function cnnFeeds(batch: readonly CnnExample[], tuneIndex?: Int32Array, n
     weights: { data: weights, dims: [B] },
   };
   if (tuneIndex) f['tune_ids'] = { data: tune, dims: [B, T] };
+  if (piecewise) f['segments'] = { data: pieceMasks(batch, T), dims: [B, 3, T] };
   if (batch.some((e) => e.taskId !== undefined)) f['task_id'] = { data: BigInt64Array.from(batch, (e) => BigInt(e.taskId ?? 0)), dims: [B] };
   return f;
+}
+
+/** [B, 3, T] piece masks: left = up to the first cut, middle = between the cuts, right = from the second cut; inclusive. */
+export function pieceMasks(batch: readonly CnnExample[], T: number): Float32Array {
+  const m = new Float32Array(batch.length * 3 * T);
+  batch.forEach((e, b) => {
+    const [lo, hi] = e.cuts;
+    for (let t = 0; t < e.words.length; t++) {
+      if (t <= lo) m[(b * 3) * T + t] = 1;
+      if (t >= lo && t <= hi) m[(b * 3 + 1) * T + t] = 1;
+      if (t >= hi) m[(b * 3 + 2) * T + t] = 1;
+    }
+  });
+  return m;
 }
 
 /** One prediction: label index, its probability, all probabilities, the raw logits. */
@@ -557,7 +611,7 @@ export async function predictCnn(session: ModelSession, examples: readonly CnnEx
   for (let s = 0; s < order.length; s += bs) {
     const idx = order.slice(s, s + bs);
     const batch = idx.map((i) => examples[i]!);
-    const f = cnnFeeds(batch, options.tuneIndex);
+    const f = cnnFeeds(batch, options.tuneIndex, 1, undefined, session.inputNames.includes('segments'));
     delete f['labels'];
     delete f['weights'];
     options.extraFeeds?.(f, batch);
@@ -628,6 +682,7 @@ export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'v
     tuneRows: cnn.tuneEmbeddings ? tuneRows : 0,
     taskClasses,
     taskPrompt: cnn.taskPrompt,
+    piecewise: cnn.pooling === 'piecewise',
   };
 }
 
@@ -697,7 +752,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
     arch,
     async step(lr) {
       const batch = batches.next().value as CnnExample[];
-      const f = cnnFeeds(batch, tuneIndex, c.noneWeight, offsets);
+      const f = cnnFeeds(batch, tuneIndex, c.noneWeight, offsets, arch.piecewise);
       const r = await runner.run(f, lr);
       return { ...r, tokens: f['word_ids']!.dims[0]! * f['word_ids']!.dims[1]! };
     },
@@ -730,7 +785,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
         ...(single
           ? { task: tasks[0], id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) }
           : { tasks: Object.fromEntries(exportTasks.map((t) => { const i = tasks.indexOf(t); return [t, { task_id: i, offset: offsets[i], labels: taskLabels(t) }]; })), model_tasks: tasks }),
-        inputs: single ? ['word_ids', 'pos1', 'pos2', 'mask'] : ['word_ids', 'pos1', 'pos2', 'mask', 'task_id'],
+        inputs: ['word_ids', 'pos1', 'pos2', 'mask', ...(single ? [] : ['task_id']), ...(arch.piecewise ? ['segments'] : [])],
         outputs: ['logits'],
         architecture: { ...arch, tuneRows: 0 },
         tokenizer: { ...WORD_TOKENIZER, vocab: VOCAB_FILE },
