@@ -26,6 +26,7 @@ import {
   encodeCnnCandidates,
   maskedMaxPool,
   predictCnn,
+  pruneCnnRelationFolder,
   resolveCnnConfig,
   scoreCnn,
   shiftTime,
@@ -33,7 +34,7 @@ import {
   type CnnExample,
 } from '../../src/core/training/cnnRelation';
 import { BEST_DIR, train } from '../../src/core/training/trainer';
-import { BLIND_HEAD, BLIND_OTHER, BLIND_TAIL, WordVocab } from '../../src/core/wordvec/wordVocab';
+import { BLIND_HEAD, BLIND_OTHER, BLIND_TAIL, UNK_ID, WordVocab } from '../../src/core/wordvec/wordVocab';
 import { toyDocs, toyVocab } from '../helpers/toyDdi';
 
 function rand(n: number, seed: number, scale = 1): Float32Array {
@@ -376,4 +377,37 @@ test('int8 row quantization: codes × scale within half a step of each value; ze
     assert.ok(Math.abs(codes[i]! * scales[r]! - data[i]!) <= scales[r]! / 2 + 1e-7, `element ${i}`);
     assert.ok(Math.abs(codes[i]!) <= 127);
   }
+});
+
+test('pruning a relation folder to its most frequent words: same logits for kept words, the rest unknown', async () => {
+  const vocab = toyVocab();
+  const docs = toyDocs(30, 5);
+  const enc = { blinding: true, maxWords: 50, maxDistance: 10 };
+  const ex = encodeCnnCandidates(vocab, docs, generateAllCandidates('ddi', docs), 'ddi', enc);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn-prune-'));
+  const { train: config, cnn } = resolveCnnConfig([`outDir=${dir}`, 'threads=1', 'windows=3', 'filters=8', 'posDim=3', 'maxDistance=10', 'pooling=piecewise']);
+  const wordDim = 6;
+  const backend = await createCnnBackend({ config, cnn, vectors: { vocab, dim: wordDim, vectors: rand(vocab.size * wordDim, 8, 0.5), meta: {} }, tasks: ['ddi'], train: ex, dev: ex, devDocs: new Map([['ddi', docs]]) });
+  const full = path.join(dir, 'full');
+  await backend.exportModel(full, {});
+  await backend.session.dispose();
+  const keep = vocab.size - 4;
+  const small = path.join(dir, 'small');
+  const r = pruneCnnRelationFolder(full, small, keep);
+  assert.equal(r.words, keep);
+  assert.equal((readModelConfig(small)['architecture'] as CnnArch).vocabSize, keep);
+  const prunedVocab = WordVocab.load(path.join(small, 'vocab.tsv'));
+  assert.equal(prunedVocab.size, keep);
+  // The dropped words now read as unknown.
+  assert.equal(prunedVocab.id(vocab.words[vocab.size - 1]!), UNK_ID);
+  // Examples encoded with the pruned vocabulary only use kept ids: both files score them alike.
+  const ex2 = encodeCnnCandidates(prunedVocab, docs, generateAllCandidates('ddi', docs), 'ddi', enc);
+  const a = await createSession(path.join(full, MODEL_FILE));
+  const b = await createSession(path.join(small, MODEL_FILE));
+  const pa = await predictCnn(a, ex2);
+  const pb = await predictCnn(b, ex2);
+  pa.forEach((p, i) => p.logits.forEach((v, k) => assert.ok(Math.abs(v - pb[i]!.logits[k]!) < 1e-5, `example ${i} class ${k}`)));
+  await a.dispose();
+  await b.dispose();
+  assert.throws(() => pruneCnnRelationFolder(full, small, 3), /at least/);
 });

@@ -5,7 +5,7 @@
  *   neighbors  nearest words by cosine (a sanity check of a vector folder)
  */
 import type { Command } from 'commander';
-import { cnnConfigKeys, resolveCnnConfig, runCnnFinetune } from '../../core/training/cnnRelation';
+import { cnnConfigKeys, pruneCnnRelationFolder, resolveCnnConfig, runCnnFinetune } from '../../core/training/cnnRelation';
 import { DEFAULT_SKIPGRAM } from '../../core/wordvec/skipgram';
 import { nearest } from '../../core/wordvec/skipgram';
 import { loadWordVectors } from '../../core/wordvec/wordVectors';
@@ -132,6 +132,21 @@ export function registerWordvec(program: Command): void {
         throw e;
       }
       process.stdout.write(JSON.stringify({ dev: r.dev, test: r.test, examples: r.examples, bestModel: r.bestModel, bestStep: r.summary.bestStep, steps: r.summary.steps, stoppedBy: r.summary.stoppedBy, seconds: r.summary.seconds, history: r.summary.history }, null, 1) + '\n');
+    });
+
+  wv.command('prune')
+    .description('re-export a CNN relation folder keeping only its N most frequent words (the rest read as unknown)')
+    .requiredOption('--from <dir>', 'relation model folder')
+    .requiredOption('--to <dir>', 'destination folder (may be the same)')
+    .requiredOption('--keep-words <n>', 'words to keep, the reserved ones included')
+    .action((o: { from: string; to: string; keepWords: string }) => {
+      let r;
+      try {
+        r = pruneCnnRelationFolder(o.from, o.to, num('keep-words', o.keepWords, true));
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      process.stdout.write(JSON.stringify({ to: o.to, words: r.words, modelBytes: r.bytes }) + '\n');
     });
 
   wv.command('neighbors')
