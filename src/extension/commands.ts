@@ -145,8 +145,11 @@ async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId
             }
             for (const p of predicted) {
               const score = p.relation.score ?? 0;
-              if (score < settings.threshold || !settings.tasks.includes(p.task)) continue;
-              suggestions.push({ key: relationKey(p.relation.type, p.relation.args), type: p.relation.type, args: p.relation.args, score, task: p.task, evidence: p.evidence, model: m.label });
+              const rule = p.relation.attributes['rule'];
+              // A document rule's suggestion has the model's own (low) confidence: it is kept whatever
+              // the threshold, and the hover says which rule proposed it.
+              if ((score < settings.threshold && !rule) || !settings.tasks.includes(p.task)) continue;
+              suggestions.push({ key: relationKey(p.relation.type, p.relation.args), type: p.relation.type, args: p.relation.args, score, task: p.task, evidence: p.evidence, model: m.label, ...(rule ? { rule } : {}) });
             }
           }
           if (signal.aborted) break;

@@ -165,6 +165,7 @@ export class MentionHoverProvider implements vscode.HoverProvider {
       const partner = argumentLabel(session, r, ownArg === 0 ? 1 : 0);
       const parts = [`**${escapeMd(r.type)}** with ${escapeMd(partner.label)} (${escapeMd(partner.entityType || 'concept')}, ${escapeMd(partner.conceptId || '-')})`];
       if (r.score !== undefined) parts.push(`confidence ${r.score.toFixed(2)}`);
+      if (r.rule) parts.push(`proposed by the document rule ${escapeMd(r.rule)} (the model alone found no relation in this document)`);
       parts.push(r.status);
       if (r.gold) parts.push('gold: in the file');
       if (r.model) parts.push(`model ${escapeMd(path.basename(r.model))}`);

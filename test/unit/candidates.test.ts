@@ -10,6 +10,8 @@ import {
   recallCeiling,
 } from '../../src/core/tasks/candidates';
 import { SentenceIndex, documentSentences, pairEvidence } from '../../src/core/tasks/candidate';
+import { cdrTitleFallback } from '../../src/core/tasks/cdr';
+import { applyDocumentRules } from '../../src/core/training/cnnRelation';
 import { bioredTypePairCounts, typePairKey, BIORED_TYPE_PAIRS } from '../../src/core/tasks/biored';
 import { scoreDdi, scoreDrugProt, scoreBioRed, scoreCdr } from '../../src/core/evaluation/scorers';
 
@@ -220,6 +222,24 @@ test('CDR: one candidate per chemical x disease concept, evidence sentences', ()
   // The composite mention T6 is a mention of both D3 and D4.
   assert.deepEqual(by.get('D4~D11')!.head.mentions.map((x) => x.id), ['T6']);
   assert.equal(d3d10.label, 'none');
+});
+
+test('CDR title fallback: a document with no predicted CID pairs its title chemicals with every disease', () => {
+  const d = cdrDoc();
+  const cs = generateCandidates('cdr', d, { splitter: dotSplitter });
+  const heads = (idx: number[]): string[] => idx.map((i) => `${cs[i]!.head.id}~${cs[i]!.tail.id}`);
+  // Nothing predicted: D1 (in the title) with D10, D11, D12.
+  assert.deepEqual(heads(cdrTitleFallback([d], cs, () => false)), ['D1~D10', 'D1~D11', 'D1~D12']);
+  // One positive prediction anywhere in the document: no fallback.
+  assert.deepEqual(cdrTitleFallback([d], cs, (i) => i === 5), []);
+  // A document without a separate title passage never falls back.
+  const flat: Document = { ...d, passages: [{ ...d.passages[0]!, text: documentText(d), annotations: d.passages.flatMap((p) => p.annotations) }] };
+  assert.deepEqual(cdrTitleFallback([flat], generateCandidates('cdr', flat, { splitter: dotSplitter }), () => false), []);
+  // As a document rule: ruled predictions turn CID, keep the model's probability, say why.
+  const preds = cs.map(() => ({ label: 0, prob: 0.8, probs: [0.8, 0.2], logits: [0, 0] }));
+  const out = applyDocumentRules('cdr', [d], cs, ['none', 'CID'], preds);
+  assert.equal(out.filter((p) => p.rule === 'title-chemical' && p.label === 1 && p.prob === 0.2).length, 3);
+  assert.deepEqual(applyDocumentRules('ddi', [d], cs, ['none', 'CID'], preds), preds);
 });
 
 test('CDR: recall ceiling misses the relation whose chemical is never mentioned', () => {

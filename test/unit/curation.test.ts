@@ -154,6 +154,16 @@ test('export: PubTator has exactly the kept relations; BioC XML and JSON carry s
   assert.equal(JSON.parse(writeBiocJson(parseBiocJson(json, 'x'))).documents.length, 1);
 });
 
+test('a document rule\'s suggestion keeps its rule through the sidecar and into the export', () => {
+  const noGold = parsePubTator(sampleText.split('\n').filter((l) => !/\tCID\t/.test(l)).join('\n'), 'x');
+  const ruled: Suggestion = { ...suggestion('D008094', 'D006955', 0.3), rule: 'title-chemical' };
+  const sidecar = JSON.stringify({ format: 'biore-curation', version: 1, file: 'x', suggestions: { [doc.id]: [ruled] }, decisions: [] });
+  assert.equal(parseSidecar(sidecar, 'x.biore.json').suggestions[doc.id]![0]!.rule, 'title-chemical');
+  const curation = { suggestionsOf: () => [ruled], decisions: [dec({ op: 'relation/verdict', key: ruled.key, verdict: 'accepted' })] };
+  const back = parseBiocXml(exportCurated(noGold, curation, 'bioc'), 'out.xml').documents[0]!;
+  assert.equal(back.relations[0]!.attributes['rule'], 'title-chemical');
+});
+
 test('editor file: PubTator offsets map to file positions; a malformed document is a problem at its line', () => {
   const broken = sampleText.trimEnd() + '\n\n12345|t|Broken title\n12345\t0\t99\tBroken\tChemical\tD1\n\n' + sampleText.replace(/99000001/g, '99000002');
   const f = readEditorFile(broken, 'x.pubtator');

@@ -35,6 +35,8 @@ export interface RelationRow {
   model?: string;
   /** Document offsets of the supporting sentence(s), when known. */
   evidence?: Span;
+  /** The document rule that proposed it (the model alone said `none`). */
+  rule?: string;
 }
 
 /** A document after curation. */
@@ -50,6 +52,7 @@ export const EVIDENCE_OFFSET_KEY = 'evidence_offset';
 export const EVIDENCE_LENGTH_KEY = 'evidence_length';
 export const MODEL_KEY = 'model';
 export const TASK_KEY = 'task';
+export const RULE_KEY = 'rule';
 
 /** Statuses whose relations an export keeps. */
 const EXPORTED: ReadonlySet<RowStatus> = new Set(['gold', 'accepted', 'added']);
@@ -145,7 +148,7 @@ export function curateDocument(original: Document, suggestions: readonly Suggest
   }
   for (const s of [...suggestions].sort((a, b) => b.score - a.score)) {
     const known = rows.get(s.key);
-    const fromModel = { score: s.score, task: s.task, model: s.model, evidence: s.evidence };
+    const fromModel = { score: s.score, task: s.task, model: s.model, evidence: s.evidence, ...(s.rule ? { rule: s.rule } : {}) };
     if (known) Object.assign(known, fromModel);
     else rows.set(s.key, { key: s.key, docId: doc.id, type: s.type, args: s.args, status: 'suggested', gold: false, added: false, ...fromModel });
   }
@@ -196,6 +199,7 @@ export function curateDocument(original: Document, suggestions: readonly Suggest
     }
     if (row.model !== undefined) attributes[MODEL_KEY] = row.model;
     if (row.task !== undefined) attributes[TASK_KEY] = row.task;
+    if (row.rule !== undefined) attributes[RULE_KEY] = row.rule;
     const rel: Relation = { id: gold?.id ?? freshId(), type: row.type, args: row.args, attributes, status: row.status === 'gold' ? 'accepted' : row.status };
     if (row.score !== undefined) rel.score = row.score;
     doc.relations.push(rel);

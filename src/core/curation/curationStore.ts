@@ -40,6 +40,7 @@ const suggestion = z.object({
   task: z.enum(TASK_NAMES as [string, ...string[]]),
   evidence: span,
   model: z.string(),
+  rule: z.string().optional(),
 });
 const head = { seq: z.number().int().nonnegative(), at: z.string(), docId: z.string() };
 const decision = z.discriminatedUnion('op', [

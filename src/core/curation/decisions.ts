@@ -23,6 +23,8 @@ export interface Suggestion {
   evidence: Span;
   /** Model folder (or name) that produced it. */
   model: string;
+  /** Set when a task's document rule proposed it although the model's own argmax was `none`. */
+  rule?: string;
 }
 
 /** Status a curator can give a relation row. `suggested` is what undo returns a suggestion to. */

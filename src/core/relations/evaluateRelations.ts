@@ -40,6 +40,8 @@ export interface RelationEvaluation {
   byLength: Record<string, { candidates: number; gold: number; precision: number; recall: number; f1: number }>;
   /** Expected calibration error (%) of the top-label confidence over all candidates, 10 bins. */
   ece: number;
+  /** When the task's document rules added predictions: how many, and the model's own scores without them. */
+  documentRules?: { predictions: number; modelOnly: { precision: number; recall: number; f1: number } };
   documents: number;
   candidates: number;
   seconds: number;
@@ -62,6 +64,9 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
     // scoreCnn reads only each example's candidate.
     const shims = candidates.map((c) => ({ candidate: c }) as CnnExample);
     const s = scoreCnn(spec.task, docs, shims, predictions);
+    // What the model alone says (a ruled prediction was `none` by argmax: rules only add).
+    const ruled = predictions.filter((p) => p.rule).length;
+    const alone = ruled ? scoreCnn(spec.task, docs, shims, predictions.map((p) => (p.rule ? { ...p, label: 0 } : p))).micro : undefined;
     const gold_ = candidates.map((c) => labels.indexOf(c.label));
     const cal = expectedCalibrationError(
       predictions.map((p) => p.prob),
@@ -109,6 +114,7 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
       fp: s.micro.fp,
       fn: s.micro.fn,
       ece: round(cal.ece),
+      ...(alone ? { documentRules: { predictions: ruled, modelOnly: { precision: round(alone.precision), recall: round(alone.recall), f1: round(alone.f1) } } } : {}),
       documents: docs.length,
       candidates: candidates.length,
       seconds: round(seconds),

@@ -15,7 +15,7 @@ import { createSession, type HostTensor, type ModelSession } from '../runtime/se
 import type { Candidate } from '../tasks/candidate';
 import { candidateToRelation, generateCandidates } from '../tasks/candidates';
 import type { TaskName } from '../tasks/definitions';
-import { encodeCnnCandidate, predictCnn, type CnnEncodeOptions, type CnnExample, type CnnPrediction } from '../training/cnnRelation';
+import { applyDocumentRules, encodeCnnCandidate, predictCnn, type CnnEncodeOptions, type CnnExample, type CnnPrediction } from '../training/cnnRelation';
 import { evidenceWindow } from '../training/relationExamples';
 import { VOCAB_FILE } from '../wordvec/wordVectors';
 import { WordVocab } from '../wordvec/wordVocab';
@@ -46,7 +46,10 @@ export interface RelationPredictor {
   readonly tasks: readonly TaskName[];
   /** Suggested relations of `doc` (its existing relations are not touched). */
   predict(doc: Document, options?: PredictOptions): Promise<PredictedRelation[]>;
-  /** Every candidate with its full prediction (labels in the task's order; 0 = none); for evaluation. */
+  /**
+   * Every candidate with its full prediction (labels in the task's order; 0 = none), after the
+   * task's document rules (`applyDocumentRules`: a ruled prediction carries `rule`); for evaluation.
+   */
   scoreCandidates(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], signal?: AbortSignal): Promise<{ labels: string[]; predictions: CnnPrediction[] }>;
   dispose(): Promise<void>;
 }
@@ -96,7 +99,7 @@ class CnnRelationModel {
       if (this.multiTask) f['task_id'] = { data: new BigInt64Array(batch.length).fill(BigInt(head.taskId)), dims: [batch.length] };
     };
     const predictions = await predictCnn(this.session, examples, { extraFeeds: taskFeed, temperature: head.temperature, classRange: [head.offset, head.offset + head.labels.length] });
-    return { labels: head.labels, predictions };
+    return { labels: head.labels, predictions: applyDocumentRules(task, docs, candidates, head.labels, predictions) };
   }
 }
 
@@ -160,7 +163,9 @@ export async function loadRelationPredictor(modelDir: string, options: { threads
         candidates.forEach((c, i) => {
           const p = predictions[i]!;
           const rel = candidateToRelation(c, labels[p.label]!, { score: p.prob, id: `${task}:${c.head.id}->${c.tail.id}` });
-          if (rel) out.push({ relation: rel, task, evidence: evidenceWindow(c), model: model.dir });
+          if (!rel) return;
+          if (p.rule) rel.attributes['rule'] = p.rule;
+          out.push({ relation: rel, task, evidence: evidenceWindow(c), model: model.dir });
         });
       }
       return out;

@@ -33,6 +33,7 @@ import { expectedCalibrationError, fitTemperature } from '../evaluation/calibrat
 import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
 import type { Candidate } from '../tasks/candidate';
 import { generateAllCandidates } from '../tasks/candidates';
+import { cdrTitleFallback } from '../tasks/cdr';
 import type { TaskName } from '../tasks/definitions';
 import { VOCAB_FILE, loadWordVectors, vectorsHash, type WordVectors } from '../wordvec/wordVectors';
 import { BLIND_HEAD_ID, BLIND_OTHER_ID, BLIND_TAIL_ID, PAD_ID, UNK_ID, SPECIAL_WORDS, WORD_TOKENIZER, WordVocab, tokenizeWords, type EncodedWord } from '../wordvec/wordVocab';
@@ -578,6 +579,21 @@ export interface CnnPrediction {
   prob: number;
   probs: number[];
   logits: number[];
+  /** Set when a task's document rule, not the argmax, chose the label (e.g. `title-chemical`). */
+  rule?: string;
+}
+
+/**
+ * The task's document-level decision rules on top of the argmax (BC5CDR: `cdrTitleFallback`).
+ * Returns new predictions; a ruled one keeps the model's probabilities, so its confidence says
+ * how unsure the model itself was.
+ */
+export function applyDocumentRules(task: TaskName, docs: readonly Document[], candidates: readonly Candidate[], labels: readonly string[], preds: readonly CnnPrediction[]): CnnPrediction[] {
+  if (task !== 'cdr') return [...preds];
+  const cid = labels.indexOf('CID');
+  const out = [...preds];
+  for (const i of cdrTitleFallback(docs, candidates, (k) => preds[k]!.label !== 0)) out[i] = { ...preds[i]!, label: cid, prob: preds[i]!.probs[cid]!, rule: 'title-chemical' };
+  return out;
 }
 
 /** How predictCnn turns logits into probabilities. */
@@ -855,6 +871,8 @@ export interface CnnTaskResult {
   temperature: number;
   /** Dev F1 of the exported (quantized) model; compare with the training graph's best dev F1. */
   devF1Exported: number;
+  /** BC5CDR: the same predictions after the task's document rules (what the runtime serves). */
+  withDocumentRules?: { precision: number; recall: number; f1: number };
 }
 
 /** What a run reports: the dev numbers that selected the model and the test numbers of that model. */
@@ -966,6 +984,8 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
       const testEx = mine(test);
       const preds = await forTask(t, temperature)(testEx);
       const s = scoreCnn(task, testDocs.get(task)!, testEx, preds);
+      const ruled = applyDocumentRules(task, testDocs.get(task)!, testEx.map((e) => e.candidate), taskLabels(task), preds);
+      const withRules = task === 'cdr' ? scoreCnn(task, testDocs.get(task)!, testEx, ruled).micro : undefined;
       const cal = expectedCalibrationError(preds.map((p) => p.prob), preds.map((p, i) => p.label === testEx[i]!.label));
       results[task] = {
         precision: round2(s.micro.precision),
@@ -975,6 +995,7 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
         ece: round2(cal.ece),
         temperature: +temperature.toFixed(4),
         devF1Exported: round2(devExport),
+        ...(withRules ? { withDocumentRules: { precision: round2(withRules.precision), recall: round2(withRules.recall), f1: round2(withRules.f1) } } : {}),
       };
       const calibration = { temperature: +temperature.toFixed(4), fittedOn: 'dev', testEce: round2(cal.ece) };
       if (multi) ((cfg['tasks'] as Record<string, Record<string, unknown>>)[task]!)['calibration'] = calibration;
