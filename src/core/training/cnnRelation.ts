@@ -824,7 +824,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
  * word table is most of a folder's size, and blinding already hides the argument names, so the
  * rare rows buy little (measured per task in docs/results.md before a pruned folder ships).
  */
-export function pruneCnnRelationFolder(from: string, to: string, keepWords: number): { bytes: number; words: number } {
+export function pruneCnnRelationFolder(from: string, to: string, keepWords: number, command = `biore wordvec prune --from ${from} --to ${to} --keep-words ${keepWords}`): { bytes: number; words: number } {
   const cfg = readModelConfig(from);
   if (cfg['model_type'] !== 'biore-cnn-relation') throw new Error(`${from}: not a CNN relation folder (model_type ${String(cfg['model_type'])})`);
   const arch = cfg['architecture'] as CnnArch;
@@ -842,7 +842,7 @@ export function pruneCnnRelationFolder(from: string, to: string, keepWords: numb
   ex.g.output(buildCnnGraph(ex, pruned, { kind: 'folded', data: kept.get('emb.word')!, storage }).logits, 'logits');
   const bytes = ex.g.toBytes();
   const small = new WordVocab(vocab.words.slice(0, n), vocab.counts.slice(0, n));
-  writeModelFolder(to, bytes, { ...cfg, architecture: pruned, pruned: { keepWords: n, of: vocab.size, from: cfg['command'] ?? from } });
+  writeModelFolder(to, bytes, { ...cfg, architecture: pruned, pruned: { keepWords: n, of: vocab.size, command } });
   fs.writeFileSync(path.join(to, VOCAB_FILE), small.toText());
   return { bytes: bytes.length, words: n };
 }
