@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parsePlainText, writePlainText } from '../../src/core/formats/plainText';
+import { parsePubTator, writePubTator } from '../../src/core/formats/pubtator';
 import { createCollection, documentText, type Document } from '../../src/core/model/document';
 import { FormatError } from '../../src/core/shared/errors';
 
@@ -140,4 +141,20 @@ test('property: arbitrary text parses without throwing (or only FormatError), of
     }),
     { numRuns: 1000 },
   );
+});
+
+test('a plain-text document after a PMID line writes as PubTator with offsets from its title', () => {
+  const c = parsePlainText('PMID: 12345678\nAspirin title\n\nAspirin causes ulcers.', 'a.txt');
+  const doc = c.documents[0]!;
+  const text = documentText(doc);
+  // Mentions at the model's offsets (the title starts after the PMID line).
+  const at = (w: string, from = 0): { start: number; end: number } => ({ start: text.indexOf(w, from), end: text.indexOf(w, from) + w.length });
+  const abs = doc.passages[1]!;
+  abs.annotations.push({ id: 'T1', type: 'Disease', spans: [at('ulcers')], text: 'ulcers', ids: [], attributes: {} });
+  doc.passages[0]!.annotations.push({ id: 'T0', type: 'Chemical', spans: [at('Aspirin')], text: 'Aspirin', ids: [], attributes: {} });
+  const back = parsePubTator(writePubTator(c), 'out.pubtator').documents[0]!;
+  const backText = documentText(back);
+  for (const a of back.passages.flatMap((p) => p.annotations)) assert.equal(backText.slice(a.spans[0]!.start, a.spans[0]!.end), a.text);
+  assert.equal(back.passages[0]!.text, 'Aspirin title');
+  assert.equal(back.passages[0]!.annotations[0]!.spans[0]!.start, 0);
 });

@@ -273,6 +273,9 @@ export function writePubTatorDocument(doc: Document, eol = '\n'): string {
   const rest = doc.passages.filter((p) => p !== title);
   const lines: string[] = [];
   const titleText = title ? title.text : '';
+  // PubTator's title starts at offset 0: a title further in (plain text after a PMID line) moves
+  // every offset back by its start.
+  const origin = title ? title.offset : 0;
   lines.push(`${doc.id}|t|${oneLine(titleText)}`);
   // PubTator has two passages; other layouts are folded into the abstract at their true offsets.
   let abstract: string | undefined;
@@ -280,12 +283,12 @@ export function writePubTatorDocument(doc: Document, eol = '\n'): string {
     abstract = '';
     const base = titleText.length + 1;
     for (const p of rest) {
-      const at = p.offset - base;
+      const at = p.offset - origin - base;
       abstract += ' '.repeat(Math.max(0, at - abstract.length)) + p.text;
     }
     lines.push(`${doc.id}|a|${oneLine(abstract)}`);
   }
-  const shift = (offset: number): number => offset; // PubTator offsets equal model offsets
+  const shift = (offset: number): number => offset - origin;
   for (const p of doc.passages) {
     for (const a of p.annotations) {
       const start = Math.min(...a.spans.map((s) => s.start));
