@@ -90,3 +90,13 @@ test('corpus stats --json has the documented fields', { skip: skip || (!hasData(
   const ddiTest = rows.find((x) => x['corpus'] === 'ddi' && x['split'] === 'test')!;
   assert.deepEqual(ddiTest['relationsByType'], { advise: 221, effect: 360, int: 96, mechanism: 302 });
 });
+
+test('evaluate --split: a split the corpus lacks, or a task it does not apply to, is one clear error', { skip: skip || (!hasData() && 'corpora not found') }, () => {
+  const bad = biore('evaluate', '--task', 'ddi', '--split', 'nope', '--json');
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /corpus ddi has no split "nope"/);
+  assert.doesNotMatch(bad.stderr, /at .*\.js:\d+/);
+  const ner = biore('evaluate', '--task', 'ner-bc5cdr', '--split', 'dev');
+  assert.notEqual(ner.code, 0);
+  assert.match(ner.stderr, /--split does not apply to ner-bc5cdr/);
+});

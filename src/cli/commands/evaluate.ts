@@ -18,6 +18,8 @@ export interface EvaluateOptions {
   model?: string;
   threads: number;
   entities: string;
+  /** Another split than the task's test split (relation tasks; e.g. to choose a rule on dev). */
+  split?: string;
 }
 
 type Evaluator = (task: string, o: EvaluateOptions) => Promise<Record<string, unknown>>;
@@ -27,9 +29,17 @@ export const EVALUATORS: Record<string, Evaluator> = Object.fromEntries([
   ...Object.keys(RELATION_EVAL_TASKS).map((t): [string, Evaluator] => [
     t,
     async (task: string, o: EvaluateOptions) => {
-      if (o.entities === 'predicted' && (task === 'bc5cdr' || task === 'cdr')) return evaluateCdrEndToEnd(task, o);
+      if (o.entities === 'predicted' && (task === 'bc5cdr' || task === 'cdr')) {
+        if (o.split) throw new UserError('--split does not apply with --entities predicted');
+        return evaluateCdrEndToEnd(task, o);
+      }
       if (o.entities !== 'gold') throw new UserError(`--entities ${o.entities} is not available for ${task}`);
-      return { ...(await evaluateRelations(task, o.model ?? 'models', { threads: o.threads })) };
+      try {
+        return { ...(await evaluateRelations(task, o.model ?? 'models', { threads: o.threads, ...(o.split ? { split: o.split } : {}) })) };
+      } catch (e) {
+        if (/has no split/.test((e as Error).message)) throw new UserError((e as Error).message);
+        throw e;
+      }
     },
   ]),
   // Mention detection (+ normalization for ner-bc5cdr) with the tagger in models/ner.
@@ -37,6 +47,7 @@ export const EVALUATORS: Record<string, Evaluator> = Object.fromEntries([
     t,
     async (task: string, o: EvaluateOptions) => {
       if (o.entities !== 'gold') throw new UserError(`--entities does not apply to ${task}`);
+      if (o.split) throw new UserError(`--split does not apply to ${task}`);
       const model = o.model ?? DEFAULT_NER_MODEL;
       const lexicon = path.join(model, LEXICON_FILE);
       try {
@@ -74,13 +85,14 @@ export function registerEvaluate(program: Command): void {
     .option('--model <dir>', 'model folder (default: the shipped models in models/)')
     .option('--entities <source>', 'gold (mentions from the corpus) or predicted (from the text)', 'gold')
     .option('--threads <n>', 'inference threads', '2')
+    .option('--split <name>', 'relation tasks: score another split of the corpus than its test split (e.g. dev, where rules and thresholds are chosen)')
     .option('--json', 'print one JSON object')
-    .action(async (o: { task: string; model?: string; entities: string; threads: string; json?: boolean }) => {
+    .action(async (o: { task: string; model?: string; entities: string; threads: string; split?: string; json?: boolean }) => {
       const evaluator = EVALUATORS[o.task];
       if (!evaluator) throw new UserError(`unknown task "${o.task}" (use ${Object.keys(EVALUATORS).join(', ')})`);
       let r: Record<string, unknown>;
       try {
-        r = await evaluator(o.task, { ...(o.model === undefined ? {} : { model: o.model }), threads: Number(o.threads), entities: o.entities });
+        r = await evaluator(o.task, { ...(o.model === undefined ? {} : { model: o.model }), ...(o.split === undefined ? {} : { split: o.split }), threads: Number(o.threads), entities: o.entities });
       } catch (e) {
         if (e instanceof ModelFolderError) throw new UserError(e.message);
         throw e;

@@ -51,12 +51,13 @@ export interface RelationEvaluation {
 const round = (x: number): number => +x.toFixed(2);
 
 /** Evaluate `modelDir` (a relation model folder, or a folder of them) on a public task name. */
-export async function evaluateRelations(taskName: string, modelDir: string, options: { threads?: number; signal?: AbortSignal } = {}): Promise<RelationEvaluation> {
+export async function evaluateRelations(taskName: string, modelDir: string, options: { threads?: number; signal?: AbortSignal; split?: string } = {}): Promise<RelationEvaluation> {
   const spec = RELATION_EVAL_TASKS[taskName];
   if (!spec) throw new Error(`unknown relation task "${taskName}" (use ${Object.keys(RELATION_EVAL_TASKS).join(', ')})`);
   const predictor = await loadRelationPredictor(modelDir, options.threads === undefined ? {} : { threads: options.threads });
   try {
-    const docs = (await loadSplit(spec.corpus, spec.split)).documents;
+    const split = options.split ?? spec.split;
+    const docs = (await loadSplit(spec.corpus, split)).documents;
     const candidates = generateAllCandidates(spec.task, docs);
     const t0 = performance.now();
     const { labels, predictions } = await predictor.scoreCandidates(docs, spec.task, candidates, options.signal);
@@ -104,7 +105,7 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
       byLength,
       task: taskName,
       corpus: spec.corpus,
-      split: spec.split,
+      split,
       model: modelDir,
       precision: round(s.micro.precision),
       recall: round(s.micro.recall),
