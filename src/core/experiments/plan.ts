@@ -51,6 +51,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   { id: 'merged-noprompt', group: 'ablation', what: 'merged corpus only, without the task prompt (tasks share every filter)', kind: 'cnn', tasks: ['ddi', 'cdr', 'drugprot', 'biored'], overrides: ['task=ddi', `tasks=${MERGED_TASKS}`, 'taskPrompt=false', ...COMMON, out('merged-noprompt'), 'maxSteps=5000', 'evalEvery=1000', 'checkpointEvery=1000'], after: [] },
   targetOnly('ddi', ['randomVectors=true'], 'ddi-target-randomvec', 'ablation', 'ddi: target only, random word vectors instead of skip-gram (no pre-training)'),
   targetOnly('cdr', ['mergeDev=true'], 'cdr-target-mergedev', 'ablation', 'cdr: target only, trained on train + dev (10 % of the union held out for selection)'),
+  stage2('cdr', 'merged', ['mergeDev=true'], 'cdr-merged+target-mergedev', 'ablation', 'cdr: merged corpus, then BC5CDR train + dev (10 % of the union held out for selection)'),
   targetOnly('ddi', ['maxWords=50'], 'ddi-target-window50', 'ablation', 'ddi: target only, at most 50 words around the pair'),
   targetOnly('ddi', ['pooling=piecewise'], 'ddi-target-piecewise', 'ablation', 'ddi: target only, piecewise max pooling (left / between / right of the pair) instead of one max'),
   {

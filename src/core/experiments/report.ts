@@ -79,6 +79,7 @@ export function renderReport(rs: Records): string {
   for (const t of ['ddi', 'cdr', 'drugprot', 'biored'] as TaskName[]) L.push(`| prompt (task filter bias), merged model, ${NAMES[t]} | ${cell(rs, 'merged', t, false)} | ${cell(rs, 'merged-noprompt', t, false)} |`);
   L.push(`| pre-training (skip-gram vectors vs random), DDI target only | ${cell(rs, 'ddi-target', 'ddi', false)} | ${cell(rs, 'ddi-target-randomvec', 'ddi', false)} |`);
   L.push(`| BC5CDR dev documents in training (10 % of train + dev held out instead), target only | ${cell(rs, 'cdr-target-mergedev', 'cdr', false)} | ${cell(rs, 'cdr-target', 'cdr', false)} |`);
+  L.push(`| BC5CDR dev documents in training, merged → target | ${cell(rs, 'cdr-merged+target-mergedev', 'cdr', false)} | ${cell(rs, 'cdr-merged+target', 'cdr', false)} |`);
   L.push(`| one max over the sentence vs piecewise max pooling (left / between / right of the pair), DDI target only | ${cell(rs, 'ddi-target', 'ddi', false)} | ${cell(rs, 'ddi-target-piecewise', 'ddi', false)} |`);
   L.push(`| whole sentence vs at most 50 words around the pair, DDI target only | ${cell(rs, 'ddi-target', 'ddi', false)} | ${cell(rs, 'ddi-target-window50', 'ddi', false)} |`);
   L.push('');
