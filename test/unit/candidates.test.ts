@@ -227,9 +227,14 @@ test('CDR: one candidate per chemical x disease concept, evidence sentences', ()
 test('CDR title fallback: a document with no predicted CID pairs its title chemicals with every disease', () => {
   const d = cdrDoc();
   const cs = generateCandidates('cdr', d, { splitter: dotSplitter });
-  const heads = (idx: number[]): string[] => idx.map((i) => `${cs[i]!.head.id}~${cs[i]!.tail.id}`);
+  const heads = (picked: { index: number; rule: string }[]): string[] => picked.map(({ index: i, rule }) => `${cs[i]!.head.id}~${cs[i]!.tail.id}:${rule}`);
   // Nothing predicted: D1 (in the title) with D10, D11, D12.
-  assert.deepEqual(heads(cdrTitleFallback([d], cs, () => false)), ['D1~D10', 'D1~D11', 'D1~D12']);
+  assert.deepEqual(heads(cdrTitleFallback([d], cs, () => false)), ['D1~D10:title-chemical', 'D1~D11:title-chemical', 'D1~D12:title-chemical']);
+  // A title without a chemical: the most mentioned chemical; here each has one mention left, so the first of equals (D1).
+  const noChemTitle: Document = { ...d, passages: [{ ...d.passages[0]!, annotations: d.passages[0]!.annotations.filter((a) => a.type !== 'Chemical') }, d.passages[1]!] };
+  const cs2 = generateCandidates('cdr', noChemTitle, { splitter: dotSplitter });
+  const picked = cdrTitleFallback([noChemTitle], cs2, () => false);
+  assert.deepEqual([...new Set(picked.map((p) => `${cs2[p.index]!.head.id}:${p.rule}`))], ['D1:frequent-chemical']);
   // One positive prediction anywhere in the document: no fallback.
   assert.deepEqual(cdrTitleFallback([d], cs, (i) => i === 5), []);
   // A document without a separate title passage never falls back.

@@ -592,7 +592,7 @@ export function applyDocumentRules(task: TaskName, docs: readonly Document[], ca
   if (task !== 'cdr') return [...preds];
   const cid = labels.indexOf('CID');
   const out = [...preds];
-  for (const i of cdrTitleFallback(docs, candidates, (k) => preds[k]!.label !== 0)) out[i] = { ...preds[i]!, label: cid, prob: preds[i]!.probs[cid]!, rule: 'title-chemical' };
+  for (const { index: i, rule } of cdrTitleFallback(docs, candidates, (k) => preds[k]!.label !== 0)) out[i] = { ...preds[i]!, label: cid, prob: preds[i]!.probs[cid]!, rule };
   return out;
 }
 
