@@ -26,7 +26,7 @@ export interface ExperimentRecord {
   steps?: number;
   bestStep?: number;
   dev?: Record<string, number>;
-  test: Record<string, { precision: number; recall: number; f1: number; byType?: Record<string, { f1: number }>; ece?: number }>;
+  test: Record<string, { precision: number; recall: number; f1: number; byType?: Record<string, { f1: number }>; ece?: number; withDocumentRules?: { f1: number } }>;
   model?: string;
 }
 
