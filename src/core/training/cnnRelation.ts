@@ -583,13 +583,16 @@ export interface CnnPrediction {
   rule?: string;
 }
 
+/** Tasks with document-level decision rules (`applyDocumentRules`). */
+export const DOCUMENT_RULE_TASKS: ReadonlySet<TaskName> = new Set(['cdr']);
+
 /**
  * The task's document-level decision rules on top of the argmax (BC5CDR: `cdrTitleFallback`).
  * Returns new predictions; a ruled one keeps the model's probabilities, so its confidence says
  * how unsure the model itself was.
  */
 export function applyDocumentRules(task: TaskName, docs: readonly Document[], candidates: readonly Candidate[], labels: readonly string[], preds: readonly CnnPrediction[]): CnnPrediction[] {
-  if (task !== 'cdr') return [...preds];
+  if (!DOCUMENT_RULE_TASKS.has(task)) return [...preds];
   const cid = labels.indexOf('CID');
   const out = [...preds];
   for (const { index: i, rule } of cdrTitleFallback(docs, candidates, (k) => preds[k]!.label !== 0)) out[i] = { ...preds[i]!, label: cid, prob: preds[i]!.probs[cid]!, rule };
@@ -984,8 +987,7 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
       const testEx = mine(test);
       const preds = await forTask(t, temperature)(testEx);
       const s = scoreCnn(task, testDocs.get(task)!, testEx, preds);
-      const ruled = applyDocumentRules(task, testDocs.get(task)!, testEx.map((e) => e.candidate), taskLabels(task), preds);
-      const withRules = task === 'cdr' ? scoreCnn(task, testDocs.get(task)!, testEx, ruled).micro : undefined;
+      const withRules = DOCUMENT_RULE_TASKS.has(task) ? scoreCnn(task, testDocs.get(task)!, testEx, applyDocumentRules(task, testDocs.get(task)!, testEx.map((e) => e.candidate), taskLabels(task), preds)).micro : undefined;
       const cal = expectedCalibrationError(preds.map((p) => p.prob), preds.map((p, i) => p.label === testEx[i]!.label));
       results[task] = {
         precision: round2(s.micro.precision),
