@@ -11,9 +11,9 @@ import { exportCurated, type ExportFormat } from '../core/curation/curatedExport
 import { MENTION_TYPES } from '../core/curation/entityCategories';
 import { findRelationModels, isModelFolder, type ModelFolder } from '../core/curation/modelFolders';
 import { relationRoles } from '../core/formats/pubtator';
-import { documentText, type Annotation, type RelationArgument } from '../core/model/document';
+import { documentText, type Annotation, type RelationArgument } from '../core/document/document';
 import { TASK_NAMES, TASK_RELATION_TYPES, type TaskName } from '../core/tasks/definitions';
-import { relationModelTasks } from '../core/relations/modelTasks';
+import { relationModelTasks } from '../core/inference/relations/relationHeads';
 import type { Settings } from '../core/settings';
 import type { EngineClient } from '../worker/engineClient';
 import { readSettings, setModelPath } from './config';

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostToPanel, PanelRow, PanelSnapshot, PanelToHost } from '../protocol/panel';
-import { documentText } from '../core/model/document';
+import { documentText } from '../core/document/document';
 import type { CurationSessions, FileSession } from './curationSessions';
 import { argumentLabel } from './editorViews';
 import { webviewHtml, webviewRoots } from './webviewHtml';

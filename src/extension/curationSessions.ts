@@ -11,7 +11,7 @@ import { readEditorFileAsync, type EditorDocument, type EditorFile } from '../co
 import { CurationStore, sidecarPathFor } from '../core/curation/curationStore';
 import { curateDocument, type CuratedDocument, type RelationRow } from '../core/curation/curatedDocument';
 import type { DecisionBody } from '../core/curation/decisions';
-import { annotationExtent, type Annotation } from '../core/model/document';
+import { annotationExtent, type Annotation } from '../core/document/document';
 
 /** Language ids we contribute; files of other languages join only when sniffed or asked for. */
 export const CURATION_LANGUAGES: ReadonlySet<string> = new Set(['pubtator', 'bioc', 'biocjson']);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { entityCategory, type EntityCategory } from '../core/curation/entityCategories';
 import { statusCounts, type RelationRow } from '../core/curation/curatedDocument';
-import { documentText } from '../core/model/document';
+import { documentText } from '../core/document/document';
 import type { CurationSessions, FileSession } from './curationSessions';
 import type { EditorDocument } from '../core/curation/editorDocuments';
 

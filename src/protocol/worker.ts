@@ -5,10 +5,10 @@
  * refer to it, and `job/cancel` stops it (training saves a checkpoint first).
  */
 import type { TrainProgress, TrainSummary } from '../core/training/trainer';
-import type { Annotation, Document } from '../core/model/document';
+import type { Annotation, Document } from '../core/document/document';
 import type { TaskName } from '../core/tasks/definitions';
-import type { PredictedRelation } from '../core/relations/relationPredictor';
-import type { DecisionFineTuneResult } from '../core/relations/fineTuneOnDecisions';
+import type { PredictedRelation } from '../core/inference/relations/relationPredictor';
+import type { DecisionFineTuneResult } from '../core/training/cnnRelation/fineTuneOnDecisions';
 
 /** Progress of a decision fine-tune: optimizer steps done of `steps`, mean loss of the last ones. */
 export interface FineTuneProgress {

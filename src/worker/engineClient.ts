@@ -5,9 +5,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { FineTuneProgress, WorkerRequest, WorkerResponse, WireTensor, WirePredictedRelation } from '../protocol/worker';
-import type { Annotation, Document } from '../core/model/document';
+import type { Annotation, Document } from '../core/document/document';
 import type { TaskName } from '../core/tasks/definitions';
-import type { DecisionFineTuneResult } from '../core/relations/fineTuneOnDecisions';
+import type { DecisionFineTuneResult } from '../core/training/cnnRelation/fineTuneOnDecisions';
 import type { TrainProgress, TrainSummary } from '../core/training/trainer';
 
 type DoneResult = Extract<WorkerResponse, { type: 'job/done' }>['result'];

@@ -5,10 +5,10 @@
 import { parentPort } from 'node:worker_threads';
 import type { WorkerRequest, WorkerResponse, WireTensor } from '../protocol/worker';
 import { createSession, type ModelSession } from '../core/runtime/session';
-import { runPretrain } from '../core/training/pretrainJob';
+import { runPretrain } from '../core/training/pretraining/pretrainJob';
 import { predictRelations } from './relationJobs';
 import { detectMentions } from './mentionJobs';
-import { fineTuneOnDecisions } from '../core/relations/fineTuneOnDecisions';
+import { fineTuneOnDecisions } from '../core/training/cnnRelation/fineTuneOnDecisions';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');

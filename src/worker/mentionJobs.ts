@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Annotation, Document } from '../core/model/document';
-import { Lexicon, normalizeDocument } from '../core/ner/lexicon';
-import { applyMentions, loadNerTagger, type NerTagger } from '../core/ner/nerTagger';
+import type { Annotation, Document } from '../core/document/document';
+import { Lexicon, normalizeDocument } from '../core/inference/normalization/lexicon';
+import { applyMentions, loadNerTagger, type NerTagger } from '../core/inference/mentions/nerTagger';
 
 const LEXICON_FILE = 'lexicon.tsv';
 const loaded = new Map<string, Promise<{ tagger: NerTagger; lexicon?: Lexicon }>>();

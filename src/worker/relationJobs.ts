@@ -3,9 +3,9 @@
  * thread count), kept between requests so a whole file reuses the same sessions. A folder that
  * fails to load is not cached, so fixing it and trying again works without a restart.
  */
-import type { Document } from '../core/model/document';
+import type { Document } from '../core/document/document';
 import type { TaskName } from '../core/tasks/definitions';
-import { loadRelationPredictor, type RelationPredictor } from '../core/relations/relationPredictor';
+import { loadRelationPredictor, type RelationPredictor } from '../core/inference/relations/relationPredictor';
 import type { WirePredictedRelation } from '../protocol/worker';
 
 const predictors = new Map<string, Promise<RelationPredictor>>();

@@ -10,12 +10,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePubTator } from '../../src/core/formats/pubtator';
-import { loadRelationPredictor } from '../../src/core/relations/relationPredictor';
-import { taskView } from '../../src/core/relations/taskView';
+import { loadRelationPredictor } from '../../src/core/inference/relations/relationPredictor';
+import { taskView } from '../../src/core/inference/relations/taskView';
 import { generateAllCandidates } from '../../src/core/tasks/candidates';
-import { createCnnBackend, encodeCnnCandidates, resolveCnnConfig } from '../../src/core/training/cnnRelation';
+import { createCnnBackend, encodeCnnCandidates, resolveCnnConfig } from '../../src/core/training/cnnRelation/cnnFinetuneJob';
 import { WordVocab, tokenizeWords } from '../../src/core/wordvec/wordVocab';
-import { documentText } from '../../src/core/model/document';
+import { documentText } from '../../src/core/document/document';
 import { toyFloats } from '../helpers/toyDdi';
 
 async function exportRandomModel(out: string, seed: number, sampleFile: string): Promise<void> {

@@ -3,10 +3,10 @@
  * decides the relation type, drug names shuffled in, in the DDI reader's shape.
  */
 import * as path from 'node:path';
-import type { Document } from '../../src/core/model/document';
+import type { Document } from '../../src/core/document/document';
 import { generateAllCandidates } from '../../src/core/tasks/candidates';
 import type { TaskName } from '../../src/core/tasks/definitions';
-import { createCnnBackend, encodeCnnCandidates, resolveCnnConfig, type CnnExample } from '../../src/core/training/cnnRelation';
+import { createCnnBackend, encodeCnnCandidates, resolveCnnConfig, type CnnExample } from '../../src/core/training/cnnRelation/cnnFinetuneJob';
 import { BEST_DIR, train } from '../../src/core/training/trainer';
 import { WordVocab, tokenizeWords } from '../../src/core/wordvec/wordVocab';
 

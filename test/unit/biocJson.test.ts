@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { formatJsonPath, parseBiocJson, writeBiocJson } from '../../src/core/formats/biocJson';
 import { parseBiocXml } from '../../src/core/formats/biocXml';
 import { ATTR_JSON_INFONS } from '../../src/core/formats/biocMapping';
-import { checkOffsets, type Collection, type Document } from '../../src/core/model/document';
+import { checkOffsets, type Collection, type Document } from '../../src/core/document/document';
 import { FormatError } from '../../src/core/shared/errors';
 import { dataRoot, hasData } from '../../src/core/corpora/dataRoot';
 

@@ -14,7 +14,7 @@ import {
   type BiocCollectionHeader,
 } from '../../src/core/formats/biocXml';
 import { ATTR_ID_KEY, ATTR_ID_RAW, ATTR_TYPE_KEY } from '../../src/core/formats/biocMapping';
-import { checkOffsets, type Collection, type Document } from '../../src/core/model/document';
+import { checkOffsets, type Collection, type Document } from '../../src/core/document/document';
 import { FormatError } from '../../src/core/shared/errors';
 import { dataRoot, hasData } from '../../src/core/corpora/dataRoot';
 

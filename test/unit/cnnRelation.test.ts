@@ -13,8 +13,8 @@ import { Autodiff } from '../../src/core/engine/autodiff';
 import type { Value } from '../../src/core/engine/graph';
 import { numel, quantizeRows } from '../../src/core/engine/graph';
 import { initialize } from '../../src/core/engine/initialize';
-import type { Document } from '../../src/core/model/document';
-import { MODEL_FILE, readModelConfig } from '../../src/core/models/modelFolder';
+import type { Document } from '../../src/core/document/document';
+import { MODEL_FILE, readModelConfig } from '../../src/core/inference/modelFolders';
 import { createSession, type HostTensor } from '../../src/core/runtime/session';
 import { generateAllCandidates } from '../../src/core/tasks/candidates';
 import {
@@ -32,7 +32,7 @@ import {
   shiftTime,
   type CnnArch,
   type CnnExample,
-} from '../../src/core/training/cnnRelation';
+} from '../../src/core/training/cnnRelation/cnnFinetuneJob';
 import { BEST_DIR, train } from '../../src/core/training/trainer';
 import { BLIND_HEAD, BLIND_OTHER, BLIND_TAIL, UNK_ID, WordVocab } from '../../src/core/wordvec/wordVocab';
 import { toyDocs, toyVocab } from '../helpers/toyDdi';

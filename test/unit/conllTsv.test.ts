@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { parseConllTsv, readConllCollection, readConllTsv } from '../../src/core/formats/conllTsv';
-import { checkOffsets, documentAnnotations, documentText } from '../../src/core/model/document';
+import { checkOffsets, documentAnnotations, documentText } from '../../src/core/document/document';
 import { FormatError } from '../../src/core/shared/errors';
 import { dataRoot, hasData } from '../../src/core/corpora/dataRoot';
 

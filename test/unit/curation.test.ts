@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { parsePubTator } from '../../src/core/formats/pubtator';
 import { parseBiocXml, writeBiocXml } from '../../src/core/formats/biocXml';
 import { parseBiocJson, writeBiocJson } from '../../src/core/formats/biocJson';
-import { documentText, type RelationArgument } from '../../src/core/model/document';
+import { documentText, type RelationArgument } from '../../src/core/document/document';
 import { effectiveDecisions, lastUndoable, relationKey, type Decision, type DecisionBody, type Suggestion } from '../../src/core/curation/decisions';
 import { curateDocument, statusCounts } from '../../src/core/curation/curatedDocument';
 import { CurationStore, parseSidecar, sidecarPathFor } from '../../src/core/curation/curationStore';

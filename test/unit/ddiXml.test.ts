@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { parseDdiXml, readDdiDirectory, readDdiFile } from '../../src/core/formats/ddiXml';
-import { checkOffsets, documentAnnotations, documentText } from '../../src/core/model/document';
-import type { Collection } from '../../src/core/model/document';
+import { checkOffsets, documentAnnotations, documentText } from '../../src/core/document/document';
+import type { Collection } from '../../src/core/document/document';
 import { FormatError } from '../../src/core/shared/errors';
 import { dataRoot, hasData } from '../../src/core/corpora/dataRoot';
 

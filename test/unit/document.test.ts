@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkOffsets, documentText, type Document } from '../../src/core/model/document';
+import { checkOffsets, documentText, type Document } from '../../src/core/document/document';
 
 function doc(): Document {
   return {

@@ -10,8 +10,8 @@ import {
   readDrugProtDirectory,
 } from '../../src/core/formats/drugprotTsv';
 import type { BratTsvInputs, TsvInput } from '../../src/core/formats/drugprotTsv';
-import { checkOffsets, documentAnnotations, documentText } from '../../src/core/model/document';
-import type { Collection } from '../../src/core/model/document';
+import { checkOffsets, documentAnnotations, documentText } from '../../src/core/document/document';
+import type { Collection } from '../../src/core/document/document';
 import { FormatError } from '../../src/core/shared/errors';
 import { dataRoot, hasData } from '../../src/core/corpora/dataRoot';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createElectraBackend, generatorConfigOf } from '../../src/core/training/electra';
+import { createElectraBackend, generatorConfigOf } from '../../src/core/training/pretraining/electra';
 import { resolveConfig } from '../../src/core/training/trainConfig';
 
 test('ELECTRA: generator is narrower, joint loss falls, discriminator metrics reported', async () => {

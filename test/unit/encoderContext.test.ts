@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createMlmBackend } from '../../src/core/training/mlm';
+import { createMlmBackend } from '../../src/core/training/pretraining/mlm';
 import { resolveConfig } from '../../src/core/training/trainConfig';
 
 test('MLM on a left-neighbour rule: masked-token accuracy far above chance', async () => {

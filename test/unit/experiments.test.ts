@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { NgramLogReg, ngramFeatures, resolveNgramConfig } from '../../src/core/baselines/ngramLogReg';
-import { EXPERIMENTS } from '../../src/core/experiments/plan';
-import { BEGIN, END, writeReport } from '../../src/core/experiments/report';
-import type { ExperimentRecord } from '../../src/core/experiments/runner';
+import { NgramLogReg, ngramFeatures, resolveNgramConfig } from '../../src/core/training/baselines/ngramLogReg';
+import { EXPERIMENTS } from '../../src/core/training/experiments/plan';
+import { BEGIN, END, writeReport } from '../../src/core/training/experiments/report';
+import type { ExperimentRecord } from '../../src/core/training/experiments/runner';
 import { generateAllCandidates } from '../../src/core/tasks/candidates';
-import { encodeCnnCandidates, scoreCnn } from '../../src/core/training/cnnRelation';
+import { encodeCnnCandidates, scoreCnn } from '../../src/core/training/cnnRelation/cnnFinetuneJob';
 import { toyDocs, toyVocab } from '../helpers/toyDdi';
 
 test('n-gram logistic regression learns the toy relation types from the words between the drugs', () => {

@@ -7,8 +7,8 @@ import {
   readMaskedSentenceFile,
   readMaskedSentenceFolds,
 } from '../../src/core/formats/maskedSentenceTsv';
-import { checkOffsets, documentAnnotations, documentText } from '../../src/core/model/document';
-import type { Document } from '../../src/core/model/document';
+import { checkOffsets, documentAnnotations, documentText } from '../../src/core/document/document';
+import type { Document } from '../../src/core/document/document';
 import { FormatError } from '../../src/core/shared/errors';
 import { dataRoot, hasData } from '../../src/core/corpora/dataRoot';
 

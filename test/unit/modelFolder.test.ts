@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { Autodiff } from '../../src/core/engine/autodiff';
 import { fromHalf, toHalf } from '../../src/core/engine/graph';
 import { initialize } from '../../src/core/engine/initialize';
-import { DEFAULT_ENCODER, encode, encoderParams, type EncoderConfig } from '../../src/core/models/encoder';
-import { readModelWeights, writeModelFolder } from '../../src/core/models/modelFolder';
+import { DEFAULT_ENCODER, encode, encoderParams, type EncoderConfig } from '../../src/core/engine/layers/transformerEncoder';
+import { readModelWeights, writeModelFolder } from '../../src/core/inference/modelFolders';
 import { EncoderRuntime } from '../../src/core/runtime/encoderRuntime';
 import { BioTokenizer } from '../../src/core/tokenizer/tokenizer';
 

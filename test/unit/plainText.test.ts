@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parsePlainText, writePlainText } from '../../src/core/formats/plainText';
 import { parsePubTator, writePubTator } from '../../src/core/formats/pubtator';
-import { createCollection, documentText, type Document } from '../../src/core/model/document';
+import { createCollection, documentText, type Document } from '../../src/core/document/document';
 import { FormatError } from '../../src/core/shared/errors';
 
 function only(text: string, source = 'abstract.txt', opts = {}): Document {

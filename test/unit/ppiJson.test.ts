@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { parsePpiJsonLines, ppiCandidatePairs, readPpiDirectory } from '../../src/core/formats/ppiJson';
 import type { PpiInput } from '../../src/core/formats/ppiJson';
-import { checkOffsets, documentAnnotations } from '../../src/core/model/document';
+import { checkOffsets, documentAnnotations } from '../../src/core/document/document';
 import { FormatError } from '../../src/core/shared/errors';
 import { dataRoot, hasData } from '../../src/core/corpora/dataRoot';
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { parsePubTator, readPubTator, writePubTator } from '../../src/core/formats/pubtator';
-import { checkOffsets, documentAnnotations } from '../../src/core/model/document';
+import { checkOffsets, documentAnnotations } from '../../src/core/document/document';
 import { FormatError } from '../../src/core/shared/errors';
 import { dataRoot, hasData } from '../../src/core/corpora/dataRoot';
 

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { Document } from '../../src/core/model/document';
+import type { Document } from '../../src/core/document/document';
 import { generateCandidates } from '../../src/core/tasks/candidates';
 import { BioTokenizer } from '../../src/core/tokenizer/tokenizer';
-import { encodeCandidates, taskLabels } from '../../src/core/training/relationExamples';
-import { relationFeeds } from '../../src/core/training/relationModel';
+import { encodeCandidates, taskLabels } from '../../src/core/training/transformer/relationExamples';
+import { relationFeeds } from '../../src/core/training/transformer/relationModel';
 
 const tok = BioTokenizer.fromDirectory(path.resolve(__dirname, '../../../test/fixtures/tokenizer'));
 

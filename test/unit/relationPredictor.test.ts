@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expectedCalibrationError, fitTemperature, temperatureNll } from '../../src/core/evaluation/calibration';
-import type { Annotation, Document } from '../../src/core/model/document';
-import { ModelFolderError, loadRelationPredictor } from '../../src/core/relations/relationPredictor';
-import { taskView } from '../../src/core/relations/taskView';
+import type { Annotation, Document } from '../../src/core/document/document';
+import { ModelFolderError, loadRelationPredictor } from '../../src/core/inference/relations/relationPredictor';
+import { taskView } from '../../src/core/inference/relations/taskView';
 import { toyDocs, toyFloats, trainToyDdiModel } from '../helpers/toyDdi';
-import { fineTuneOnDecisions } from '../../src/core/relations/fineTuneOnDecisions';
+import { fineTuneOnDecisions } from '../../src/core/training/cnnRelation/fineTuneOnDecisions';
 
 test('temperature fit recovers the temperature that generated the labels', () => {
   const u = toyFloats(3 * 6000, 5, 3);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Annotation, ArgumentRef, Document, Relation } from '../../src/core/model/document';
+import type { Annotation, ArgumentRef, Document, Relation } from '../../src/core/document/document';
 import { FormatError } from '../../src/core/shared/errors';
 import { TypedCounter, prf } from '../../src/core/evaluation/prf';
 import type { Prf } from '../../src/core/evaluation/prf';

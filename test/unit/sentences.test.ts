@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Span } from '../../src/core/model/document';
+import type { Span } from '../../src/core/document/document';
 import { splitSentences } from '../../src/core/text/sentences';
 import {
   boundaryErrors,

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePubTator } from '../../src/core/formats/pubtator';
-import { loadRelationPredictor, relationModelFolders } from '../../src/core/relations/relationPredictor';
-import { readModelConfig } from '../../src/core/models/modelFolder';
+import { loadRelationPredictor, relationModelFolders } from '../../src/core/inference/relations/relationPredictor';
+import { readModelConfig } from '../../src/core/inference/modelFolders';
 
 const MODELS = path.resolve(__dirname, '../../../models');
 const FIXTURES = path.resolve(__dirname, '../../../test/fixtures/relations/abstracts.pubtator');

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cosine, nearest, trainSkipGram, trainSkipGramThreads, unigramTable } from '../../src/core/wordvec/skipgram';
-import { DOC_BREAK, WordCorpusBuilder } from '../../src/core/wordvec/wordCorpus';
+import { cosine, nearest, trainSkipGram, trainSkipGramThreads, unigramTable } from '../../src/core/training/wordvec/skipgram';
+import { DOC_BREAK, WordCorpusBuilder } from '../../src/core/training/wordvec/wordCorpus';
 import { loadWordVectors, saveWordVectors } from '../../src/core/wordvec/wordVectors';
 import { NUM, SPECIAL_WORDS, UNK_ID, WordVocab, tokenizeWords } from '../../src/core/wordvec/wordVocab';
 

@@ -5,7 +5,7 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Document } from '../../src/core/model/document';
+import type { Document } from '../../src/core/document/document';
 import { dataRoot, hasData } from '../../src/core/corpora/dataRoot';
 import { parsePubTator } from '../../src/core/formats/pubtator';
 import { readDdiDirectory } from '../../src/core/formats/ddiXml';

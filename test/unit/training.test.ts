@@ -10,7 +10,7 @@ import { Autodiff } from '../../src/core/engine/autodiff';
 import { initialize } from '../../src/core/engine/initialize';
 import { appendOptimizer, type OptimizerOptions } from '../../src/core/engine/optimizer';
 import { StepRunner } from '../../src/core/engine/stepRunner';
-import { DEFAULT_ENCODER, encode, encoderParams, type EncoderConfig } from '../../src/core/models/encoder';
+import { DEFAULT_ENCODER, encode, encoderParams, type EncoderConfig } from '../../src/core/engine/layers/transformerEncoder';
 import { createSession, type HostTensor } from '../../src/core/runtime/session';
 import type { Value } from '../../src/core/engine/graph';
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { EngineClient } from '../../src/worker/engineClient';
 import { Autodiff } from '../../src/core/engine/autodiff';
 import { BioTokenizer } from '../../src/core/tokenizer/tokenizer';
-import { savePreparedData } from '../../src/core/training/pretrainData';
+import { savePreparedData } from '../../src/core/training/pretraining/pretrainData';
 import { CHECKPOINT_FILE } from '../../src/core/training/trainer';
 import { parsePubTator } from '../../src/core/formats/pubtator';
 import { writeFixtureModel } from '../e2e/fixtureModel';

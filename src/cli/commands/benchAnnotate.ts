@@ -5,11 +5,11 @@
  */
 import type { Command } from 'commander';
 import { loadSplit } from '../../core/corpora/registry';
-import { annotateDocuments } from '../../core/ner/annotate';
-import { bareCopy } from '../../core/ner/evaluateNer';
-import { Lexicon } from '../../core/ner/lexicon';
-import { loadNerTagger } from '../../core/ner/nerTagger';
-import { ModelFolderError, loadRelationPredictor } from '../../core/relations/relationPredictor';
+import { annotateDocuments } from '../../core/curation/annotate';
+import { bareCopy } from '../../core/modelEvaluation/evaluateMentions';
+import { Lexicon } from '../../core/inference/normalization/lexicon';
+import { loadNerTagger } from '../../core/inference/mentions/nerTagger';
+import { ModelFolderError, loadRelationPredictor } from '../../core/inference/relations/relationPredictor';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_NER_MODEL, LEXICON_FILE } from './annotate';

@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadSplit } from '../../core/corpora/registry';
-import type { Document, Relation } from '../../core/model/document';
-import { fineTuneOnDecisions } from '../../core/relations/fineTuneOnDecisions';
-import { relationModelFolders } from '../../core/relations/relationPredictor';
+import type { Document, Relation } from '../../core/document/document';
+import { fineTuneOnDecisions } from '../../core/training/cnnRelation/fineTuneOnDecisions';
+import { relationModelFolders } from '../../core/inference/relations/relationPredictor';
 import { candidateToRelation, generateCandidates } from '../../core/tasks/candidates';
 import type { TaskName } from '../../core/tasks/definitions';
 

@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { Autodiff } from '../../core/engine/autodiff';
 import { initialize } from '../../core/engine/initialize';
-import { DEFAULT_ENCODER, encode, encoderParams, type EncoderConfig } from '../../core/models/encoder';
-import { MODEL_FILE, readModelConfig } from '../../core/models/modelFolder';
+import { DEFAULT_ENCODER, encode, encoderParams, type EncoderConfig } from '../../core/engine/layers/transformerEncoder';
+import { MODEL_FILE, readModelConfig } from '../../core/inference/modelFolders';
 import { createSession } from '../../core/runtime/session';
 
 function randomEncoderBytes(cfg: EncoderConfig): Uint8Array {

@@ -5,9 +5,9 @@
  */
 import type { Command } from 'commander';
 import { loadSplit } from '../../core/corpora/registry';
-import { RELATION_EVAL_TASKS } from '../../core/relations/evaluateRelations';
-import { loadRelationPredictor } from '../../core/relations/relationPredictor';
-import { taskView } from '../../core/relations/taskView';
+import { RELATION_EVAL_TASKS } from '../../core/modelEvaluation/evaluateRelations';
+import { loadRelationPredictor } from '../../core/inference/relations/relationPredictor';
+import { taskView } from '../../core/inference/relations/taskView';
 import { generateCandidates } from '../../core/tasks/candidates';
 
 const quantile = (xs: number[], q: number): number => {

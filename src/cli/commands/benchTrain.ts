@@ -13,7 +13,7 @@ import type { Dim } from '../../core/engine/graph';
 import { initialize } from '../../core/engine/initialize';
 import { appendOptimizer } from '../../core/engine/optimizer';
 import { StepRunner } from '../../core/engine/stepRunner';
-import { DEFAULT_ENCODER, encode, encoderParams, type EncoderConfig } from '../../core/models/encoder';
+import { DEFAULT_ENCODER, encode, encoderParams, type EncoderConfig } from '../../core/engine/layers/transformerEncoder';
 import { createSession } from '../../core/runtime/session';
 
 interface BenchTrainOptions {

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { CORPORA, findCorpus, loadSplit, splitAvailable } from '../../core/corpora/registry';
 import { dataRoot } from '../../core/corpora/dataRoot';
-import { checkOffsets, documentAnnotations, type Document } from '../../core/model/document';
+import { checkOffsets, documentAnnotations, type Document } from '../../core/document/document';
 import { generateAllCandidates, recallCeiling } from '../../core/tasks/candidates';
 import { UserError } from '../userError';
 

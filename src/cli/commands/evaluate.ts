@@ -3,11 +3,11 @@
  * test split, recomputing every prediction. Each task family registers an evaluator here.
  */
 import type { Command } from 'commander';
-import { RELATION_EVAL_TASKS, evaluateRelations } from '../../core/relations/evaluateRelations';
-import { ModelFolderError, loadRelationPredictor } from '../../core/relations/relationPredictor';
-import { NER_EVAL_TASKS, evaluateCdrFromText, evaluateNer } from '../../core/ner/evaluateNer';
-import { Lexicon } from '../../core/ner/lexicon';
-import { loadNerTagger } from '../../core/ner/nerTagger';
+import { RELATION_EVAL_TASKS, evaluateRelations } from '../../core/modelEvaluation/evaluateRelations';
+import { ModelFolderError, loadRelationPredictor } from '../../core/inference/relations/relationPredictor';
+import { NER_EVAL_TASKS, evaluateCdrFromText, evaluateNer } from '../../core/modelEvaluation/evaluateMentions';
+import { Lexicon } from '../../core/inference/normalization/lexicon';
+import { loadNerTagger } from '../../core/inference/mentions/nerTagger';
 import { DEFAULT_NER_MODEL, LEXICON_FILE } from './annotate';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

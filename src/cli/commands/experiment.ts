@@ -3,10 +3,10 @@
  * docs/results.md (plan in src/core/experiments/plan.ts).
  */
 import type { Command } from 'commander';
-import { resolveNgramConfig, runNgramBaseline, type NgramConfig } from '../../core/baselines/ngramLogReg';
-import { EXPERIMENTS, findExperiment } from '../../core/experiments/plan';
-import { writeReport } from '../../core/experiments/report';
-import { experimentCommand, loadRecords, runExperiment, saveRecord } from '../../core/experiments/runner';
+import { resolveNgramConfig, runNgramBaseline, type NgramConfig } from '../../core/training/baselines/ngramLogReg';
+import { EXPERIMENTS, findExperiment } from '../../core/training/experiments/plan';
+import { writeReport } from '../../core/training/experiments/report';
+import { experimentCommand, loadRecords, runExperiment, saveRecord } from '../../core/training/experiments/runner';
 import { loadWordVectors } from '../../core/wordvec/wordVectors';
 import { UserError } from '../userError';
 

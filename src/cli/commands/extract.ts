@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { DOCUMENT_FORMATS, detectFormat, documentWriter, emptyInputError, parseFormatName, readDocuments, type CollectionHeader } from '../../core/formats/formatIo';
-import { ModelFolderError, loadRelationPredictor } from '../../core/relations/relationPredictor';
+import { ModelFolderError, loadRelationPredictor } from '../../core/inference/relations/relationPredictor';
 import { TASK_NAMES, type TaskName } from '../../core/tasks/definitions';
 import { progressBar } from '../progress';
 import { openOutput } from '../outputFile';

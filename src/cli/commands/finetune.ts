@@ -4,7 +4,7 @@
  * test score of the best model.
  */
 import type { Command } from 'commander';
-import { runFinetune } from '../../core/training/finetuneJob';
+import { runFinetune } from '../../core/training/transformer/finetuneJob';
 import { parseOverrides, resolveConfig } from '../../core/training/trainConfig';
 import { UserError } from '../userError';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { detectFormat, parseFormatName, readDocuments } from '../../core/formats/formatIo';
-import { checkOffsets, documentAnnotations, documentText } from '../../core/model/document';
+import { checkOffsets, documentAnnotations, documentText } from '../../core/document/document';
 import { UserError } from '../userError';
 
 export function registerInspect(program: Command): void {

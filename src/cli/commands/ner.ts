@@ -4,9 +4,9 @@
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LEXICON_SOURCES, buildTrainingLexicon } from '../../core/ner/lexicon';
-import { nerConfigKeys, resolveNerConfig, runNerTrain } from '../../core/ner/nerTrainJob';
-import { repackNerFolder } from '../../core/ner/nerModel';
+import { LEXICON_SOURCES, buildTrainingLexicon } from '../../core/inference/normalization/lexicon';
+import { nerConfigKeys, resolveNerConfig, runNerTrain } from '../../core/training/ner/nerTrainJob';
+import { repackNerFolder } from '../../core/training/ner/nerModel';
 import { UserError } from '../userError';
 
 function fmtTime(s: number): string {

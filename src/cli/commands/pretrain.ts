@@ -7,15 +7,15 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { BioTokenizer } from '../../core/tokenizer/tokenizer';
-import { preparePretrainData, savePreparedData } from '../../core/training/pretrainData';
+import { preparePretrainData, savePreparedData } from '../../core/training/pretraining/pretrainData';
 import { parseOverrides, resolveConfig } from '../../core/training/trainConfig';
 import { BEST_DIR } from '../../core/training/trainer';
-import { runPretrain } from '../../core/training/pretrainJob';
+import { runPretrain } from '../../core/training/pretraining/pretrainJob';
 import { UserError } from '../userError';
 import * as fs from 'node:fs';
-import { MODEL_FILE, readModelConfig, readModelWeights, writeModelFolder } from '../../core/models/modelFolder';
-import { encoderConfigFromFolder, encoderExportBytes } from '../../core/training/mlm';
-import { loadPreparedData } from '../../core/training/pretrainData';
+import { MODEL_FILE, readModelConfig, readModelWeights, writeModelFolder } from '../../core/inference/modelFolders';
+import { encoderConfigFromFolder, encoderExportBytes } from '../../core/training/pretraining/mlm';
+import { loadPreparedData } from '../../core/training/pretraining/pretrainData';
 import { createSession } from '../../core/runtime/session';
 
 function fmtTime(s: number): string {

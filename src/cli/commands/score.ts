@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import type { Document } from '../../core/model/document';
+import type { Document } from '../../core/document/document';
 import { readCollection } from '../../core/formats/formatIo';
 import { readDdiDirectory } from '../../core/formats/ddiXml';
 import { parseDrugProt, readDrugProtDirectory } from '../../core/formats/drugprotTsv';

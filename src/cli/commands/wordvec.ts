@@ -5,11 +5,11 @@
  *   neighbors  nearest words by cosine (a sanity check of a vector folder)
  */
 import type { Command } from 'commander';
-import { cnnConfigKeys, pruneCnnRelationFolder, resolveCnnConfig, runCnnFinetune } from '../../core/training/cnnRelation';
-import { DEFAULT_SKIPGRAM } from '../../core/wordvec/skipgram';
-import { nearest } from '../../core/wordvec/skipgram';
+import { cnnConfigKeys, pruneCnnRelationFolder, resolveCnnConfig, runCnnFinetune } from '../../core/training/cnnRelation/cnnFinetuneJob';
+import { DEFAULT_SKIPGRAM } from '../../core/training/wordvec/skipgram';
+import { nearest } from '../../core/training/wordvec/skipgram';
 import { loadWordVectors } from '../../core/wordvec/wordVectors';
-import { runWordvecTrain } from '../../core/wordvec/wordvecJob';
+import { runWordvecTrain } from '../../core/training/wordvec/wordvecJob';
 import { SPECIAL_WORDS } from '../../core/wordvec/wordVocab';
 import { UserError } from '../userError';
 

@@ -14,8 +14,8 @@
  * shares boilerplate sentences ("This article is part of a Special Issue entitled ..."), and the
  * half-of-sentences rule keeps such boilerplate from removing texts without PMIDs.
  */
-import type { Document } from '../model/document';
-import { documentText } from '../model/document';
+import type { Document } from '../document/document';
+import { documentText } from '../document/document';
 import { splitSentences } from '../text/sentences';
 
 /** Share of a document's keyed sentences that must be protected for a sentence-level match. */

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Document } from '../model/document';
+import type { Document } from '../document/document';
 import { parsePubTator } from '../formats/pubtator';
 import { readDdiDirectory } from '../formats/ddiXml';
 import { readChemProtDirectory, readDrugProtDirectory } from '../formats/drugprotTsv';

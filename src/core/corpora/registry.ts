@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Document } from '../model/document';
+import type { Document } from '../document/document';
 import { dataRoot } from './dataRoot';
 import { LeakGuard, documentKeys, type LeakReason } from './leakGuard';
 import type { TaskName } from '../tasks/definitions';

@@ -13,7 +13,7 @@ import {
   type Relation,
   type RelationArgument,
   type Span,
-} from '../model/document';
+} from '../document/document';
 import { splitSentences } from '../text/sentences';
 import type { TaskName } from '../tasks/definitions';
 import { effectiveDecisions, keyOfRelation, type Decision, type RowStatus, type Suggestion } from './decisions';

@@ -4,7 +4,7 @@
  * added by hand). BioC carries status, confidence, model and evidence as relation infons;
  * PubTator keeps its plain four-column relation lines so PubTator tools read it unchanged.
  */
-import type { Collection } from '../model/document';
+import type { Collection } from '../document/document';
 import { documentWriter, type DocumentFormat } from '../formats/formatIo';
 import { curateDocument } from './curatedDocument';
 import type { Decision, Suggestion } from './decisions';

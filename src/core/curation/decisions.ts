@@ -7,7 +7,7 @@
  *
  * Offsets follow the core convention: document-absolute, end-exclusive UTF-16 code units.
  */
-import type { ArgumentRef, Relation, RelationArgument, Span } from '../model/document';
+import type { ArgumentRef, Relation, RelationArgument, Span } from '../document/document';
 import type { TaskName } from '../tasks/definitions';
 
 /** A relation the model suggested, as stored in the sidecar (so a reload needs no re-run). */

@@ -8,7 +8,7 @@
  * end-exclusive UTF-16) and file offsets (UTF-16 positions in the file's text as the editor
  * holds it, without a BOM). Only this module converts between them.
  */
-import { checkOffsets, type Document, type Span } from '../model/document';
+import { checkOffsets, type Document, type Span } from '../document/document';
 import { parsePubTator } from '../formats/pubtator';
 import { BiocXmlParser } from '../formats/biocXml';
 import { parseBiocJson } from '../formats/biocJson';

@@ -13,7 +13,7 @@
  * Relation identity (which relations are "the same") is defined once in
  * src/core/tasks/definitions.ts (`relationKeys`) and shared with candidate generation.
  */
-import type { Document } from '../model/document';
+import type { Document } from '../document/document';
 import { FormatError } from '../shared/errors';
 import type { RelationKey, TaskName } from '../tasks/definitions';
 import { NONE, TASK_RELATION_TYPES, relationKeys } from '../tasks/definitions';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SaxesParser } from 'saxes';
-import type { Span } from '../model/document';
+import type { Span } from '../document/document';
 import { FormatError } from '../shared/errors';
 import { splitSentences } from '../text/sentences';
 

@@ -11,7 +11,7 @@
  * and the line and column of that value.
  */
 import { z } from 'zod';
-import type { Attributes, Collection, Document } from '../model/document';
+import type { Attributes, Collection, Document } from '../document/document';
 import { FormatError, type SourceLocation } from '../shared/errors';
 import {
   ATTR_JSON_INFONS,

@@ -24,7 +24,7 @@ import type {
   Relation,
   RelationArgument,
   Span,
-} from '../model/document';
+} from '../document/document';
 import { DEFAULT_LIMITS, FormatError, type SourceLocation } from '../shared/errors';
 
 /** Infons in file order. XML may repeat a key; as in the BioC libraries, the last one wins. */

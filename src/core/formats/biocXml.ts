@@ -13,7 +13,7 @@
  * Anything else is a `FormatError` at the element's line and column.
  */
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
-import type { Attributes, Collection, Document } from '../model/document';
+import type { Attributes, Collection, Document } from '../document/document';
 import { DEFAULT_LIMITS, FormatError, type InputLimits, type SourceLocation } from '../shared/errors';
 import {
   annotationToInfons,

@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createCollection } from '../model/document';
-import type { Annotation, Collection, Document } from '../model/document';
+import { createCollection } from '../document/document';
+import type { Annotation, Collection, Document } from '../document/document';
 import { DEFAULT_LIMITS, FormatError } from '../shared/errors';
 
 /** How to type and name what the reader builds. */

@@ -12,8 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
-import { createCollection } from '../model/document';
-import type { Annotation, Attributes, Collection, Document, Passage, Relation, Span } from '../model/document';
+import { createCollection } from '../document/document';
+import type { Annotation, Attributes, Collection, Document, Passage, Relation, Span } from '../document/document';
 import { FormatError } from '../shared/errors';
 
 /** Extra information for a DDI document that the XML itself does not carry. */

@@ -14,8 +14,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createCollection } from '../model/document';
-import type { Annotation, Collection, Document, Passage, Relation } from '../model/document';
+import { createCollection } from '../document/document';
+import type { Annotation, Collection, Document, Passage, Relation } from '../document/document';
 import { DEFAULT_LIMITS, FormatError } from '../shared/errors';
 
 /** One input file's contents with the name used in error messages. */

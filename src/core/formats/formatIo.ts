@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Collection, Document } from '../model/document';
+import type { Collection, Document } from '../document/document';
 import { FormatError } from '../shared/errors';
 import { readPubTator, writePubTatorDocument } from './pubtator';
 import { readBiocXml, biocXmlHeader, biocXmlDocument, biocXmlFooter } from './biocXml';

@@ -9,7 +9,7 @@
  * whatever line breaks separated them in the file left as the gap between passages.
  */
 import * as path from 'node:path';
-import { createCollection, type Collection, type Document, type Passage } from '../model/document';
+import { createCollection, type Collection, type Document, type Passage } from '../document/document';
 import { FormatError } from '../shared/errors';
 
 /** Options of {@link parsePlainText}. */

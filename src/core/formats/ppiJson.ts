@@ -13,8 +13,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { createCollection } from '../model/document';
-import type { Annotation, Collection, Document, Relation, Span } from '../model/document';
+import { createCollection } from '../document/document';
+import type { Annotation, Collection, Document, Relation, Span } from '../document/document';
 import { DEFAULT_LIMITS, FormatError } from '../shared/errors';
 
 /** One file of pairs (one cross-validation fold). */

@@ -11,10 +11,10 @@
  * columns are kept in format-private attributes `pubtator:*`, used only while still consistent
  * with the model).
  */
-import type { Annotation, Collection, Document, Passage, Relation } from '../model/document';
-import { createCollection } from '../model/document';
+import type { Annotation, Collection, Document, Passage, Relation } from '../document/document';
+import { createCollection } from '../document/document';
 import { DEFAULT_LIMITS, FormatError } from '../shared/errors';
-import { formatConceptIds, parseConceptIds } from '../model/conceptIds';
+import { formatConceptIds, parseConceptIds } from '../document/conceptIds';
 
 /** Attribute keys private to this format (other writers skip `pubtator:*`). */
 export const PUBTATOR_ID_KEY = 'pubtator:id';

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { BioTokenizer, type Encoding } from '../tokenizer/tokenizer';
-import { MODEL_FILE, readModelConfig } from '../models/modelFolder';
+import { MODEL_FILE, readModelConfig } from '../inference/modelFolders';
 import { createSession, type HostTensor, type ModelSession } from './session';
 
 export interface EncodedBatch {

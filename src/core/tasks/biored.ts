@@ -2,10 +2,10 @@
  * BioRED candidates: concept pairs of a document over the entity types BioRED relates, with
  * type pairs restricted to those that occur in gold relations.
  */
-import type { Document } from '../model/document';
-import { documentAnnotations } from '../model/document';
-import type { Candidate, CandidateOptions, SentenceRange } from './candidate';
-import { SentenceIndex, conceptArg, documentSentences, goldPairs, groupConcepts, makeCandidate, pairEvidence } from './candidate';
+import type { Document } from '../document/document';
+import { documentAnnotations } from '../document/document';
+import type { Candidate, CandidateOptions, SentenceRange } from './candidatePairs';
+import { SentenceIndex, conceptArg, documentSentences, goldPairs, groupConcepts, makeCandidate, pairEvidence } from './candidatePairs';
 import { NONE, relationKeys } from './definitions';
 
 /** The entity types BioRED relations connect (OrganismTaxon and CellLine never take part). */

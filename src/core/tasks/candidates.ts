@@ -5,8 +5,8 @@
  * Per-task rules live in ddi.ts, cdr.ts, drugprot.ts and biored.ts; the Candidate type and the
  * shared building blocks in candidate.ts; relation identity in definitions.ts.
  */
-import type { Document, Relation, RelationArgument } from '../model/document';
-import type { Candidate } from './candidate';
+import type { Document, Relation, RelationArgument } from '../document/document';
+import type { Candidate } from './candidatePairs';
 import type { BioRedCandidateOptions } from './biored';
 import type { TaskName } from './definitions';
 import { bioredCandidates } from './biored';
@@ -15,7 +15,7 @@ import { ddiCandidates } from './ddi';
 import { NONE, TASK_RELATION_TYPES, canonicalType, isUndirected, pairKey, relationKeys } from './definitions';
 import { drugprotCandidates } from './drugprot';
 
-export type { Candidate, CandidateArg, CandidateMention, CandidateOptions } from './candidate';
+export type { Candidate, CandidateArg, CandidateMention, CandidateOptions } from './candidatePairs';
 export { bioredCandidates, cdrCandidates, ddiCandidates, drugprotCandidates };
 
 /** Options of `generateCandidates` (the splitter, and BioRED's allowed type pairs). */

@@ -2,10 +2,10 @@
  * BC5CDR chemical-induced disease candidates: chemical-disease CONCEPT pairs of a document
  * (the CID relations are document-level, between MeSH ids).
  */
-import type { Annotation, Document } from '../model/document';
-import { documentAnnotations } from '../model/document';
-import type { Candidate, CandidateOptions, SentenceRange } from './candidate';
-import { SentenceIndex, conceptArg, documentSentences, goldPairs, groupConcepts, makeCandidate, pairEvidence } from './candidate';
+import type { Annotation, Document } from '../document/document';
+import { documentAnnotations } from '../document/document';
+import type { Candidate, CandidateOptions, SentenceRange } from './candidatePairs';
+import { SentenceIndex, conceptArg, documentSentences, goldPairs, groupConcepts, makeCandidate, pairEvidence } from './candidatePairs';
 import { CDR_CHEMICAL, CDR_DISEASE } from './definitions';
 
 /**

@@ -4,9 +4,9 @@
  * A DDI document's passages are its gold sentences (the reader makes one passage per
  * `<sentence>`), so no splitter runs: the pairs are exactly the corpus's `<pair>` elements.
  */
-import type { Document } from '../model/document';
-import type { Candidate } from './candidate';
-import { SentenceIndex, goldPairs, makeCandidate, mentionArg, passageSentences, sameSurface } from './candidate';
+import type { Document } from '../document/document';
+import type { Candidate } from './candidatePairs';
+import { SentenceIndex, goldPairs, makeCandidate, mentionArg, passageSentences, sameSurface } from './candidatePairs';
 
 /**
  * One candidate per pair (i, j), i < j in the passage's mention order (the corpus's entity order

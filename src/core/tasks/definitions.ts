@@ -6,7 +6,7 @@
  * (src/core/tasks/*.ts), so "is this gold relation reachable by a candidate" and "does this
  * prediction match a gold relation" use one definition of relation identity.
  */
-import type { Annotation, ArgumentRef, Document, Relation, RelationArgument } from '../model/document';
+import type { Annotation, ArgumentRef, Document, Relation, RelationArgument } from '../document/document';
 import { FormatError } from '../shared/errors';
 
 /** The four relation-extraction tasks. */

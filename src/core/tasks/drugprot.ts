@@ -2,10 +2,10 @@
  * DrugProt candidates: every (chemical mention, gene mention) pair that shares a sentence,
  * directed chemical -> gene (Arg1 -> Arg2), as the DrugProt relations are.
  */
-import type { Annotation, Document } from '../model/document';
-import { documentAnnotations } from '../model/document';
-import type { Candidate, CandidateOptions, SentenceRange } from './candidate';
-import { SentenceIndex, documentSentences, goldPairs, makeCandidate, mentionArg, pairEvidence, sameSurface } from './candidate';
+import type { Annotation, Document } from '../document/document';
+import { documentAnnotations } from '../document/document';
+import type { Candidate, CandidateOptions, SentenceRange } from './candidatePairs';
+import { SentenceIndex, documentSentences, goldPairs, makeCandidate, mentionArg, pairEvidence, sameSurface } from './candidatePairs';
 import { DRUGPROT_CHEMICAL_TYPES, DRUGPROT_GENE_TYPES } from './definitions';
 
 /**

@@ -1,4 +1,4 @@
-import type { Span } from '../model/document';
+import type { Span } from '../document/document';
 
 /*
  * Rule-based sentence splitter for biomedical prose (PubMed titles and abstracts, drug labels).

@@ -1,0 +1,106 @@
+/**
+ * The mention tagger at run time: a model folder written by `biore ner train` (model.onnx,
+ * config.json, vocab.tsv) → mentions of a document's text with document offsets.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Annotation, Document, Span } from '../../document/document';
+import { MODEL_FILE, readModelConfig } from '../modelFolders';
+import { createSession, type ModelSession } from '../../runtime/session';
+import { VOCAB_FILE } from '../../wordvec/wordVectors';
+import { WordVocab } from '../../wordvec/wordVocab';
+import { propagateMentions } from './consistency';
+import { FEATURE_SCHEME } from './features';
+import { documentSentences, encodeSentence, type NerSentence } from './nerExamples';
+import { decodeMentions, nerLogits } from '../../training/ner/nerModel';
+import { NER_LABELS, NER_TYPES, type NerType } from './tags';
+
+/** A predicted mention with document offsets. */
+export interface PredictedMention {
+  span: Span;
+  type: NerType;
+  text: string;
+  /** Mean probability of the mention's tokens' labels (a confidence for the curator). */
+  score: number;
+}
+
+export interface TagOptions {
+  /** Types to predict (default all); the others' probability counts as O. */
+  types?: readonly NerType[];
+  signal?: AbortSignal;
+  /** Apply document-level consistency (consistency.ts) to each document's mentions (default true). */
+  consistency?: boolean;
+}
+
+/** A loaded tagger. */
+export interface NerTagger {
+  readonly modelDir: string;
+  readonly types: readonly NerType[];
+  /** Mentions of each document (same order), all documents' sentences in shared batches. */
+  tagDocuments(docs: readonly Document[], options?: TagOptions): Promise<PredictedMention[][]>;
+  dispose(): Promise<void>;
+}
+
+/** Load a tagger model folder; throws naming the folder when it is not one. */
+export async function loadNerTagger(modelDir: string, options: { threads?: number } = {}): Promise<NerTagger> {
+  const cfg = readModelConfig(modelDir);
+  if (cfg['model_type'] !== 'biore-cnn-ner') throw new Error(`${modelDir}: not a mention tagger folder (model_type ${String(cfg['model_type'])}; train one with \`biore ner train\`)`);
+  const features = cfg['features'] as { kind?: string; version?: number; buckets?: number } | undefined;
+  if (!features || features.kind !== FEATURE_SCHEME.kind || features.version !== FEATURE_SCHEME.version || typeof features.buckets !== 'number') throw new Error(`${modelDir}: unknown feature scheme ${JSON.stringify(features)}`);
+  const labels = Object.values((cfg['id2label'] ?? {}) as Record<string, string>);
+  if (labels.join(',') !== NER_LABELS.join(',')) throw new Error(`${modelDir}: labels ${labels.join(',')} differ from ${NER_LABELS.join(',')}`);
+  for (const f of [MODEL_FILE, VOCAB_FILE]) if (!fs.existsSync(path.join(modelDir, f))) throw new Error(`${modelDir}: ${f} is missing`);
+  const vocab = WordVocab.load(path.join(modelDir, VOCAB_FILE));
+  const session: ModelSession = await createSession(path.join(modelDir, MODEL_FILE), { threads: options.threads ?? 1 });
+  const buckets = features.buckets;
+  const maxTokens = typeof cfg['max_tokens'] === 'number' ? cfg['max_tokens'] : 120;
+  return {
+    modelDir,
+    types: NER_TYPES,
+    async tagDocuments(docs, o = {}) {
+      const types = o.types ?? NER_TYPES;
+      const sentences: { doc: number; s: NerSentence }[] = [];
+      docs.forEach((d, i) => {
+        for (const s of documentSentences(d, maxTokens)) if (s.tokens.length) sentences.push({ doc: i, s });
+      });
+      const examples = sentences.map((x) => encodeSentence(x.s, { vocab, buckets }));
+      const logits = await nerLogits(session, examples, { ...(o.signal ? { signal: o.signal } : {}) });
+      const out: PredictedMention[][] = docs.map(() => []);
+      const texts = docs.map((d) => new Map(d.passages.map((p) => [p, p.text] as const)));
+      sentences.forEach((x, i) => {
+        const C = NER_LABELS.length;
+        const l = logits[i]!;
+        for (const m of decodeMentions(l, x.s.tokens.length, types)) {
+          const span = { start: x.s.tokens[m.first]!.start, end: x.s.tokens[m.last]!.end };
+          const p = docs[x.doc]!.passages.find((q) => span.start >= q.offset && span.end <= q.offset + q.text.length);
+          const text = p ? texts[x.doc]!.get(p)!.slice(span.start - p.offset, span.end - p.offset) : '';
+          let score = 0;
+          for (let t = m.first; t <= m.last; t++) {
+            let max = -Infinity;
+            for (let c = 0; c < C; c++) max = Math.max(max, l[t * C + c]!);
+            let sum = 0;
+            for (let c = 0; c < C; c++) sum += Math.exp(l[t * C + c]! - max);
+            const k = NER_TYPES.indexOf(m.type);
+            const want = t === m.first ? 1 + 2 * k : 2 + 2 * k;
+            score += Math.exp(l[t * C + want]! - max) / sum;
+          }
+          out[x.doc]!.push({ span, type: m.type, text, score: score / (m.last - m.first + 1) });
+        }
+      });
+      return o.consistency !== false ? out.map((ms, i) => propagateMentions(docs[i]!, ms).mentions) : out;
+    },
+    dispose: () => session.dispose(),
+  };
+}
+
+/** Replace (or fill) a document's annotations with predicted mentions, ids `N1`, `N2`, ... */
+export function applyMentions(doc: Document, mentions: readonly PredictedMention[]): void {
+  for (const p of doc.passages) p.annotations = [];
+  const sorted = [...mentions].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+  sorted.forEach((m, i) => {
+    const p = doc.passages.find((q) => m.span.start >= q.offset && m.span.end <= q.offset + q.text.length);
+    if (!p) return;
+    const a: Annotation = { id: `N${i + 1}`, type: m.type, spans: [{ ...m.span }], text: m.text, ids: [], attributes: { score: m.score.toFixed(3), source: 'biore-ner' } };
+    p.annotations.push(a);
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * What a relation model folder's config.json says about its tasks: which tasks it answers and
+ * how each is read from its output. No onnxruntime here, so the extension host can ask which
+ * tasks a folder serves without loading the runtime (only the worker runs models).
+ */
+import * as path from 'node:path';
+import { CONFIG_FILE, readModelConfig } from '../modelFolders';
+import { TASK_NAMES, type TaskName } from '../../tasks/definitions';
+
+/** Error for a folder that is not a usable relation model; the message names the path and a fix. */
+export class ModelFolderError extends Error {
+  override name = 'ModelFolderError';
+}
+
+const isTask = (t: unknown): t is TaskName => typeof t === 'string' && (TASK_NAMES as readonly string[]).includes(t);
+
+/** How one task is read from a model's output. */
+export interface TaskHead {
+  labels: string[];
+  /** First logit of this task (multi-task models concatenate the tasks' label lists). */
+  offset: number;
+  /** Value of the `task_id` input (multi-task models). */
+  taskId: number;
+  temperature: number;
+}
+
+/** The task heads a relation model's config.json declares (single-task: `task` + `id2label`). */
+export function readHeads(dir: string, cfg: Record<string, unknown>): Map<TaskName, TaskHead> {
+  const heads = new Map<TaskName, TaskHead>();
+  const temperatureOf = (c: unknown): number => {
+    const t = (c as { temperature?: unknown } | undefined)?.temperature;
+    return typeof t === 'number' && t > 0 ? t : 1;
+  };
+  const tasks = cfg['tasks'];
+  if (tasks && typeof tasks === 'object' && !Array.isArray(tasks)) {
+    for (const [name, h] of Object.entries(tasks as Record<string, { labels?: unknown; offset?: unknown; task_id?: unknown; calibration?: unknown }>)) {
+      if (!isTask(name) || !Array.isArray(h.labels) || typeof h.offset !== 'number' || typeof h.task_id !== 'number') throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: tasks.${name} needs labels, offset and task_id`);
+      heads.set(name, { labels: h.labels as string[], offset: h.offset, taskId: h.task_id, temperature: temperatureOf(h.calibration) });
+    }
+  } else {
+    const task = cfg['task'];
+    const id2label = cfg['id2label'] as Record<string, string> | undefined;
+    if (!isTask(task) || !id2label) throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: no task/id2label: not a relation model folder (re-export it with \`biore wordvec finetune\`)`);
+    const labels = Object.keys(id2label)
+      .sort((a, b) => Number(a) - Number(b))
+      .map((k) => id2label[k]!);
+    heads.set(task, { labels, offset: 0, taskId: 0, temperature: temperatureOf(cfg['calibration']) });
+  }
+  return heads;
+}
+
+/**
+ * The tasks a relation model folder answers (its config's `task`, or the heads of a multi-task
+ * model); empty when the folder is not one.
+ */
+export function relationModelTasks(dir: string): TaskName[] {
+  try {
+    const cfg = readModelConfig(dir);
+    if (cfg['model_type'] !== 'biore-cnn-relation') return [];
+    return [...readHeads(dir, cfg).keys()];
+  } catch {
+    return [];
+  }
+}
+

@@ -1,0 +1,177 @@
+/**
+ * Relation prediction for one document at a time: what `biore extract`, `biore annotate` and
+ * the extension's worker call. It loads shipped relation model folders (the CNN relation models
+ * that `biore wordvec finetune` exports; one task per folder, or several tasks sharing one folder
+ * with a task input), builds the task's candidates from the document's mentions (taskView.ts
+ * maps the file's entity type names to the task's), scores them, and returns the non-`none`
+ * predictions as suggested relations with a calibrated confidence and the evidence span.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Document, Relation, Span } from '../../document/document';
+import { documentText } from '../../document/document';
+import { CONFIG_FILE, MODEL_FILE, readModelConfig } from '../modelFolders';
+import { createSession, type HostTensor, type ModelSession } from '../../runtime/session';
+import type { Candidate } from '../../tasks/candidatePairs';
+import { candidateToRelation, generateCandidates } from '../../tasks/candidates';
+import type { TaskName } from '../../tasks/definitions';
+import { applyDocumentRules, encodeCnnCandidate, predictCnn, type CnnEncodeOptions, type CnnExample, type CnnPrediction } from '../../training/cnnRelation/cnnFinetuneJob';
+import { evidenceWindow } from '../../training/transformer/relationExamples';
+import { VOCAB_FILE } from '../../wordvec/wordVectors';
+import { WordVocab } from '../../wordvec/wordVocab';
+import { taskView } from './taskView';
+import { ModelFolderError, readHeads, type TaskHead } from './relationHeads';
+
+export { ModelFolderError, relationModelTasks } from './relationHeads';
+
+/** One suggested relation. */
+export interface PredictedRelation {
+  /** type, args (annotation refs for DDI/DrugProt, concept refs for CDR/BioRED), score, status `suggested`. */
+  relation: Relation;
+  task: TaskName;
+  /** Document offsets from the first evidence sentence's start to the last one's end. */
+  evidence: Span;
+  /** The folder of the model that made it. */
+  model: string;
+}
+
+export interface PredictOptions {
+  /** Only this task (default: every task the loaded models know). */
+  task?: TaskName;
+  signal?: AbortSignal;
+}
+
+export interface RelationPredictor {
+  readonly modelDir: string;
+  readonly tasks: readonly TaskName[];
+  /** Suggested relations of `doc` (its existing relations are not touched). */
+  predict(doc: Document, options?: PredictOptions): Promise<PredictedRelation[]>;
+  /**
+   * Every candidate with its full prediction (labels in the task's order; 0 = none), after the
+   * task's document rules (`applyDocumentRules`: a ruled prediction carries `rule`); for evaluation.
+   */
+  scoreCandidates(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], signal?: AbortSignal): Promise<{ labels: string[]; predictions: CnnPrediction[] }>;
+  dispose(): Promise<void>;
+}
+
+/** One loaded CNN relation model folder. */
+class CnnRelationModel {
+  constructor(
+    readonly dir: string,
+    readonly session: ModelSession,
+    readonly vocab: WordVocab,
+    readonly encode: CnnEncodeOptions,
+    readonly heads: Map<TaskName, TaskHead>,
+    readonly multiTask: boolean,
+  ) {}
+
+  static async load(dir: string, threads: number): Promise<CnnRelationModel> {
+    let cfg: Record<string, unknown>;
+    try {
+      cfg = readModelConfig(dir);
+    } catch (e) {
+      throw new ModelFolderError(`${(e as Error).message}; set biore.model.path (or --model) to a relation model folder such as models/relation-ddi`);
+    }
+    if (cfg['model_type'] !== 'biore-cnn-relation') throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: model_type ${JSON.stringify(cfg['model_type'])} is not a relation model this runtime loads (biore-cnn-relation)`);
+    const heads = readHeads(dir, cfg);
+    for (const f of [MODEL_FILE, VOCAB_FILE]) if (!fs.existsSync(path.join(dir, f))) throw new ModelFolderError(`${dir}: ${f} is missing; the model folder is incomplete (copy it again or re-export it)`);
+    const vocab = WordVocab.load(path.join(dir, VOCAB_FILE));
+    let session: ModelSession;
+    try {
+      session = await createSession(path.join(dir, MODEL_FILE), { threads });
+    } catch (e) {
+      throw new ModelFolderError(`${path.join(dir, MODEL_FILE)}: cannot be loaded (${(e as Error).message.split('\n')[0]}); the file is corrupt or from another tool: re-export it`);
+    }
+    const blinding = cfg['blinding'] !== null && cfg['blinding'] !== undefined;
+    const encode = { blinding, maxWords: Number(cfg['max_words'] ?? 150), maxDistance: Number(cfg['max_distance'] ?? 50) };
+    return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'));
+  }
+
+  async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[]): Promise<{ labels: string[]; predictions: CnnPrediction[] }> {
+    const head = this.heads.get(task)!;
+    const byId = new Map(docs.map((d) => [d.id, { doc: d, text: documentText(d) }]));
+    const examples: CnnExample[] = candidates.map((c) => {
+      const d = byId.get(c.documentId);
+      if (!d) throw new Error(`candidate ${c.id}: document not found`);
+      return encodeCnnCandidate(this.vocab, d.doc, d.text, c, 0, this.encode);
+    });
+    const taskFeed = (f: Record<string, HostTensor>, batch: readonly CnnExample[]): void => {
+      if (this.multiTask) f['task_id'] = { data: new BigInt64Array(batch.length).fill(BigInt(head.taskId)), dims: [batch.length] };
+    };
+    const predictions = await predictCnn(this.session, examples, { extraFeeds: taskFeed, temperature: head.temperature, classRange: [head.offset, head.offset + head.labels.length] });
+    return { labels: head.labels, predictions: applyDocumentRules(task, docs, candidates, head.labels, predictions) };
+  }
+}
+
+/** Relation model folders under `dir`: `dir` itself when it is one, else its subfolders that are. */
+export function relationModelFolders(dir: string): string[] {
+  if (!fs.existsSync(dir)) throw new ModelFolderError(`${dir}: no such folder; set biore.model.path (or --model) to a relation model folder`);
+  if (fs.existsSync(path.join(dir, CONFIG_FILE))) return [dir];
+  const subs = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, CONFIG_FILE)))
+    .map((e) => path.join(dir, e.name))
+    .filter((d) => {
+      try {
+        return readModelConfig(d)['model_type'] === 'biore-cnn-relation';
+      } catch {
+        return false;
+      }
+    })
+    .sort();
+  if (subs.length === 0) throw new ModelFolderError(`${dir}: holds no relation model folder (config.json with model_type biore-cnn-relation)`);
+  return subs;
+}
+
+/**
+ * Load the relation model folder `modelDir`, or every relation model folder inside it (e.g.
+ * `models/`, which ships one per task). A task served by several folders uses the first.
+ */
+export async function loadRelationPredictor(modelDir: string, options: { threads?: number } = {}): Promise<RelationPredictor> {
+  const models: CnnRelationModel[] = [];
+  try {
+    for (const d of relationModelFolders(modelDir)) models.push(await CnnRelationModel.load(d, options.threads ?? 1));
+  } catch (e) {
+    for (const m of models) await m.session.dispose();
+    throw e;
+  }
+  const byTask = new Map<TaskName, CnnRelationModel>();
+  for (const m of models) for (const t of m.heads.keys()) if (!byTask.has(t)) byTask.set(t, m);
+  const modelFor = (task: TaskName): CnnRelationModel => {
+    const m = byTask.get(task);
+    if (!m) throw new ModelFolderError(`${modelDir}: no relation model for task ${task} (it has ${[...byTask.keys()].join(', ') || 'none'})`);
+    return m;
+  };
+  return {
+    modelDir,
+    tasks: [...byTask.keys()],
+    scoreCandidates: (docs, task, candidates, signal) => {
+      signal?.throwIfAborted();
+      return modelFor(task).score(docs, task, candidates);
+    },
+    async predict(doc, o = {}) {
+      const tasks = o.task ? [o.task] : [...byTask.keys()];
+      const out: PredictedRelation[] = [];
+      for (const task of tasks) {
+        o.signal?.throwIfAborted();
+        const model = modelFor(task);
+        // Without the file's own relations: they are not labels here, and may belong to another task.
+        const view = { ...taskView(doc, task), relations: [] };
+        const candidates = generateCandidates(task, view);
+        if (candidates.length === 0) continue;
+        const { labels, predictions } = await model.score([view], task, candidates);
+        candidates.forEach((c, i) => {
+          const p = predictions[i]!;
+          const rel = candidateToRelation(c, labels[p.label]!, { score: p.prob, id: `${task}:${c.head.id}->${c.tail.id}` });
+          if (!rel) return;
+          if (p.rule) rel.attributes['rule'] = p.rule;
+          out.push({ relation: rel, task, evidence: evidenceWindow(c), model: model.dir });
+        });
+      }
+      return out;
+    },
+    async dispose() {
+      for (const m of models) await m.session.dispose();
+    },
+  };
+}

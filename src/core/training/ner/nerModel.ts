@@ -1,0 +1,435 @@
+/**
+ * The mention tagger: a word-level CNN over skip-gram vectors plus hashed spelling features,
+ * trained with the project's autodiff, loop and model-folder export (the same recipe as the CNN
+ * relation baseline in training/cnnRelation.ts, whose shiftTime/convolve it reuses).
+ *
+ *   input per token = [word vector (frozen skip-gram table + trainable offset rows) ;
+ *                      Σ of FEATURE_SLOTS hashed feature embeddings]
+ *   → dropout → same-padded convolutions (widths `layers`, ReLU; residual when widths > first)
+ *   → dropout → linear → per-token logits over NER_LABELS (O, B-/I- Chemical, Gene, Disease)
+ *
+ * Loss: partial-label cross-entropy (see nerExamples.ts for why). Dev selection: strict
+ * token-mention F1 on held-out documents of every source, each decoded for its corpus's types.
+ *
+ * The exported vocabulary is the vector vocabulary without its hyphenated compounds (the tagger's
+ * tokens are always compound parts, so those rows could never be looked up), which also keeps
+ * the fp16 model folder under 30 MB.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { Autodiff } from '../../engine/autodiff';
+import type { Value } from '../../engine/graph';
+import { initialize, rng } from '../../engine/initialize';
+import { appendOptimizer } from '../../engine/optimizer';
+import { StepRunner } from '../../engine/stepRunner';
+import { MODEL_FILE, readModelConfig, readModelWeights, writeModelFolder } from '../../inference/modelFolders';
+import { createSession, type HostTensor, type ModelSession } from '../../runtime/session';
+import { cnnWordTable, convolve, foldTunedRows, shiftTime, type ConvParams } from '../cnnRelation/cnnFinetuneJob';
+import { lengthBucketedBatches } from '../batching';
+import type { TrainConfig } from '../trainConfig';
+import type { TrainerBackend } from '../trainer';
+import { VOCAB_FILE, type WordVectors } from '../../wordvec/wordVectors';
+import { PAD_ID, SPECIAL_WORDS, WORD_TOKENIZER, WordVocab, isCompound } from '../../wordvec/wordVocab';
+import { FEATURE_SCHEME, FEATURE_SLOTS } from '../../inference/mentions/features';
+import type { NerExample } from '../../inference/mentions/nerExamples';
+import { NER_LABELS, NER_TYPES, restrictToTypes, viterbiBio, type NerType, type TokenMention } from '../../inference/mentions/tags';
+
+// ---------------------------------------------------------------------------------- config
+
+/** Tagger settings (the loop settings stay in TrainConfig). */
+export const NerConfigSchema = z.object({
+  /** Word-vector folder written by `biore wordvec train`. */
+  vectors: z.string().default('runs/wordvec-sg200'),
+  /** Training sources `corpus:split`, comma-separated; each supervises its corpus's types. */
+  sources: z.string().default('bc5cdr:train,bc5cdr:dev,ncbi-disease:train,bc2gm:train,drugprot:train'),
+  /** Share of each source's documents held out for model selection (by a hash of the id). */
+  devShare: z.number().min(0).max(0.5).default(0.1),
+  /** Convolution widths, one layer each, comma-separated. */
+  layers: z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/).default('5,3,3'),
+  /** Dilation per layer (1 = contiguous), comma-separated; missing entries are 1, extra ones unused. */
+  dilations: z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/).default('1,1,1'),
+  /** Filters per layer. */
+  filters: z.number().int().positive().default(200),
+  /** Hashed feature table rows (bucket 0 reserved). */
+  buckets: z.number().int().min(16).default(1 << 14),
+  /** Feature embedding size. */
+  featDim: z.number().int().positive().default(32),
+  /** Dropout on the input features (the loop's `dropout` applies between layers). */
+  inputDropout: z.number().min(0).max(0.9).default(0.25),
+  /** Tokens per example at most (longer sentences are cut into chunks). */
+  maxTokens: z.number().int().min(8).default(120),
+  /** Fine-tune the word vectors through a trainable offset table. */
+  tuneEmbeddings: z.boolean().default(true),
+  /** Tuned word rows at most (the most frequent training words). */
+  tuneWords: z.number().int().positive().default(5000),
+  centerVectors: z.boolean().default(true),
+});
+
+export type NerConfig = z.infer<typeof NerConfigSchema>;
+
+/** Loop settings the tagger starts from, before key=value overrides. */
+export const NER_TRAIN_DEFAULTS: Partial<TrainConfig> = {
+  objective: 'classify',
+  outDir: 'runs/ner',
+  batchSize: 64,
+  learningRate: 1e-3,
+  warmupSteps: 200,
+  maxSteps: 12000,
+  decay: 'linear',
+  minLrRatio: 0.05,
+  dropout: 0.3,
+  weightDecay: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  clipNorm: 5,
+  evalEvery: 1000,
+  checkpointEvery: 1000,
+  logEvery: 100,
+};
+
+// ---------------------------------------------------------------------------------- vocabulary
+
+/**
+ * The tagger's vocabulary and (centered) vector table: the vector vocabulary without hyphenated
+ * compounds, in the same frequency order.
+ */
+export function nerVocabulary(wv: Pick<WordVectors, 'vocab' | 'vectors' | 'dim'>, center: boolean): { vocab: WordVocab; table: Float32Array } {
+  const base = cnnWordTable(wv, center);
+  const keep: number[] = [];
+  wv.vocab.words.forEach((w, i) => {
+    if (i < SPECIAL_WORDS.length || !isCompound(w)) keep.push(i);
+  });
+  const D = wv.dim;
+  const table = new Float32Array(keep.length * D);
+  keep.forEach((src, dst) => table.set(base.subarray(src * D, (src + 1) * D), dst * D));
+  const vocab = new WordVocab(
+    keep.map((i) => wv.vocab.words[i]!),
+    keep.map((i) => wv.vocab.counts[i]!),
+  );
+  return { vocab, table };
+}
+
+// ---------------------------------------------------------------------------------- graph
+
+/** Architecture of one tagger graph. */
+export interface NerArch {
+  vocabSize: number;
+  wordDim: number;
+  buckets: number;
+  featDim: number;
+  slots: number;
+  layers: readonly number[];
+  /** Dilation of each layer (absent in folders from before dilations: all 1). */
+  dilations?: readonly number[];
+  filters: number;
+  dropout: number;
+  inputDropout: number;
+  classes: number;
+  /** Rows of the trainable word offset table (row 0 = untuned words); 0 = none. */
+  tuneRows: number;
+}
+
+/** The tagger graph: logits [batch, seq, classes]; a training graph adds the partial-label loss. */
+export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' | 'folded'; data: Float32Array; storage?: 'fp16' | 'int8' }): { logits: Value; loss?: Value } {
+  const g = ad.g;
+  const ids = ad.input('word_ids', 'int64', ['batch', 'seq']);
+  const feats = ad.input('feat_ids', 'int64', ['batch', 'seq', a.slots]);
+  const mask = ad.input('mask', 'float32', ['batch', 'seq']);
+  // The exported word table: float16, or int8 rows with a scale each (gathered rows dequantized).
+  let we: Value;
+  if (table.kind === 'folded' && table.storage === 'int8') we = g.gatherInt8Rows('emb.word', table.data, [a.vocabSize, a.wordDim], ids);
+  else we = ad.gather(table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, a.wordDim]) : g.initializer('emb.frozen', table.data, [a.vocabSize, a.wordDim]), ids);
+  if (table.kind === 'frozen' && a.tuneRows > 0) {
+    const tune = ad.input('tune_ids', 'int64', ['batch', 'seq']);
+    we = ad.add(we, ad.gather(ad.param('emb.delta', [a.tuneRows, a.wordDim], { kind: 'zeros' }), tune));
+  }
+  const fe = ad.reduceSum(ad.gather(ad.param('feat.emb', [a.buckets, a.featDim], { kind: 'normal', std: 0.1 }), feats), [2], false);
+  const mask3 = g.op('Unsqueeze', [mask, g.constI64([2])], {}, ['batch', 'seq', 1]);
+  let h = ad.dropout(ad.mul(ad.concat([we, fe], -1), mask3), a.inputDropout);
+  let D = a.wordDim + a.featDim;
+  a.layers.forEach((k, i) => {
+    const limit = Math.sqrt(6 / (k * D + a.filters));
+    const p = { w: ad.param(`conv${i}.w`, [k * D, a.filters], { kind: 'uniform', limit }), b: ad.param(`conv${i}.b`, [a.filters], { kind: 'zeros' }, true) };
+    // Padded positions are zeroed after every layer, so predictions never depend on the batch.
+    const d = a.dilations?.[i] ?? 1;
+    const input = i === 0 ? h : ad.dropout(h, a.dropout);
+    const y = ad.mul(d === 1 ? convolve(ad, input, k, p) : dilatedConvolve(ad, input, k, d, p), mask3);
+    h = i > 0 && D === a.filters ? ad.add(h, y) : y;
+    D = a.filters;
+  });
+  const logits = ad.linear(
+    ad.dropout(h, a.dropout),
+    ad.param('cls.w', [a.filters, a.classes], { kind: 'uniform', limit: Math.sqrt(6 / (a.filters + a.classes)) }),
+    ad.param('cls.b', [a.classes], { kind: 'zeros' }, true),
+  );
+  if (!ad.training) return { logits };
+  const flat = ad.reshape(logits, [-1, a.classes], ['tokens', a.classes]);
+  const allowed = ad.input('allowed', 'float32', ['tokens', a.classes]);
+  const weights = ad.input('weights', 'float32', ['tokens']);
+  return { logits, loss: ad.partialSoftmaxCrossEntropy(flat, allowed, weights) };
+}
+
+/**
+ * Same-padded convolution of width `k` whose taps are `dilation` tokens apart (offsets
+ * −⌊(k−1)/2⌋·d … ), with ReLU: a wider context for the same cost.
+ */
+export function dilatedConvolve(ad: Autodiff, x: Value, k: number, dilation: number, p: ConvParams): Value {
+  const left = Math.floor((k - 1) / 2);
+  const cols = Array.from({ length: k }, (_, j) => shiftTime(ad, x, (j - left) * dilation));
+  return ad.relu(ad.linear(cols.length === 1 ? cols[0]! : ad.concat(cols, -1), p.w, p.b));
+}
+
+// ---------------------------------------------------------------------------------- feeds
+
+/** Padded feeds of a batch; `tuneIndex` adds tune_ids, `targets` adds allowed + weights. */
+export function nerFeeds(batch: readonly Pick<NerExample, 'words' | 'feats' | 'allowed'>[], options: { tuneIndex?: Int32Array; targets?: boolean } = {}): Record<string, HostTensor> {
+  const B = batch.length;
+  const T = Math.max(1, ...batch.map((e) => e.words.length));
+  const K = FEATURE_SLOTS;
+  const C = NER_LABELS.length;
+  const ids = new BigInt64Array(B * T).fill(BigInt(PAD_ID));
+  const feats = new BigInt64Array(B * T * K);
+  const mask = new Float32Array(B * T);
+  const tune = options.tuneIndex ? new BigInt64Array(B * T) : undefined;
+  const allowed = options.targets ? new Float32Array(B * T * C) : undefined;
+  const weights = options.targets ? new Float32Array(B * T) : undefined;
+  batch.forEach((e, b) => {
+    for (let t = 0; t < e.words.length; t++) {
+      const at = b * T + t;
+      const w = e.words[t]!;
+      ids[at] = BigInt(w);
+      for (let k = 0; k < K; k++) feats[at * K + k] = BigInt(e.feats[t * K + k]!);
+      mask[at] = 1;
+      if (tune) tune[at] = BigInt(options.tuneIndex![w] ?? 0);
+      if (allowed && weights && e.allowed) {
+        const bits = e.allowed[t]!;
+        for (let c = 0; c < C; c++) allowed[at * C + c] = (bits >> c) & 1;
+        weights[at] = 1;
+      }
+    }
+    // Padding rows allow everything (weight 0 anyway), so their loss term is exactly 0.
+    if (allowed) for (let t = e.words.length; t < T; t++) allowed.fill(1, (b * T + t) * C, (b * T + t + 1) * C);
+  });
+  const f: Record<string, HostTensor> = {
+    word_ids: { data: ids, dims: [B, T] },
+    feat_ids: { data: feats, dims: [B, T, K] },
+    mask: { data: mask, dims: [B, T] },
+  };
+  if (tune) f['tune_ids'] = { data: tune, dims: [B, T] };
+  if (allowed && weights) {
+    f['allowed'] = { data: allowed, dims: [B * T, C] };
+    f['weights'] = { data: weights, dims: [B * T] };
+  }
+  return f;
+}
+
+/** Per-example logits [tokens × classes] of a forward session, in batches sorted by length. */
+export async function nerLogits(session: ModelSession, examples: readonly Pick<NerExample, 'words' | 'feats'>[], options: { tuneIndex?: Int32Array; extraFeeds?: (f: Record<string, HostTensor>) => void; batchSize?: number; signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+  const bs = options.batchSize ?? 64;
+  const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.words.length - examples[b]!.words.length);
+  const out = new Array<Float32Array>(examples.length);
+  const C = NER_LABELS.length;
+  for (let s = 0; s < order.length; s += bs) {
+    options.signal?.throwIfAborted();
+    const idx = order.slice(s, s + bs);
+    const f = nerFeeds(
+      idx.map((i) => examples[i]!),
+      options.tuneIndex ? { tuneIndex: options.tuneIndex } : {},
+    );
+    options.extraFeeds?.(f);
+    const r = await session.run(f);
+    const logits = r['logits']!.data as Float32Array;
+    const T = f['word_ids']!.dims[1]!;
+    idx.forEach((ex, b) => {
+      const n = examples[ex]!.words.length;
+      out[ex] = logits.slice(b * T * C, (b * T + n) * C);
+    });
+  }
+  return out;
+}
+
+/** Decoded token mentions of one example's logits, for `types`. */
+export function decodeMentions(logits: Float32Array, n: number, types: readonly NerType[]): TokenMention[] {
+  const lp = restrictToTypes(logits, 0, n, types);
+  const labels = viterbiBio(lp, n, types);
+  const out: TokenMention[] = [];
+  let open: TokenMention | undefined;
+  labels.forEach((l, i) => {
+    if (l === 0) open = undefined;
+    else if (l % 2 === 1) out.push((open = { first: i, last: i, type: NER_TYPES[(l - 1) >> 1]! }));
+    else if (open) open.last = i;
+  });
+  return out;
+}
+
+/** Strict token-mention counts of decoded vs gold mentions, per type. */
+export function countMentions(gold: readonly TokenMention[], pred: readonly TokenMention[], counts: Map<string, { tp: number; fp: number; fn: number }>): void {
+  const key = (m: TokenMention): string => `${m.type}:${m.first}:${m.last}`;
+  const g = new Set(gold.map(key));
+  const p = new Set(pred.map(key));
+  const bump = (type: string, field: 'tp' | 'fp' | 'fn'): void => {
+    const c = counts.get(type) ?? { tp: 0, fp: 0, fn: 0 };
+    c[field]++;
+    counts.set(type, c);
+  };
+  for (const m of pred) bump(m.type, g.has(key(m)) ? 'tp' : 'fp');
+  for (const m of gold) if (!p.has(key(m))) bump(m.type, 'fn');
+}
+
+/** Micro P/R/F1 (0–100) of per-type counts. */
+export function microPrf(counts: Iterable<{ tp: number; fp: number; fn: number }>): { precision: number; recall: number; f1: number } {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const c of counts) {
+    tp += c.tp;
+    fp += c.fp;
+    fn += c.fn;
+  }
+  const precision = tp + fp > 0 ? (100 * tp) / (tp + fp) : 0;
+  const recall = tp + fn > 0 ? (100 * tp) / (tp + fn) : 0;
+  return { precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
+}
+
+// ---------------------------------------------------------------------------------- backend
+
+/**
+ * Offset-table rows for the `maxRows` − 1 most frequent words of the training examples (row 0 =
+ * every other word, never updated). Capped because the optimizer is dense: every row costs an
+ * Adam update per step, and rare words gain little from tuning.
+ */
+export function nerTuneIndex(vocabSize: number, examples: readonly NerExample[], maxRows = Infinity): { index: Int32Array; rows: number } {
+  const freq = new Int32Array(vocabSize);
+  for (const e of examples) for (const w of e.words) freq[w]!++;
+  freq[PAD_ID] = 0;
+  const words = [...freq.keys()].filter((w) => freq[w]! > 0).sort((a, b) => freq[b]! - freq[a]! || a - b);
+  const index = new Int32Array(vocabSize);
+  const kept = words.slice(0, Math.max(0, maxRows - 1)).sort((a, b) => a - b);
+  kept.forEach((w, i) => (index[w] = i + 1));
+  return { index, rows: kept.length + 1 };
+}
+
+export interface NerBackendOptions {
+  config: TrainConfig;
+  ner: NerConfig;
+  vocab: WordVocab;
+  table: Float32Array;
+  wordDim: number;
+  train: NerExample[];
+  dev: NerExample[];
+}
+
+/** The model's config.json fields that a runtime needs (besides the training record). */
+export function nerRuntimeConfig(arch: NerArch, ner: NerConfig): Record<string, unknown> {
+  return {
+    model_type: 'biore-cnn-ner',
+    task: 'ner',
+    id2label: Object.fromEntries(NER_LABELS.map((l, i) => [String(i), l])),
+    label2id: Object.fromEntries(NER_LABELS.map((l, i) => [l, i])),
+    entity_types: [...NER_TYPES],
+    tag_scheme: 'BIO, constrained Viterbi decoding',
+    inputs: ['word_ids', 'feat_ids', 'mask'],
+    outputs: ['logits'],
+    architecture: { ...arch, tuneRows: 0 },
+    tokenizer: { ...WORD_TOKENIZER, hyphens: 'parts', vocab: VOCAB_FILE },
+    features: { ...FEATURE_SCHEME, buckets: arch.buckets },
+    max_tokens: ner.maxTokens,
+    ner,
+  };
+}
+
+/** Trainer backend for the tagger; evaluate() reports held-out strict F1 (select on `f1`). */
+export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBackend & { session: ModelSession; arch: NerArch; predict(examples: readonly NerExample[]): Promise<Float32Array[]> }> {
+  const c = o.config;
+  const tune = nerTuneIndex(o.vocab.size, o.train, o.ner.tuneWords);
+  const arch: NerArch = {
+    vocabSize: o.vocab.size,
+    wordDim: o.wordDim,
+    buckets: o.ner.buckets,
+    featDim: o.ner.featDim,
+    slots: FEATURE_SLOTS,
+    layers: o.ner.layers.split(',').map(Number),
+    dilations: o.ner.dilations.split(',').map(Number),
+    filters: o.ner.filters,
+    dropout: c.dropout,
+    inputDropout: o.ner.inputDropout,
+    classes: NER_LABELS.length,
+    tuneRows: o.ner.tuneEmbeddings ? tune.rows : 0,
+  };
+  const frozen = { kind: 'frozen' as const, data: o.table };
+  const ad = new Autodiff('ner-train', { training: true, seed: c.seed });
+  const { loss } = buildNerGraph(ad, arch, frozen);
+  const opt = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm };
+  appendOptimizer(ad, loss!, opt);
+  const session = await createSession(ad.g.toBytes(), { threads: c.threads });
+  const runner = new StepRunner(session, ad.params, initialize(ad.params, c.seed), opt);
+  const ev = new Autodiff('ner-eval', { training: false });
+  ev.g.output(buildNerGraph(ev, arch, frozen).logits, 'logits');
+  const evalSession = await createSession(ev.g.toBytes(), { threads: c.threads });
+  const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
+  const withWeights = (f: Record<string, HostTensor>): void => {
+    const w = runner.weights();
+    for (const p of ev.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
+  };
+  const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);
+  const predict = (examples: readonly NerExample[]): Promise<Float32Array[]> => nerLogits(evalSession, examples, { ...(tuneIndex ? { tuneIndex } : {}), extraFeeds: withWeights });
+  return {
+    session,
+    arch,
+    predict,
+    async step(lr) {
+      const batch = batches.next().value as NerExample[];
+      const f = nerFeeds(batch, { ...(tuneIndex ? { tuneIndex } : {}), targets: true });
+      const r = await runner.run(f, lr);
+      return { ...r, tokens: f['word_ids']!.dims[0]! * f['word_ids']!.dims[1]! };
+    },
+    async evaluate() {
+      const logits = await predict(o.dev);
+      const all = new Map<string, { tp: number; fp: number; fn: number }>();
+      const bySource = new Map<string, Map<string, { tp: number; fp: number; fn: number }>>();
+      o.dev.forEach((e, i) => {
+        const pred = decodeMentions(logits[i]!, e.words.length, e.types);
+        countMentions(e.gold ?? [], pred, all);
+        const m = bySource.get(e.source) ?? new Map<string, { tp: number; fp: number; fn: number }>();
+        bySource.set(e.source, m);
+        countMentions(e.gold ?? [], pred, m);
+      });
+      const out: Record<string, number> = { ...microPrf(all.values()) };
+      for (const [s, m] of bySource) out[`f1.${s}`] = microPrf(m.values()).f1;
+      for (const [t, cnt] of all) out[`f1.${t}`] = microPrf([cnt]).f1;
+      return out;
+    },
+    state: () => runner.state(),
+    restore: (s) => runner.restore(s),
+    async exportModel(dir, meta) {
+      const weights = runner.weights();
+      const folded = foldTunedRows(o.table, weights.get('emb.delta'), tune.index, arch.wordDim);
+      const ex = new Autodiff('cnn-ner', { training: false, weights, halfWeights: true });
+      ex.g.output(buildNerGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded }).logits, 'logits');
+      writeModelFolder(dir, ex.g.toBytes(), { ...nerRuntimeConfig(arch, o.ner), ...meta });
+      fs.writeFileSync(path.join(dir, VOCAB_FILE), o.vocab.toText());
+    },
+  };
+}
+
+/**
+ * Re-export a tagger folder with its word table stored as int8 rows (a quarter of float32, half
+ * of float16; the other weights stay float16): same graph, same vocabulary and lexicon.
+ */
+export function repackNerFolder(from: string, to: string): { bytes: number } {
+  const cfg = readModelConfig(from);
+  const arch = cfg['architecture'] as NerArch;
+  const weights = readModelWeights(from);
+  const table = weights.get('emb.word');
+  if (!table) throw new Error(`${from}: no word table (emb.word) in model.onnx`);
+  const ex = new Autodiff('cnn-ner', { training: false, weights, halfWeights: true });
+  ex.g.output(buildNerGraph(ex, arch, { kind: 'folded', data: table, storage: 'int8' }).logits, 'logits');
+  const bytes = ex.g.toBytes();
+  const extra = fs.readdirSync(from).filter((f) => f !== MODEL_FILE && f !== 'config.json');
+  const copies = new Map(extra.map((f) => [f, fs.readFileSync(path.join(from, f))]));
+  writeModelFolder(to, bytes, { ...cfg, word_table: 'int8 rows + float32 scale per row', repacked_from: cfg['command'] ?? from });
+  for (const [f, data] of copies) fs.writeFileSync(path.join(to, f), data);
+  return { bytes: bytes.length };
+}

@@ -1,0 +1,148 @@
+/**
+ * The skip-gram training text: the same documents the encoder pre-trains on (every training
+ * split, no test split, the leak guard applied by the registry; see pretrainData.ts), de-
+ * duplicated by normalized text, tokenized once into word ids.
+ *
+ * Tokens are interned into a temporary dictionary of every distinct token while reading, so the
+ * text is tokenized once; the vocabulary (with its minimum count and compound back-off) is then
+ * applied to the dictionary, not to the running text.
+ */
+import * as crypto from 'node:crypto';
+import { normalizeKey } from '../../corpora/leakGuard';
+import { loadSplit } from '../../corpora/registry';
+import { documentText } from '../../document/document';
+import { trainingSplits } from '../../tokenizer/wordpieceTrainer';
+import { UNK_ID, WordVocab, isCompound, tokenizeWords } from '../../wordvec/wordVocab';
+
+/** Document separator in a word stream (windows never cross it). */
+export const DOC_BREAK = -1;
+
+/** Where the text came from, per split. */
+export interface TextSource {
+  corpus: string;
+  split: string;
+  documents: number;
+  duplicates: number;
+}
+
+/** A tokenized text collection, word ids not yet assigned. */
+export class WordCorpusBuilder {
+  private readonly types = new Map<string, number>();
+  private readonly typeText: string[] = [];
+  private readonly typeCount: number[] = [];
+  private stream = new Int32Array(1 << 16);
+  private length = 0;
+  documents = 0;
+
+  private push(v: number): void {
+    if (this.length === this.stream.length) {
+      const bigger = new Int32Array(this.stream.length * 2);
+      bigger.set(this.stream);
+      this.stream = bigger;
+    }
+    this.stream[this.length++] = v;
+  }
+
+  /** Add one document's text. */
+  add(text: string): void {
+    for (const t of tokenizeWords(text)) {
+      let id = this.types.get(t.text);
+      if (id === undefined) {
+        id = this.typeText.length;
+        this.types.set(t.text, id);
+        this.typeText.push(t.text);
+        this.typeCount.push(0);
+      }
+      this.typeCount[id]!++;
+      this.push(id);
+    }
+    this.push(DOC_BREAK);
+    this.documents++;
+  }
+
+  /** Running tokens added so far (separators excluded). */
+  get tokens(): number {
+    return this.length - this.documents;
+  }
+
+  /** The vocabulary of the text with `minCount`, and the text as word ids (DOC_BREAK between documents). */
+  build(minCount: number): { vocab: WordVocab; stream: Int32Array } {
+    const vocab = WordVocab.fromCounts(new Map(this.typeText.map((w, i) => [w, this.typeCount[i]!])), minCount);
+    // Each temporary type maps to one id, or to its parts' ids when a rare compound backs off.
+    const single = new Int32Array(this.typeText.length);
+    const expanded = new Map<number, number[]>();
+    this.typeText.forEach((w, i) => {
+      if (vocab.has(w) || !isCompound(w)) {
+        single[i] = vocab.id(w);
+        return;
+      }
+      const ids = w.split('-').map((p) => vocab.id(p));
+      if (ids.length === 1) single[i] = ids[0] ?? UNK_ID;
+      else expanded.set(i, ids);
+    });
+    let n = 0;
+    for (let i = 0; i < this.length; i++) {
+      const t = this.stream[i]!;
+      n += t === DOC_BREAK ? 1 : (expanded.get(t)?.length ?? 1);
+    }
+    const stream = new Int32Array(n);
+    let k = 0;
+    for (let i = 0; i < this.length; i++) {
+      const t = this.stream[i]!;
+      if (t === DOC_BREAK) stream[k++] = DOC_BREAK;
+      else {
+        const parts = expanded.get(t);
+        if (parts) for (const p of parts) stream[k++] = p;
+        else stream[k++] = single[t]!;
+      }
+    }
+    return { vocab, stream };
+  }
+}
+
+/**
+ * Read every training split (or `selection`, as `trainingSplits` takes it) through the registry,
+ * skipping documents whose normalized text was already seen. With `maxTokens` reading stops once
+ * the builder holds that many tokens (a prefix of the text, for speed measurements and smoke runs).
+ */
+export async function loadTrainingText(
+  builder: WordCorpusBuilder,
+  selection: readonly string[] = [],
+  onProgress?: (done: number, total: number, label: string) => void,
+  maxTokens = Infinity,
+): Promise<TextSource[]> {
+  const splits = trainingSplits(selection);
+  const seen = new Set<string>();
+  const sources: TextSource[] = [];
+  for (const [i, s] of splits.entries()) {
+    if (builder.tokens >= maxTokens) break;
+    onProgress?.(i, splits.length, `${s.corpus}:${s.split}`);
+    const loaded = await loadSplit(s.corpus, s.split);
+    const src: TextSource = { corpus: s.corpus, split: s.split, documents: 0, duplicates: 0 };
+    for (const doc of loaded.documents) {
+      if (builder.tokens >= maxTokens) break;
+      const text = documentText(doc).trim();
+      if (!text) continue;
+      const key = normalizeKey(text);
+      if (seen.has(key)) {
+        src.duplicates++;
+        continue;
+      }
+      seen.add(key);
+      src.documents++;
+      builder.add(text);
+    }
+    sources.push(src);
+  }
+  onProgress?.(splits.length, splits.length, 'done');
+  return sources;
+}
+
+/** SHA-256 of a word stream and its vocabulary: the data hash saved with vectors. */
+export function corpusHash(stream: Int32Array, vocab: WordVocab): string {
+  return crypto
+    .createHash('sha256')
+    .update(new Uint8Array(stream.buffer, stream.byteOffset, stream.byteLength))
+    .update(vocab.toText())
+    .digest('hex');
+}
