@@ -13,10 +13,12 @@ import { parsePubTator } from '../../src/core/formats/pubtator';
 import { loadRelationPredictor } from '../../src/core/inference/relations/relationPredictor';
 import { taskView } from '../../src/core/inference/relations/taskView';
 import { generateAllCandidates } from '../../src/core/tasks/candidates';
-import { createCnnBackend, encodeCnnCandidates, resolveCnnConfig } from '../../src/core/training/cnnRelation/cnnFinetuneJob';
 import { WordVocab, tokenizeWords } from '../../src/core/wordvec/wordVocab';
 import { documentText } from '../../src/core/document/document';
 import { toyFloats } from '../helpers/toyDdi';
+import { createCnnBackend } from '../../src/core/training/cnnRelation/cnnBackend';
+import { encodeCnnCandidates } from '../../src/core/inference/relations/cnnRelationModel';
+import { resolveCnnConfig } from '../../src/core/training/cnnRelation/cnnConfig';
 
 async function exportRandomModel(out: string, seed: number, sampleFile: string): Promise<void> {
   const doc = { ...parsePubTator(fs.readFileSync(sampleFile, 'utf8'), sampleFile).documents[0]!, relations: [] };

@@ -6,9 +6,11 @@ import * as path from 'node:path';
 import type { Document } from '../../src/core/document/document';
 import { generateAllCandidates } from '../../src/core/tasks/candidates';
 import type { TaskName } from '../../src/core/tasks/definitions';
-import { createCnnBackend, encodeCnnCandidates, resolveCnnConfig, type CnnExample } from '../../src/core/training/cnnRelation/cnnFinetuneJob';
 import { BEST_DIR, train } from '../../src/core/training/trainer';
 import { WordVocab, tokenizeWords } from '../../src/core/wordvec/wordVocab';
+import { createCnnBackend } from '../../src/core/training/cnnRelation/cnnBackend';
+import { encodeCnnCandidates, type CnnExample } from '../../src/core/inference/relations/cnnRelationModel';
+import { resolveCnnConfig } from '../../src/core/training/cnnRelation/cnnConfig';
 
 export const DRUGS = ['aspirin', 'warfarin', 'heparin', 'ketoconazole', 'digoxin', 'simvastatin', 'rifampin', 'phenytoin', 'lithium', 'insulin'];
 export const TEMPLATES: { text: string; type: string }[] = [

@@ -3,17 +3,12 @@ import assert from 'node:assert/strict';
 import type { Annotation, ArgumentRef, Document, Passage, Relation, Span } from '../../src/core/document/document';
 import { checkOffsets, documentText } from '../../src/core/document/document';
 import type { Candidate } from '../../src/core/tasks/candidates';
-import {
-  candidateToRelation,
-  generateAllCandidates,
-  generateCandidates,
-  recallCeiling,
-} from '../../src/core/tasks/candidates';
+import { candidateToRelation, generateAllCandidates, generateCandidates, recallCeiling } from '../../src/core/tasks/candidates';
 import { SentenceIndex, documentSentences, pairEvidence } from '../../src/core/tasks/candidatePairs';
 import { cdrTitleFallback } from '../../src/core/tasks/cdr';
-import { applyDocumentRules } from '../../src/core/training/cnnRelation/cnnFinetuneJob';
 import { bioredTypePairCounts, typePairKey, BIORED_TYPE_PAIRS } from '../../src/core/tasks/biored';
 import { scoreDdi, scoreDrugProt, scoreBioRed, scoreCdr } from '../../src/core/evaluation/scorers';
+import { applyDocumentRules } from '../../src/core/inference/relations/documentRules';
 
 // ---- builders ----------------------------------------------------------------------------------
 

@@ -17,25 +17,16 @@ import type { Document } from '../../src/core/document/document';
 import { MODEL_FILE, readModelConfig } from '../../src/core/inference/modelFolders';
 import { createSession, type HostTensor } from '../../src/core/runtime/session';
 import { generateAllCandidates } from '../../src/core/tasks/candidates';
-import {
-  buildCnnGraph,
-  cnnFeeds,
-  cnnWordTable,
-  convolve,
-  createCnnBackend,
-  encodeCnnCandidates,
-  maskedMaxPool,
-  predictCnn,
-  pruneCnnRelationFolder,
-  resolveCnnConfig,
-  scoreCnn,
-  shiftTime,
-  type CnnArch,
-  type CnnExample,
-} from '../../src/core/training/cnnRelation/cnnFinetuneJob';
 import { BEST_DIR, train } from '../../src/core/training/trainer';
 import { BLIND_HEAD, BLIND_OTHER, BLIND_TAIL, UNK_ID, WordVocab } from '../../src/core/wordvec/wordVocab';
 import { toyDocs, toyVocab } from '../helpers/toyDdi';
+import { buildCnnGraph, cnnWordTable, type CnnArch } from '../../src/core/training/cnnRelation/cnnGraph';
+import { cnnTrainFeeds, createCnnBackend } from '../../src/core/training/cnnRelation/cnnBackend';
+import { convolve, maskedMaxPool, shiftTime } from '../../src/core/engine/layers/convolution';
+import { cnnInputFeeds, encodeCnnCandidates, predictCnn, type CnnExample } from '../../src/core/inference/relations/cnnRelationModel';
+import { pruneCnnRelationFolder } from '../../src/core/training/cnnRelation/cnnPrune';
+import { resolveCnnConfig } from '../../src/core/training/cnnRelation/cnnConfig';
+import { scoreCandidatePredictions } from '../../src/core/evaluation/candidateScores';
 
 function rand(n: number, seed: number, scale = 1): Float32Array {
   let s = seed >>> 0 || 1;
@@ -319,7 +310,7 @@ for (const pooling of ['max', 'piecewise'] as const) {test(`a toy DDI task (${po
   assert.deepEqual([...exported.inputNames].sort(), ['mask', 'pos1', 'pos2', ...(pooling === 'piecewise' ? ['segments'] : []), 'word_ids']);
   const fromExport = await predictCnn(exported, devEx);
   await exported.dispose();
-  const s = scoreCnn('ddi', devDocs, devEx, fromExport);
+  const s = scoreCandidatePredictions('ddi', devDocs, devEx.map((e) => e.candidate), fromExport);
   // The best step's dev F1 again, from the exported file (fp16 word table: allow tiny drift).
   assert.ok(Math.abs(s.micro.f1 - summary.best['f1']!) < 1.5, `export F1 ${s.micro.f1} vs eval ${summary.best['f1']}`);
   const seconds = (Date.now() - t0) / 1000;
@@ -334,15 +325,16 @@ test('feeds: padding, mask, tune rows and none weighting', () => {
   const tune = new Int32Array(10);
   tune[6] = 1;
   tune[8] = 2;
-  const f = cnnFeeds(ex, tune, 0.25);
+  const f = cnnTrainFeeds(ex, tune, 0.25, [], false);
   assert.deepEqual(f['word_ids']!.dims, [2, 3]);
   assert.deepEqual([...(f['mask']!.data as Float32Array)], [1, 1, 1, 1, 0, 0]);
   assert.deepEqual([...(f['tune_ids']!.data as BigInt64Array)], [0n, 1n, 0n, 2n, 0n, 0n]);
   assert.deepEqual([...(f['weights']!.data as Float32Array)], [0.25, 1]);
-  assert.equal(cnnFeeds(ex)['tune_ids'], undefined);
-  assert.equal(cnnFeeds(ex)['segments'], undefined);
+  assert.equal(cnnInputFeeds(ex)['tune_ids'], undefined);
+  assert.equal(cnnInputFeeds(ex)['segments'], undefined);
+  assert.equal(cnnInputFeeds(ex)['labels'], undefined);
   // Pieces: [left | middle | right] per example, the cut tokens in both pieces they close, padding in none.
-  const seg = cnnFeeds(ex, undefined, 1, undefined, true)['segments']!;
+  const seg = cnnInputFeeds(ex, { piecewise: true })['segments']!;
   assert.deepEqual(seg.dims, [2, 3, 3]);
   assert.deepEqual([...(seg.data as Float32Array)], [1, 1, 0, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 0, 1, 0, 0]);
 });

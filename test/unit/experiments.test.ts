@@ -11,8 +11,9 @@ import { EXPERIMENTS } from '../../src/core/training/experiments/plan';
 import { BEGIN, END, writeReport } from '../../src/core/training/experiments/report';
 import type { ExperimentRecord } from '../../src/core/training/experiments/runner';
 import { generateAllCandidates } from '../../src/core/tasks/candidates';
-import { encodeCnnCandidates, scoreCnn } from '../../src/core/training/cnnRelation/cnnFinetuneJob';
 import { toyDocs, toyVocab } from '../helpers/toyDdi';
+import { encodeCnnCandidates } from '../../src/core/inference/relations/cnnRelationModel';
+import { scoreCandidatePredictions } from '../../src/core/evaluation/candidateScores';
 
 test('n-gram logistic regression learns the toy relation types from the words between the drugs', () => {
   const vocab = toyVocab();
@@ -26,9 +27,9 @@ test('n-gram logistic regression learns the toy relation types from the words be
   const fd = feats(dev);
   assert.ok(ft.every((f) => f.every((j) => j >= 0 && j < 1 << 16)));
   const m = new NgramLogReg(16, 5);
-  const before = scoreCnn('ddi', devDocs, dev, fd.map((f) => m.predict(f))).micro.f1;
+  const before = scoreCandidatePredictions('ddi', devDocs, dev.map((e) => e.candidate), fd.map((f) => m.predict(f))).micro.f1;
   for (let epoch = 0; epoch < 5; epoch++) train.forEach((e, i) => m.update(ft[i]!, e.label, 1, 0.2, 1e-6));
-  const after = scoreCnn('ddi', devDocs, dev, fd.map((f) => m.predict(f))).micro.f1;
+  const after = scoreCandidatePredictions('ddi', devDocs, dev.map((e) => e.candidate), fd.map((f) => m.predict(f))).micro.f1;
   assert.ok(before < 30 && after > 90, `dev F1 ${before} -> ${after}`);
 });
 

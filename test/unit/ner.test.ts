@@ -17,7 +17,7 @@ import { annotate, annotateDocuments, pubTatorLayout } from '../../src/core/cura
 import { FEATURE_SLOTS, nerTokens, tokenFeatures, wordShape } from '../../src/core/inference/mentions/features';
 import { Lexicon, findAbbreviations, isLocalId, normalizeDocument, singular, surfaceKey } from '../../src/core/inference/normalization/lexicon';
 import { allowedMasks, encodeTrainingDocuments, goldLabels, documentSentences } from '../../src/core/inference/mentions/nerExamples';
-import { createNerBackend, decodeMentions } from '../../src/core/training/ner/nerModel';
+import { createNerBackend } from '../../src/core/training/ner/nerModel';
 import { resolveNerConfig, parseSources, isHeldOut } from '../../src/core/training/ner/nerTrainJob';
 import { loadNerTagger, type PredictedMention } from '../../src/core/inference/mentions/nerTagger';
 import { propagateMentions } from '../../src/core/inference/mentions/consistency';
@@ -25,6 +25,7 @@ import { scoreMentions, scoreConcepts, bareCopy } from '../../src/core/modelEval
 import { NER_LABELS, beginLabel, insideLabel, labelsToMentions, restrictToTypes, viterbiBio } from '../../src/core/inference/mentions/tags';
 import { train } from '../../src/core/training/trainer';
 import { SPECIAL_WORDS, WordVocab } from '../../src/core/wordvec/wordVocab';
+import { decodeMentions } from '../../src/core/inference/mentions/taggerModel';
 
 const C = NER_LABELS.length;
 const CHEM = 0;

@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import type { Document } from '../../src/core/document/document';
 import { generateCandidates } from '../../src/core/tasks/candidates';
 import { BioTokenizer } from '../../src/core/tokenizer/tokenizer';
-import { encodeCandidates, taskLabels } from '../../src/core/training/transformer/relationExamples';
+import { encodeCandidates } from '../../src/core/training/transformer/relationExamples';
 import { relationFeeds } from '../../src/core/training/transformer/relationModel';
+import { taskLabels } from '../../src/core/tasks/definitions';
 
 const tok = BioTokenizer.fromDirectory(path.resolve(__dirname, '../../../test/fixtures/tokenizer'));
 

@@ -5,13 +5,15 @@
  *   neighbors  nearest words by cosine (a sanity check of a vector folder)
  */
 import type { Command } from 'commander';
-import { cnnConfigKeys, pruneCnnRelationFolder, resolveCnnConfig, runCnnFinetune } from '../../core/training/cnnRelation/cnnFinetuneJob';
+import { runCnnFinetune } from '../../core/training/cnnRelation/cnnFinetuneJob';
 import { DEFAULT_SKIPGRAM } from '../../core/training/wordvec/skipgram';
 import { nearest } from '../../core/training/wordvec/skipgram';
 import { loadWordVectors } from '../../core/wordvec/wordVectors';
 import { runWordvecTrain } from '../../core/training/wordvec/wordvecJob';
 import { SPECIAL_WORDS } from '../../core/wordvec/wordVocab';
 import { UserError } from '../userError';
+import { cnnConfigKeys, resolveCnnConfig } from '../../core/training/cnnRelation/cnnConfig';
+import { pruneCnnRelationFolder } from '../../core/training/cnnRelation/cnnPrune';
 
 function fmtTime(s: number): string {
   const m = Math.floor(s / 60);

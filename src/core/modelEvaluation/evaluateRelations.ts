@@ -9,8 +9,8 @@ import { expectedCalibrationError } from '../evaluation/calibration';
 import { documentText } from '../document/document';
 import type { TaskName } from '../tasks/definitions';
 import { generateAllCandidates } from '../tasks/candidates';
-import { scoreCnn, type CnnExample } from '../training/cnnRelation/cnnFinetuneJob';
 import { loadRelationPredictor } from '../inference/relations/relationPredictor';
+import { scoreCandidatePredictions } from '../evaluation/candidateScores';
 
 /** Public task names (the corpus names curators know) → the core's task and its test split. */
 export const RELATION_EVAL_TASKS: Readonly<Record<string, { task: TaskName; corpus: string; split: string }>> = {
@@ -62,12 +62,10 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
     const t0 = performance.now();
     const { labels, predictions } = await predictor.scoreCandidates(docs, spec.task, candidates, options.signal);
     const seconds = (performance.now() - t0) / 1000;
-    // scoreCnn reads only each example's candidate.
-    const shims = candidates.map((c) => ({ candidate: c }) as CnnExample);
-    const s = scoreCnn(spec.task, docs, shims, predictions);
+    const s = scoreCandidatePredictions(spec.task, docs, candidates, predictions);
     // What the model alone says (a ruled prediction was `none` by argmax: rules only add).
     const ruled = predictions.filter((p) => p.rule).length;
-    const alone = ruled ? scoreCnn(spec.task, docs, shims, predictions.map((p) => (p.rule ? { ...p, label: 0 } : p))).micro : undefined;
+    const alone = ruled ? scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.rule ? { ...p, label: 0 } : p))).micro : undefined;
     const gold_ = candidates.map((c) => labels.indexOf(c.label));
     const cal = expectedCalibrationError(
       predictions.map((p) => p.prob),

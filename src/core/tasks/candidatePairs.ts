@@ -324,3 +324,14 @@ export function makeCandidate(
   }
   return c;
 }
+
+/** The evidence window: from the first evidence span's start to the last's end. */
+export function evidenceWindow(c: Candidate): Span {
+  let start = Infinity;
+  let end = -Infinity;
+  for (const s of c.evidence) {
+    start = Math.min(start, s.start);
+    end = Math.max(end, s.end);
+  }
+  return { start, end };
+}

@@ -269,3 +269,8 @@ function crossKeys(left: string[], right: string[], undirected: boolean, type: s
   }
   return out;
 }
+
+/** Label vocabulary of a task: `none` first, then its types in official order. */
+export function taskLabels(task: TaskName): string[] {
+  return [NONE, ...TASK_RELATION_TYPES[task]];
+}

@@ -12,8 +12,8 @@ import { WordVocab } from '../../wordvec/wordVocab';
 import { propagateMentions } from './consistency';
 import { FEATURE_SCHEME } from './features';
 import { documentSentences, encodeSentence, type NerSentence } from './nerExamples';
-import { decodeMentions, nerLogits } from '../../training/ner/nerModel';
 import { NER_LABELS, NER_TYPES, type NerType } from './tags';
+import { decodeMentions, nerLogits } from './taggerModel';
 
 /** A predicted mention with document offsets. */
 export interface PredictedMention {

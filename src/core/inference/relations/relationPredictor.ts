@@ -15,12 +15,14 @@ import { createSession, type HostTensor, type ModelSession } from '../../runtime
 import type { Candidate } from '../../tasks/candidatePairs';
 import { candidateToRelation, generateCandidates } from '../../tasks/candidates';
 import type { TaskName } from '../../tasks/definitions';
-import { applyDocumentRules, encodeCnnCandidate, predictCnn, type CnnEncodeOptions, type CnnExample, type CnnPrediction } from '../../training/cnnRelation/cnnFinetuneJob';
-import { evidenceWindow } from '../../training/transformer/relationExamples';
 import { VOCAB_FILE } from '../../wordvec/wordVectors';
 import { WordVocab } from '../../wordvec/wordVocab';
 import { taskView } from './taskView';
 import { ModelFolderError, readHeads, type TaskHead } from './relationHeads';
+import { applyDocumentRules } from './documentRules';
+import { encodeCnnCandidate, predictCnn, type CnnEncodeOptions, type CnnExample } from './cnnRelationModel';
+import type { RelationPrediction } from './relationPrediction';
+import { evidenceWindow } from '../../tasks/candidatePairs';
 
 export { ModelFolderError, relationModelTasks } from './relationHeads';
 
@@ -50,7 +52,7 @@ export interface RelationPredictor {
    * Every candidate with its full prediction (labels in the task's order; 0 = none), after the
    * task's document rules (`applyDocumentRules`: a ruled prediction carries `rule`); for evaluation.
    */
-  scoreCandidates(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], signal?: AbortSignal): Promise<{ labels: string[]; predictions: CnnPrediction[] }>;
+  scoreCandidates(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], signal?: AbortSignal): Promise<{ labels: string[]; predictions: RelationPrediction[] }>;
   dispose(): Promise<void>;
 }
 
@@ -87,7 +89,7 @@ class CnnRelationModel {
     return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'));
   }
 
-  async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[]): Promise<{ labels: string[]; predictions: CnnPrediction[] }> {
+  async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[]): Promise<{ labels: string[]; predictions: RelationPrediction[] }> {
     const head = this.heads.get(task)!;
     const byId = new Map(docs.map((d) => [d.id, { doc: d, text: documentText(d) }]));
     const examples: CnnExample[] = candidates.map((c) => {

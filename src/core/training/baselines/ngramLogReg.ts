@@ -11,11 +11,13 @@
 import type { Document } from '../../document/document';
 import { generateAllCandidates } from '../../tasks/candidates';
 import type { TaskName } from '../../tasks/definitions';
-import { encodeCnnCandidates, scoreCnn, softmaxPrediction, type CnnExample, type CnnPrediction } from '../cnnRelation/cnnFinetuneJob';
-import { taskDocuments } from '../transformer/finetuneJob';
-import { taskLabels } from '../transformer/relationExamples';
 import { rng } from '../../engine/initialize';
 import { BLIND_OTHER_ID, type WordVocab } from '../../wordvec/wordVocab';
+import { encodeCnnCandidates, type CnnExample } from '../../inference/relations/cnnRelationModel';
+import { scoreCandidatePredictions } from '../../evaluation/candidateScores';
+import { softmaxPrediction, type RelationPrediction } from '../../inference/relations/relationPrediction';
+import { taskDocuments } from '../taskSplits';
+import { taskLabels } from '../../tasks/definitions';
 
 export interface NgramConfig {
   task: TaskName;
@@ -111,7 +113,7 @@ export class NgramLogReg {
     return z;
   }
 
-  predict(f: Int32Array): CnnPrediction {
+  predict(f: Int32Array): RelationPrediction {
     return softmaxPrediction(this.logits(f));
   }
 
@@ -164,13 +166,13 @@ export async function runNgramBaseline(c: NgramConfig, vocab: WordVocab, log: (s
       const e = train.ex[i]!;
       model.update(train.f[i]!, e.label, e.label === 0 ? c.noneWeight : 1, lr, c.l2);
     }
-    const s = scoreCnn(c.task, docs.dev, dev.ex, dev.f.map((f) => model.predict(f))).micro;
+    const s = scoreCandidatePredictions(c.task, docs.dev, dev.ex.map((e) => e.candidate), dev.f.map((f) => model.predict(f))).micro;
     log(`epoch ${epoch}: dev P ${s.precision.toFixed(1)} R ${s.recall.toFixed(1)} F1 ${s.f1.toFixed(2)}`);
     if (s.f1 > best.f1) best = { f1: s.f1, epoch, precision: s.precision, recall: s.recall, w: Float32Array.from(model.w), bias: Float32Array.from(model.bias) };
   }
   model.w.set(best.w);
   model.bias.set(best.bias);
-  const s = scoreCnn(c.task, docs.test, test.ex, test.f.map((f) => model.predict(f)));
+  const s = scoreCandidatePredictions(c.task, docs.test, test.ex.map((e) => e.candidate), test.f.map((f) => model.predict(f)));
   return {
     config: c,
     dev: { precision: r2(best.precision), recall: r2(best.recall), f1: r2(best.f1), epoch: best.epoch },

@@ -16,8 +16,6 @@ import { MODEL_FILE, readModelConfig, readModelWeights } from '../../inference/m
 import { createSession } from '../../runtime/session';
 import { generateCandidates } from '../../tasks/candidates';
 import { canonicalType, isUndirected, NONE, pairKey, relationKeys, TASK_NAMES, type TaskName } from '../../tasks/definitions';
-import { CnnConfigSchema, createCnnBackend, encodeCnnCandidate, predictCnn, taskOffsets, type CnnExample, type CnnPrediction } from './cnnFinetuneJob';
-import { taskLabels } from '../transformer/relationExamples';
 import { resolveConfig } from '../trainConfig';
 import { learningRateAt } from '../trainConfig';
 import { VOCAB_FILE } from '../../wordvec/wordVectors';
@@ -25,6 +23,12 @@ import { WordVocab } from '../../wordvec/wordVocab';
 import { documentText } from '../../document/document';
 import { ModelFolderError } from '../../inference/relations/relationPredictor';
 import { taskView } from '../../inference/relations/taskView';
+import { CnnConfigSchema } from './cnnConfig';
+import { createCnnBackend } from './cnnBackend';
+import { encodeCnnCandidate, predictCnn, type CnnExample } from '../../inference/relations/cnnRelationModel';
+import { taskOffsets } from './cnnGraph';
+import type { RelationPrediction } from '../../inference/relations/relationPrediction';
+import { taskLabels } from '../../tasks/definitions';
 
 export interface DecisionFineTuneOptions {
   /** The model folder to start from (single- or multi-task CNN relation model). */
@@ -78,7 +82,7 @@ function taskOf(rel: Relation, tasks: readonly TaskName[]): TaskName | undefined
   return undefined;
 }
 
-function metrics(examples: readonly CnnExample[], preds: readonly CnnPrediction[]): DecisionMetrics {
+function metrics(examples: readonly CnnExample[], preds: readonly RelationPrediction[]): DecisionMetrics {
   let right = 0;
   let tp = 0;
   let predicted = 0;
@@ -148,11 +152,11 @@ export async function fineTuneOnDecisions(o: DecisionFineTuneOptions): Promise<D
 
   // 2. Before: the starting model on the held-out decisions.
   const offsets = multi ? taskOffsets(modelTasks.map((t) => taskLabels(t).length)) : [0];
-  const predictWith = async (dir: string): Promise<CnnPrediction[]> => {
+  const predictWith = async (dir: string): Promise<RelationPrediction[]> => {
     if (heldOut.length === 0) return [];
     const s = await createSession(path.join(dir, MODEL_FILE), { threads: o.threads ?? 1 });
     try {
-      const out = new Array<CnnPrediction>(heldOut.length);
+      const out = new Array<RelationPrediction>(heldOut.length);
       for (let t = 0; t < modelTasks.length; t++) {
         const idx = heldOut.map((e, i) => ((e.taskId ?? 0) === t ? i : -1)).filter((i) => i >= 0);
         if (!idx.length) continue;

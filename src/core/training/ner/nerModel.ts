@@ -25,7 +25,6 @@ import { appendOptimizer } from '../../engine/optimizer';
 import { StepRunner } from '../../engine/stepRunner';
 import { MODEL_FILE, readModelConfig, readModelWeights, writeModelFolder } from '../../inference/modelFolders';
 import { createSession, type HostTensor, type ModelSession } from '../../runtime/session';
-import { cnnWordTable, convolve, foldTunedRows, shiftTime, type ConvParams } from '../cnnRelation/cnnFinetuneJob';
 import { lengthBucketedBatches } from '../batching';
 import type { TrainConfig } from '../trainConfig';
 import type { TrainerBackend } from '../trainer';
@@ -33,7 +32,10 @@ import { VOCAB_FILE, type WordVectors } from '../../wordvec/wordVectors';
 import { PAD_ID, SPECIAL_WORDS, WORD_TOKENIZER, WordVocab, isCompound } from '../../wordvec/wordVocab';
 import { FEATURE_SCHEME, FEATURE_SLOTS } from '../../inference/mentions/features';
 import type { NerExample } from '../../inference/mentions/nerExamples';
-import { NER_LABELS, NER_TYPES, restrictToTypes, viterbiBio, type NerType, type TokenMention } from '../../inference/mentions/tags';
+import { NER_LABELS, NER_TYPES, type TokenMention } from '../../inference/mentions/tags';
+import { decodeMentions, nerInputFeeds, nerLogits } from '../../inference/mentions/taggerModel';
+import { cnnWordTable, foldTunedRows } from '../cnnRelation/cnnGraph';
+import { convolve, shiftTime, type ConvParams } from '../../engine/layers/convolution';
 
 // ---------------------------------------------------------------------------------- config
 
@@ -183,85 +185,28 @@ export function dilatedConvolve(ad: Autodiff, x: Value, k: number, dilation: num
 
 // ---------------------------------------------------------------------------------- feeds
 
-/** Padded feeds of a batch; `tuneIndex` adds tune_ids, `targets` adds allowed + weights. */
+/** Training feeds: the tagger's inputs (nerInputFeeds) plus, with `targets`, each token's allowed labels and weight. */
 export function nerFeeds(batch: readonly Pick<NerExample, 'words' | 'feats' | 'allowed'>[], options: { tuneIndex?: Int32Array; targets?: boolean } = {}): Record<string, HostTensor> {
-  const B = batch.length;
-  const T = Math.max(1, ...batch.map((e) => e.words.length));
-  const K = FEATURE_SLOTS;
+  const f = nerInputFeeds(batch, options.tuneIndex ? { tuneIndex: options.tuneIndex } : {});
+  if (!options.targets) return f;
+  const [B, T] = f['word_ids']!.dims as [number, number];
   const C = NER_LABELS.length;
-  const ids = new BigInt64Array(B * T).fill(BigInt(PAD_ID));
-  const feats = new BigInt64Array(B * T * K);
-  const mask = new Float32Array(B * T);
-  const tune = options.tuneIndex ? new BigInt64Array(B * T) : undefined;
-  const allowed = options.targets ? new Float32Array(B * T * C) : undefined;
-  const weights = options.targets ? new Float32Array(B * T) : undefined;
+  const allowed = new Float32Array(B * T * C);
+  const weights = new Float32Array(B * T);
   batch.forEach((e, b) => {
     for (let t = 0; t < e.words.length; t++) {
       const at = b * T + t;
-      const w = e.words[t]!;
-      ids[at] = BigInt(w);
-      for (let k = 0; k < K; k++) feats[at * K + k] = BigInt(e.feats[t * K + k]!);
-      mask[at] = 1;
-      if (tune) tune[at] = BigInt(options.tuneIndex![w] ?? 0);
-      if (allowed && weights && e.allowed) {
-        const bits = e.allowed[t]!;
-        for (let c = 0; c < C; c++) allowed[at * C + c] = (bits >> c) & 1;
-        weights[at] = 1;
-      }
+      if (!e.allowed) continue;
+      const bits = e.allowed[t]!;
+      for (let c = 0; c < C; c++) allowed[at * C + c] = (bits >> c) & 1;
+      weights[at] = 1;
     }
     // Padding rows allow everything (weight 0 anyway), so their loss term is exactly 0.
-    if (allowed) for (let t = e.words.length; t < T; t++) allowed.fill(1, (b * T + t) * C, (b * T + t + 1) * C);
+    for (let t = e.words.length; t < T; t++) allowed.fill(1, (b * T + t) * C, (b * T + t + 1) * C);
   });
-  const f: Record<string, HostTensor> = {
-    word_ids: { data: ids, dims: [B, T] },
-    feat_ids: { data: feats, dims: [B, T, K] },
-    mask: { data: mask, dims: [B, T] },
-  };
-  if (tune) f['tune_ids'] = { data: tune, dims: [B, T] };
-  if (allowed && weights) {
-    f['allowed'] = { data: allowed, dims: [B * T, C] };
-    f['weights'] = { data: weights, dims: [B * T] };
-  }
+  f['allowed'] = { data: allowed, dims: [B * T, C] };
+  f['weights'] = { data: weights, dims: [B * T] };
   return f;
-}
-
-/** Per-example logits [tokens × classes] of a forward session, in batches sorted by length. */
-export async function nerLogits(session: ModelSession, examples: readonly Pick<NerExample, 'words' | 'feats'>[], options: { tuneIndex?: Int32Array; extraFeeds?: (f: Record<string, HostTensor>) => void; batchSize?: number; signal?: AbortSignal } = {}): Promise<Float32Array[]> {
-  const bs = options.batchSize ?? 64;
-  const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.words.length - examples[b]!.words.length);
-  const out = new Array<Float32Array>(examples.length);
-  const C = NER_LABELS.length;
-  for (let s = 0; s < order.length; s += bs) {
-    options.signal?.throwIfAborted();
-    const idx = order.slice(s, s + bs);
-    const f = nerFeeds(
-      idx.map((i) => examples[i]!),
-      options.tuneIndex ? { tuneIndex: options.tuneIndex } : {},
-    );
-    options.extraFeeds?.(f);
-    const r = await session.run(f);
-    const logits = r['logits']!.data as Float32Array;
-    const T = f['word_ids']!.dims[1]!;
-    idx.forEach((ex, b) => {
-      const n = examples[ex]!.words.length;
-      out[ex] = logits.slice(b * T * C, (b * T + n) * C);
-    });
-  }
-  return out;
-}
-
-/** Decoded token mentions of one example's logits, for `types`. */
-export function decodeMentions(logits: Float32Array, n: number, types: readonly NerType[]): TokenMention[] {
-  const lp = restrictToTypes(logits, 0, n, types);
-  const labels = viterbiBio(lp, n, types);
-  const out: TokenMention[] = [];
-  let open: TokenMention | undefined;
-  labels.forEach((l, i) => {
-    if (l === 0) open = undefined;
-    else if (l % 2 === 1) out.push((open = { first: i, last: i, type: NER_TYPES[(l - 1) >> 1]! }));
-    else if (open) open.last = i;
-  });
-  return out;
 }
 
 /** Strict token-mention counts of decoded vs gold mentions, per type. */

@@ -7,52 +7,20 @@
  * `devShare` of the training documents (chosen by document-id hash) is held out; BC5CDR and
  * BioRED use their official dev sets.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadSplit } from '../../corpora/registry';
 import type { Document } from '../../document/document';
 import { DEFAULT_ENCODER, type EncoderConfig } from '../../engine/layers/transformerEncoder';
 import { MODEL_FILE, readModelConfig, readModelWeights } from '../../inference/modelFolders';
 import { createSession } from '../../runtime/session';
 import { generateAllCandidates } from '../../tasks/candidates';
-import type { TaskName } from '../../tasks/definitions';
 import { BioTokenizer } from '../../tokenizer/tokenizer';
 import { encodeCandidates, type RelationExample } from './relationExamples';
 import { encoderConfigFromFolder } from '../pretraining/mlm';
 import { createRelationBackend, predictRelations, scorePredictions } from './relationModel';
 import { resolveConfig, type TrainConfig } from '../trainConfig';
+import { taskDocuments } from '../taskSplits';
 import { BEST_DIR, train, type TrainProgress, type TrainSummary } from '../trainer';
-
-const SPLITS: Record<TaskName, { corpus: string; train: string; dev?: string; test: string }> = {
-  ddi: { corpus: 'ddi', train: 'train', test: 'test' },
-  drugprot: { corpus: 'drugprot', train: 'train', test: 'dev' },
-  cdr: { corpus: 'bc5cdr', train: 'train', dev: 'dev', test: 'test' },
-  biored: { corpus: 'biored', train: 'train', dev: 'dev', test: 'test' },
-};
-
-function hashShare(id: string, salt: string): number {
-  return crypto.createHash('sha1').update(`${salt}:${id}`).digest().readUInt32BE(0) / 2 ** 32;
-}
-
-/** Train / dev / test documents of a task after the leak guard. */
-export async function taskDocuments(task: TaskName, c: Pick<TrainConfig, 'devShare' | 'trainShare'> & Partial<Pick<TrainConfig, 'mergeDev'>>): Promise<{ train: Document[]; dev: Document[]; test: Document[] }> {
-  const s = SPLITS[task];
-  const all = (await loadSplit(s.corpus, s.train)).documents;
-  if (s.dev && c.mergeDev) all.push(...(await loadSplit(s.corpus, s.dev)).documents);
-  let train: Document[];
-  let dev: Document[];
-  if (s.dev && !c.mergeDev) {
-    train = all;
-    dev = (await loadSplit(s.corpus, s.dev)).documents;
-  } else {
-    train = all.filter((d) => hashShare(d.id, 'dev') >= c.devShare);
-    dev = all.filter((d) => hashShare(d.id, 'dev') < c.devShare);
-  }
-  if (c.trainShare < 1) train = train.filter((d) => hashShare(d.id, 'subset') < c.trainShare);
-  const test = (await loadSplit(s.corpus, s.test)).documents;
-  return { train, dev, test };
-}
 
 /** Encoder architecture: the initFrom folder's config.json when given, else the training config. */
 function encoderConfig(c: TrainConfig, vocabSize: number): EncoderConfig {

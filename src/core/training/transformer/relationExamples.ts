@@ -5,20 +5,15 @@
  * Without the prompt only the marked evidence is encoded. The representation is taken at the
  * first <e1> and <e2> marker of the evidence (entity-start pooling) or at [CLS].
  */
-import type { Document, Span } from '../../document/document';
+import type { Document } from '../../document/document';
 import { documentText } from '../../document/document';
-import type { Candidate } from '../../tasks/candidatePairs';
+import { evidenceWindow, type Candidate } from '../../tasks/candidatePairs';
 import type { TaskName } from '../../tasks/definitions';
-import { NONE, TASK_RELATION_TYPES } from '../../tasks/definitions';
+import { taskLabels } from '../../tasks/definitions';
 import type { BioTokenizer, Marker } from '../../tokenizer/tokenizer';
 
 /** Task tag tokens of the prompt (added tokens of the tokenizer). */
 export const TASK_TAG: Record<TaskName, string> = { ddi: '[DDI]', cdr: '[CDR]', drugprot: '[DRUGPROT]', biored: '[BIORED]' };
-
-/** Label vocabulary of a task: `none` first, then its types in official order. */
-export function taskLabels(task: TaskName): string[] {
-  return [NONE, ...TASK_RELATION_TYPES[task]];
-}
 
 /** One encoded candidate. */
 export interface RelationExample {
@@ -44,17 +39,6 @@ function argText(text: string, c: Candidate, side: 'head' | 'tail'): string {
   const s = m.spans[0]!;
   const e = m.spans[m.spans.length - 1]!;
   return text.slice(s.start, e.end).replace(/\s+/g, ' ');
-}
-
-/** The evidence window: from the first evidence span's start to the last's end. */
-export function evidenceWindow(c: Candidate): Span {
-  let start = Infinity;
-  let end = -Infinity;
-  for (const s of c.evidence) {
-    start = Math.min(start, s.start);
-    end = Math.max(end, s.end);
-  }
-  return { start, end };
 }
 
 /** Encode one candidate of `doc` (whose text is `text`). */

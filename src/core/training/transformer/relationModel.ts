@@ -17,10 +17,11 @@ import { candidateToRelation } from '../../tasks/candidates';
 import { scoreTask } from '../../evaluation/scorers';
 import type { TaskName } from '../../tasks/definitions';
 import type { RelationExample } from './relationExamples';
-import { TASK_TAG, taskLabels } from './relationExamples';
+import { TASK_TAG } from './relationExamples';
 import type { TrainConfig } from '../trainConfig';
 import type { TrainerBackend } from '../trainer';
 import { lengthBucketedBatches } from '../batching';
+import { taskLabels } from '../../tasks/definitions';
 
 /** The classifier graph; `training` adds labels, weights and the loss. */
 function buildGraph(ad: Autodiff, enc: EncoderConfig, classes: number): { logits: Value; loss?: Value } {

@@ -1,0 +1,78 @@
+/**
+ * The mention tagger at inference: padded feeds, per-token logits from a forward session, and
+ * BIO decoding (constrained Viterbi) restricted to the types asked for. The tagger's graph and
+ * training are in src/core/training/ner/nerModel.ts.
+ */
+import type { HostTensor, ModelSession } from '../../runtime/session';
+import { PAD_ID } from '../../wordvec/wordVocab';
+import { FEATURE_SLOTS } from './features';
+import type { NerExample } from './nerExamples';
+import { NER_LABELS, NER_TYPES, restrictToTypes, viterbiBio, type NerType, type TokenMention } from './tags';
+
+/** Padded input feeds of a batch (word ids, hashed features, mask); `tuneIndex` adds tune_ids (training graphs). */
+export function nerInputFeeds(batch: readonly Pick<NerExample, 'words' | 'feats'>[], options: { tuneIndex?: Int32Array } = {}): Record<string, HostTensor> {
+  const B = batch.length;
+  const T = Math.max(1, ...batch.map((e) => e.words.length));
+  const K = FEATURE_SLOTS;
+  const ids = new BigInt64Array(B * T).fill(BigInt(PAD_ID));
+  const feats = new BigInt64Array(B * T * K);
+  const mask = new Float32Array(B * T);
+  const tune = options.tuneIndex ? new BigInt64Array(B * T) : undefined;
+  batch.forEach((e, b) => {
+    for (let t = 0; t < e.words.length; t++) {
+      const at = b * T + t;
+      const w = e.words[t]!;
+      ids[at] = BigInt(w);
+      for (let k = 0; k < K; k++) feats[at * K + k] = BigInt(e.feats[t * K + k]!);
+      mask[at] = 1;
+      if (tune) tune[at] = BigInt(options.tuneIndex![w] ?? 0);
+    }
+  });
+  const f: Record<string, HostTensor> = {
+    word_ids: { data: ids, dims: [B, T] },
+    feat_ids: { data: feats, dims: [B, T, K] },
+    mask: { data: mask, dims: [B, T] },
+  };
+  if (tune) f['tune_ids'] = { data: tune, dims: [B, T] };
+  return f;
+}
+
+/** Per-example logits [tokens × classes] of a forward session, in batches sorted by length. */
+export async function nerLogits(session: ModelSession, examples: readonly Pick<NerExample, 'words' | 'feats'>[], options: { tuneIndex?: Int32Array; extraFeeds?: (f: Record<string, HostTensor>) => void; batchSize?: number; signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+  const bs = options.batchSize ?? 64;
+  const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.words.length - examples[b]!.words.length);
+  const out = new Array<Float32Array>(examples.length);
+  const C = NER_LABELS.length;
+  for (let s = 0; s < order.length; s += bs) {
+    options.signal?.throwIfAborted();
+    const idx = order.slice(s, s + bs);
+    const f = nerInputFeeds(
+      idx.map((i) => examples[i]!),
+      options.tuneIndex ? { tuneIndex: options.tuneIndex } : {},
+    );
+    options.extraFeeds?.(f);
+    const r = await session.run(f);
+    const logits = r['logits']!.data as Float32Array;
+    const T = f['word_ids']!.dims[1]!;
+    idx.forEach((ex, b) => {
+      const n = examples[ex]!.words.length;
+      out[ex] = logits.slice(b * T * C, (b * T + n) * C);
+    });
+  }
+  return out;
+}
+
+/** Decoded token mentions of one example's logits, for `types`. */
+export function decodeMentions(logits: Float32Array, n: number, types: readonly NerType[]): TokenMention[] {
+  const lp = restrictToTypes(logits, 0, n, types);
+  const labels = viterbiBio(lp, n, types);
+  const out: TokenMention[] = [];
+  let open: TokenMention | undefined;
+  labels.forEach((l, i) => {
+    if (l === 0) open = undefined;
+    else if (l % 2 === 1) out.push((open = { first: i, last: i, type: NER_TYPES[(l - 1) >> 1]! }));
+    else if (open) open.last = i;
+  });
+  return out;
+}
+

@@ -1,0 +1,23 @@
+/** What a relation classifier says about one candidate, and how logits become it. */
+
+/** One prediction: label index, its probability, all probabilities, the raw logits. */
+export interface RelationPrediction {
+  label: number;
+  prob: number;
+  probs: number[];
+  logits: number[];
+  /** Set when a task's document rule, not the argmax, chose the label (e.g. `title-chemical`). */
+  rule?: string;
+}
+
+/** Softmax of `logits / temperature`, with the argmax. */
+export function softmaxPrediction(logits: readonly number[], temperature = 1): RelationPrediction {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v / temperature);
+  const e = logits.map((v) => Math.exp(v / temperature - max));
+  const sum = e.reduce((x, y) => x + y, 0);
+  const probs = e.map((x) => x / sum);
+  let best = 0;
+  for (let k = 1; k < probs.length; k++) if (probs[k]! > probs[best]!) best = k;
+  return { label: best, prob: probs[best]!, probs, logits: [...logits] };
+}

@@ -1,0 +1,38 @@
+/** Shrinking an exported CNN relation folder to its most frequent words. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Autodiff } from '../../engine/autodiff';
+import { readModelConfig, readModelWeights, writeModelFolder } from '../../inference/modelFolders';
+import { VOCAB_FILE } from '../../wordvec/wordVectors';
+import { SPECIAL_WORDS, WordVocab } from '../../wordvec/wordVocab';
+import type { CnnConfig } from './cnnConfig';
+import { buildCnnGraph, type CnnArch } from './cnnGraph';
+
+/**
+ * Re-export a relation folder keeping only the `keepWords` most frequent words of its vocabulary
+ * (ids are in frequency order, the reserved words first): every other word reads as unknown. The
+ * word table is most of a folder's size, and blinding already hides the argument names, so the
+ * rare rows buy little (measured per task in docs/results.md before a pruned folder ships).
+ */
+export function pruneCnnRelationFolder(from: string, to: string, keepWords: number, command = `biore wordvec prune --from ${from} --to ${to} --keep-words ${keepWords}`): { bytes: number; words: number } {
+  const cfg = readModelConfig(from);
+  if (cfg['model_type'] !== 'biore-cnn-relation') throw new Error(`${from}: not a CNN relation folder (model_type ${String(cfg['model_type'])})`);
+  const arch = cfg['architecture'] as CnnArch;
+  const vocab = WordVocab.load(path.join(from, VOCAB_FILE));
+  if (!Number.isInteger(keepWords) || keepWords <= SPECIAL_WORDS.length) throw new Error(`keep at least ${SPECIAL_WORDS.length + 1} words`);
+  const n = Math.min(keepWords, vocab.size);
+  const weights = readModelWeights(from);
+  const table = weights.get('emb.word');
+  if (!table || table.length !== vocab.size * arch.wordDim) throw new Error(`${from}: the word table does not match vocab.tsv`);
+  const kept = new Map(weights);
+  kept.set('emb.word', table.slice(0, n * arch.wordDim));
+  const storage = ((cfg['cnn'] as Partial<CnnConfig> | undefined)?.wordTable ?? 'int8') as 'int8' | 'fp16';
+  const ex = new Autodiff('cnn-relation', { training: false, weights: kept });
+  const pruned = { ...arch, vocabSize: n };
+  ex.g.output(buildCnnGraph(ex, pruned, { kind: 'folded', data: kept.get('emb.word')!, storage }).logits, 'logits');
+  const bytes = ex.g.toBytes();
+  const small = new WordVocab(vocab.words.slice(0, n), vocab.counts.slice(0, n));
+  writeModelFolder(to, bytes, { ...cfg, architecture: pruned, pruned: { keepWords: n, of: vocab.size, command } });
+  fs.writeFileSync(path.join(to, VOCAB_FILE), small.toText());
+  return { bytes: bytes.length, words: n };
+}
