@@ -9,11 +9,12 @@ import * as vscode from 'vscode';
 import { relationKey, type Suggestion } from '../core/curation/decisions';
 import { exportCurated, type ExportFormat } from '../core/curation/curatedExport';
 import { MENTION_TYPES } from '../core/curation/entityCategories';
-import { findRelationModels, isModelFolder, type ModelFolder } from '../core/curation/modelFolders';
+import { findRelationModels, findTaggerModel, isModelFolder, type ModelFolder } from '../core/inference/modelFolders';
 import { relationRoles } from '../core/formats/pubtator';
 import { documentText, type Annotation, type RelationArgument } from '../core/document/document';
 import { TASK_NAMES, TASK_RELATION_TYPES, type TaskName } from '../core/tasks/definitions';
-import { relationModelTasks } from '../core/inference/relations/relationHeads';
+import { relationModelTasks, routeTasks } from '../core/inference/relations/relationHeads';
+import { suggestionsFromPredictions } from '../core/curation/suggestionPolicy';
 import type { Settings } from '../core/settings';
 import type { EngineClient } from '../worker/engineClient';
 import { readSettings, setModelPath } from './config';
@@ -117,6 +118,13 @@ async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId
     if (!choice) return;
     if (choice === 'document' && cursorDoc) docs = [cursorDoc];
   }
+  // Each task is answered by the first model that has it (routeTasks); a folder that declares
+  // no task it knows runs as it is.
+  const routed = routeTasks(models.map((m) => ({ dir: m.dir, tasks: relationModelTasks(m.dir) })), settings.tasks);
+  const plan: { model: ModelFolder; task?: TaskName }[] = models.flatMap((m) => {
+    if (relationModelTasks(m.dir).length === 0) return [{ model: m }];
+    return [...routed].filter(([, dir]) => dir === m.dir).map(([task]) => ({ model: m, task }));
+  });
   const started = Date.now();
   let kept = 0;
   try {
@@ -132,30 +140,13 @@ async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId
           // Predict on the curated document, so mentions the curator added take part.
           const doc = session.curated(ed.doc.id)?.document ?? ed.doc;
           const suggestions: Suggestion[] = [];
-          // Each task is answered by the first model that has it (models/relation-ddi before a
-          // merged multi-task model), so a task never gets two sets of suggestions.
-          const served = new Set<TaskName>();
-          for (const m of models) {
-            const known = relationModelTasks(m.dir);
-            const tasks = known.length ? known.filter((t) => settings.tasks.includes(t) && !served.has(t)) : [undefined];
-            const predicted = [];
-            for (const task of tasks) {
-              if (task) served.add(task);
-              predicted.push(...(await ctx.engine().predictRelations(m.dir, doc, { threads: settings.threads, signal, ...(task ? { task } : {}) })));
-            }
-            for (const p of predicted) {
-              const score = p.relation.score ?? 0;
-              const rule = p.relation.attributes['rule'];
-              // A document rule's suggestion has the model's own (low) confidence: it is kept whatever
-              // the threshold, and the hover says which rule proposed it.
-              if ((score < settings.threshold && !rule) || !settings.tasks.includes(p.task)) continue;
-              suggestions.push({ key: relationKey(p.relation.type, p.relation.args), type: p.relation.type, args: p.relation.args, score, task: p.task, evidence: p.evidence, model: m.label, ...(rule ? { rule } : {}) });
-            }
+          for (const { model, task } of plan) {
+            const predicted = await ctx.engine().predictRelations(model.dir, doc, { threads: settings.threads, signal, ...(task ? { task } : {}) });
+            suggestions.push(...suggestionsFromPredictions(predicted, settings, model.label));
           }
           if (signal.aborted) break;
-          await session.store.setSuggestions(ed.doc.id, suggestions);
+          await session.setSuggestions(ed.doc.id, suggestions);
           kept += suggestions.length;
-          ctx.sessions.refresh(session, [ed.doc.id]);
           done++;
         }
       },
@@ -229,12 +220,7 @@ async function addMention(ctx: CommandContext, arg?: { type?: string; ids?: stri
   const curated = session.curated(ed.doc.id);
   const text = documentText(curated?.document ?? ed.doc).slice(start, end);
   const ids = idText.split('|').map((s) => s.trim()).filter((s) => s !== '');
-  await ctx.sessions.decide(session, ed.doc.id, { op: 'mention/add', id: `cm${session.store.nextSeq}`, type, span: { start, end }, text, ids });
-}
-
-/** The mention tagger folder: `ner/` in the first model root that has one. */
-function nerModelDir(ctx: CommandContext): string | undefined {
-  return ctx.modelRoots.map((r) => path.join(r, 'ner')).find((d) => fs.existsSync(path.join(d, 'config.json')));
+  await session.decide(ed.doc.id, { op: 'mention/add', id: session.newMentionId(), type, span: { start, end }, text, ids });
 }
 
 /**
@@ -246,7 +232,7 @@ async function detectMentions(ctx: CommandContext, arg?: { uri?: string; scope?:
   const found = await sessionOf(ctx, arg?.uri);
   if (!found) return;
   const { session, editor } = found;
-  const dir = nerModelDir(ctx);
+  const dir = findTaggerModel(ctx.modelRoots);
   if (!dir) {
     void vscode.window.showErrorMessage(`BioRE: no mention tagger at ${ctx.modelRoots.map((r) => path.join(r, 'ner')).join(', ')} (a folder written by \`biore ner train\`).`);
     return;
@@ -269,7 +255,7 @@ async function detectMentions(ctx: CommandContext, arg?: { uri?: string; scope?:
       for (const m of mentions) {
         const span = m.spans[0]!;
         if (have.some((h) => h.start < span.end && span.start < h.end)) continue;
-        await ctx.sessions.decide(session, ed.doc.id, { op: 'mention/add', id: `cm${session.store.nextSeq}`, type: m.type, span: { start: span.start, end: span.end }, text: m.text, ids: m.ids });
+        await session.decide(ed.doc.id, { op: 'mention/add', id: session.newMentionId(), type: m.type, span: { start: span.start, end: span.end }, text: m.text, ids: m.ids });
         have.push(span);
         added++;
       }
@@ -295,16 +281,16 @@ async function fixMention(ctx: CommandContext): Promise<void> {
   const what = await vscode.window.showQuickPick(['Change type', 'Change concept ID'], { title: `BioRE: fix "${hit.mention.text}" (${hit.mention.type}, ${hit.mention.ids.join('|') || 'no id'})` });
   if (what === 'Change type') {
     const type = await vscode.window.showQuickPick([...MENTION_TYPES], { title: 'BioRE: new type' });
-    if (type) await ctx.sessions.decide(hit.session, hit.docId, { op: 'mention/update', id: hit.mention.id, type });
+    if (type) await hit.session.decide(hit.docId, { op: 'mention/update', id: hit.mention.id, type });
   } else if (what === 'Change concept ID') {
     const idText = await vscode.window.showInputBox({ title: 'BioRE: concept ID', value: hit.mention.ids.join('|') });
-    if (idText !== undefined) await ctx.sessions.decide(hit.session, hit.docId, { op: 'mention/update', id: hit.mention.id, ids: idText.split('|').map((s) => s.trim()).filter((s) => s !== '') });
+    if (idText !== undefined) await hit.session.decide(hit.docId, { op: 'mention/update', id: hit.mention.id, ids: idText.split('|').map((s) => s.trim()).filter((s) => s !== '') });
   }
 }
 
 async function deleteMention(ctx: CommandContext): Promise<void> {
   const hit = mentionAtCursor(ctx);
-  if (hit) await ctx.sessions.decide(hit.session, hit.docId, { op: 'mention/delete', id: hit.mention.id });
+  if (hit) await hit.session.decide(hit.docId, { op: 'mention/delete', id: hit.mention.id });
 }
 
 async function addRelation(ctx: CommandContext, arg?: { docId?: string; arg1?: string; arg2?: string; type?: string }): Promise<void> {
@@ -335,16 +321,15 @@ async function addRelation(ctx: CommandContext, arg?: { docId?: string; arg1?: s
     first.ids.length === 1 && second.ids.length === 1
       ? [{ role: roles[0], ref: { kind: 'concept', id: first.ids[0]! } }, { role: roles[1], ref: { kind: 'concept', id: second.ids[0]! } }]
       : [{ role: roles[0], ref: { kind: 'annotation', id: first.id } }, { role: roles[1], ref: { kind: 'annotation', id: second.id } }];
-  await ctx.sessions.decide(session, ed.doc.id, { op: 'relation/add', key: relationKey(type, args), type, args });
+  await session.decide(ed.doc.id, { op: 'relation/add', key: relationKey(type, args), type, args });
 }
 
 async function undoDecision(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   const session = (editor && ctx.sessions.get(editor.document.uri)) ?? ctx.sessions.all()[0];
   if (!session) return;
-  const undone = await session.store.undo();
-  if (undone) ctx.sessions.refresh(session, [undone.docId]);
-  else void vscode.window.showInformationMessage('BioRE: nothing to undo.');
+  const undone = await session.undo();
+  if (!undone) void vscode.window.showInformationMessage('BioRE: nothing to undo.');
 }
 
 async function useModel(ctx: CommandContext): Promise<void> {

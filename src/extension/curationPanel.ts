@@ -127,13 +127,10 @@ export class CurationPanel implements vscode.Disposable {
         this.post();
         return;
       case 'relation/verdict':
-        if (session) await this.sessions.decide(session, m.docId, { op: 'relation/verdict', key: m.key, verdict: m.verdict });
+        if (session) await session.decide(m.docId, { op: 'relation/verdict', key: m.key, verdict: m.verdict });
         return;
       case 'relation/undo':
-        if (session) {
-          const undone = await session.store.undo();
-          if (undone) this.sessions.refresh(session, [undone.docId]);
-        }
+        if (session) await session.undo();
         return;
       case 'relation/bulkAccept': {
         if (!session) return;
@@ -142,8 +139,7 @@ export class CurationPanel implements vscode.Disposable {
           .rows()
           .filter((r) => r.status === 'suggested' && (r.score ?? 0) >= m.threshold && wanted.has(`${r.docId}\n${r.key}`))
           .map((r) => ({ docId: r.docId, body: { op: 'relation/verdict' as const, key: r.key, verdict: 'accepted' as const } }));
-        await session.store.recordMany(items);
-        this.sessions.refresh(session, items.map((i) => i.docId));
+        await session.decideMany(items);
         void vscode.window.showInformationMessage(`BioRE: accepted ${items.length} relation(s) at or above ${m.threshold}`);
         return;
       }

@@ -1,17 +1,19 @@
 /**
- * One curation session per open curated file: the file as read by the core (documents, offset
- * maps, problems), its sidecar store, and the curated documents recomputed after every change.
- * Also publishes the file's problems as diagnostics. Editor events come in here; everything the
+ * The editor's side of curation sessions: one core CurationSession per open curated file, created
+ * when a file opens, re-read after edits, closed with the file; publishes the file's problems as
+ * diagnostics. Editor events come in here; everything the
  * UI shows (decorations, hovers, CodeLens, the panel) reads sessions and listens to `onDidChange`.
  */
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readEditorFileAsync, type EditorDocument, type EditorFile } from '../core/curation/editorDocuments';
 import { CurationStore, sidecarPathFor } from '../core/curation/curationStore';
-import { curateDocument, type CuratedDocument, type RelationRow } from '../core/curation/curatedDocument';
-import type { DecisionBody } from '../core/curation/decisions';
-import { annotationExtent, type Annotation } from '../core/document/document';
+import { CurationSession } from '../core/curation/curationSession';
+
+export type { MentionHit } from '../core/curation/curationSession';
+
+/** The core curation session of a file open in the editor. */
+export type FileSession = CurationSession<vscode.Uri>;
 
 /** Language ids we contribute; files of other languages join only when sniffed or asked for. */
 export const CURATION_LANGUAGES: ReadonlySet<string> = new Set(['pubtator', 'bioc', 'biocjson']);
@@ -24,113 +26,6 @@ export function looksCuratable(doc: vscode.TextDocument): boolean {
   if (doc.languageId === 'xml') return /<collection[\s>]/.test(head);
   if (doc.languageId === 'json' || doc.languageId === 'jsonc') return /"documents"\s*:/.test(doc.getText().slice(0, 4000)) && /"passages"/.test(doc.getText().slice(0, 20000));
   return false;
-}
-
-/** A mention under a file offset. */
-export interface MentionHit {
-  ed: EditorDocument;
-  curated: CuratedDocument;
-  mention: Annotation;
-}
-
-export class FileSession {
-  private curatedDocs = new Map<string, CuratedDocument>();
-  private readVersion = 0;
-
-  private constructor(
-    readonly uri: vscode.Uri,
-    public file: EditorFile,
-    readonly store: CurationStore,
-  ) {}
-
-  /** Reads the file and replays its curation, a slice at a time (large files never block the host). */
-  static async create(uri: vscode.Uri, text: string, store: CurationStore): Promise<FileSession> {
-    const session = new FileSession(uri, await readEditorFileAsync(text, uri.path), store);
-    await session.recomputeAll();
-    return session;
-  }
-
-  /** Re-reads the file after an edit; false when a newer edit overtook this read. */
-  async reread(text: string): Promise<boolean> {
-    const version = ++this.readVersion;
-    const file = await readEditorFileAsync(text, this.uri.path);
-    if (version !== this.readVersion) return false;
-    this.file = file;
-    await this.recomputeAll();
-    return true;
-  }
-
-  /** Replays the sidecar over every document, yielding to the event loop between slices. */
-  async recomputeAll(): Promise<void> {
-    const next = new Map<string, CuratedDocument>();
-    let since = Date.now();
-    for (const ed of this.file.documents) {
-      next.set(ed.doc.id, curateDocument(ed.doc, this.store.suggestionsOf(ed.doc.id), this.store.decisions));
-      if (Date.now() - since > 15) {
-        await new Promise((r) => setImmediate(r));
-        since = Date.now();
-      }
-    }
-    this.curatedDocs = next;
-  }
-
-  /** Replays one document (after a decision about it). */
-  recomputeDocument(docId: string): void {
-    const ed = this.editorDocument(docId);
-    if (ed) this.curatedDocs.set(docId, curateDocument(ed.doc, this.store.suggestionsOf(docId), this.store.decisions));
-  }
-
-  curated(docId: string): CuratedDocument | undefined {
-    return this.curatedDocs.get(docId);
-  }
-
-  editorDocument(docId: string): EditorDocument | undefined {
-    return this.file.documents.find((d) => d.doc.id === docId);
-  }
-
-  /** All rows of all documents, in file order. */
-  rows(): RelationRow[] {
-    return this.file.documents.flatMap((ed) => this.curatedDocs.get(ed.doc.id)?.rows ?? []);
-  }
-
-  /** The document whose lines hold a file offset, else the last one starting before it. */
-  documentAt(fileOffset: number): EditorDocument | undefined {
-    let best: EditorDocument | undefined;
-    for (const ed of this.file.documents) {
-      if (ed.fileSpan.start <= fileOffset) best = ed;
-      if (fileOffset <= ed.fileSpan.end && fileOffset >= ed.fileSpan.start) return ed;
-    }
-    return best ?? this.file.documents[0];
-  }
-
-  /** The (curated) mention at a file offset. */
-  mentionAt(fileOffset: number): MentionHit | undefined {
-    const ed = this.documentAt(fileOffset);
-    if (!ed) return undefined;
-    const off = ed.fromFile(fileOffset);
-    const curated = this.curatedDocs.get(ed.doc.id);
-    if (off === undefined || !curated) return undefined;
-    for (const p of curated.document.passages) {
-      for (const m of p.annotations) {
-        if (m.spans.some((s) => off >= s.start && off <= s.end)) return { ed, curated, mention: m };
-      }
-    }
-    return undefined;
-  }
-
-  /** Rows in which a mention takes part (as itself or through its concept ids). */
-  rowsOfMention(docId: string, m: Annotation): RelationRow[] {
-    const rows = this.curatedDocs.get(docId)?.rows ?? [];
-    return rows.filter((r) => r.args.some((a) => (a.ref.kind === 'annotation' ? a.ref.id === m.id : m.ids.includes(a.ref.id))));
-  }
-
-  /** First mention of a concept id or the mention with an id, for labels. */
-  mentionFor(docId: string, ref: { kind: 'annotation' | 'concept'; id: string }): Annotation | undefined {
-    const doc = this.curatedDocs.get(docId)?.document;
-    if (!doc) return undefined;
-    const all = doc.passages.flatMap((p) => p.annotations).sort((a, b) => annotationExtent(a).start - annotationExtent(b).start);
-    return all.find((a) => (ref.kind === 'annotation' ? a.id === ref.id : a.ids.includes(ref.id)));
-  }
 }
 
 export class CurationSessions implements vscode.Disposable {
@@ -203,7 +98,10 @@ export class CurationSessions implements vscode.Disposable {
       return undefined;
     }
     const started = Date.now();
-    const session = await FileSession.create(doc.uri, doc.getText(), store);
+    const session = await CurationSession.create(doc.uri, doc.getText(), store);
+    session.onDidChange(() => {
+      if (this.get(doc.uri) === session) this.changed.fire(session);
+    });
     const ms = Date.now() - started;
     this.onRead(path.basename(doc.uri.path), session.file.documents.length, ms);
     this.log.info(`opened ${doc.uri.fsPath}: ${session.file.documents.length} documents in ${ms} ms; sidecar ${sidecar}`);
@@ -242,18 +140,6 @@ export class CurationSessions implements vscode.Disposable {
       return d;
     });
     this.diagnostics.set(doc.uri, diags);
-  }
-
-  /** Records a decision, replays the curation and notifies the UI. */
-  async decide(session: FileSession, docId: string, body: DecisionBody): Promise<void> {
-    await session.store.record(docId, body);
-    this.refresh(session, [docId]);
-  }
-
-  /** Replays the given documents and notifies (after store changes made elsewhere: undo, suggestions, bulk). */
-  refresh(session: FileSession, docIds: readonly string[]): void {
-    for (const id of new Set(docIds)) session.recomputeDocument(id);
-    this.changed.fire(session);
   }
 
   private close(uri: vscode.Uri): void {

@@ -54,12 +54,29 @@ export type WorkerRequest =
   /** host → worker: cancel a running job. */
   | { type: 'job/cancel'; id: number };
 
+/** Requests that start a job (every request but `job/cancel`). */
+export type JobRequest = Exclude<WorkerRequest, { type: 'job/cancel' }>;
+
+/** The result of each job type, as `job/done` carries it. */
+export interface JobResults {
+  'model/load': { inputNames: string[]; outputNames: string[] };
+  'model/run': { outputs: Record<string, WireTensor> };
+  'model/unload': Record<string, never>;
+  'train/pretrain': { summary: TrainSummary };
+  'relations/predict': { relations: WirePredictedRelation[] };
+  'train/finetuneDecisions': { finetune: DecisionFineTuneResult };
+  'mentions/detect': { mentions: Annotation[] };
+}
+
+/** worker → host: a job finished; `request` names the job type, and the result is that type's. */
+export type JobDone = { [K in JobRequest['type']]: { type: 'job/done'; id: number; request: K; result: JobResults[K] } }[JobRequest['type']];
+
 export type WorkerResponse =
   /** worker → host: the worker is ready for requests. */
   | { type: 'worker/ready' }
   /** worker → host: progress of a training job (pre-training: TrainProgress; decision fine-tune: FineTuneProgress). */
   | { type: 'job/progress'; id: number; progress: TrainProgress | FineTuneProgress }
-  /** worker → host: a job finished. */
-  | { type: 'job/done'; id: number; result: { outputs?: Record<string, WireTensor>; summary?: TrainSummary; inputNames?: string[]; outputNames?: string[]; relations?: WirePredictedRelation[]; finetune?: DecisionFineTuneResult; mentions?: Annotation[] } }
+  /** worker → host: a job finished (see JobDone). */
+  | JobDone
   /** worker → host: a job failed; `message` is one line for the user. */
   | { type: 'job/error'; id: number; message: string };

@@ -4,19 +4,19 @@
  * CancellationToken to an AbortSignal at the boundary) and by tests.
  */
 import { Worker } from 'node:worker_threads';
-import type { FineTuneProgress, WorkerRequest, WorkerResponse, WireTensor, WirePredictedRelation } from '../protocol/worker';
+import type { FineTuneProgress, JobRequest, JobResults, WorkerRequest, WorkerResponse, WireTensor, WirePredictedRelation } from '../protocol/worker';
 import type { Annotation, Document } from '../core/document/document';
 import type { TaskName } from '../core/tasks/definitions';
 import type { DecisionFineTuneResult } from '../core/training/cnnRelation/fineTuneOnDecisions';
 import type { TrainProgress, TrainSummary } from '../core/training/trainer';
 
-type DoneResult = Extract<WorkerResponse, { type: 'job/done' }>['result'];
-type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+/** The fields of a job request of type K besides its type and id (the client numbers jobs). */
+type RequestBody<K extends JobRequest['type']> = Omit<Extract<JobRequest, { type: K }>, 'id' | 'type'>;
 
 export class EngineClient {
   private readonly worker: Worker;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: DoneResult) => void; reject: (e: Error) => void; onProgress?: (p: TrainProgress | FineTuneProgress) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: JobResults[JobRequest['type']]) => void; reject: (e: Error) => void; onProgress?: (p: TrainProgress | FineTuneProgress) => void }>();
   private readonly ready: Promise<void>;
 
   /** @param workerFile path of the compiled engineWorker.js */
@@ -41,49 +41,47 @@ export class EngineClient {
     });
   }
 
-  private async request(req: Request, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress | FineTuneProgress) => void } = {}): Promise<DoneResult> {
+  private async request<K extends JobRequest['type']>(type: K, body: RequestBody<K>, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress | FineTuneProgress) => void } = {}): Promise<JobResults[K]> {
     await this.ready;
     const id = this.nextId++;
-    return new Promise<DoneResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    return new Promise<JobResults[K]>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: JobResults[JobRequest['type']]) => void, reject, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
       opts.signal?.addEventListener('abort', () => this.worker.postMessage({ type: 'job/cancel', id } satisfies WorkerRequest), { once: true });
-      this.worker.postMessage({ ...req, id } as WorkerRequest);
+      this.worker.postMessage({ ...body, type, id } as unknown as WorkerRequest);
     });
   }
 
   async loadModel(handle: string, model: string | Uint8Array, threads = 1): Promise<{ inputNames: string[]; outputNames: string[] }> {
-    const r = await this.request({ type: 'model/load', handle, model, threads });
-    return { inputNames: r.inputNames ?? [], outputNames: r.outputNames ?? [] };
+    return this.request('model/load', { handle, model, threads });
   }
 
   async run(handle: string, feeds: Record<string, WireTensor>): Promise<Record<string, WireTensor>> {
-    return (await this.request({ type: 'model/run', handle, feeds })).outputs ?? {};
+    return (await this.request('model/run', { handle, feeds })).outputs;
   }
 
   async pretrain(preset: string, overrides: Record<string, unknown>, dataDir: string, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void } = {}): Promise<TrainSummary> {
     const onProgress = opts.onProgress;
-    const r = await this.request({ type: 'train/pretrain', preset, overrides, dataDir }, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onProgress ? { onProgress: (p) => onProgress(p as TrainProgress) } : {}) });
-    return r.summary!;
+    const r = await this.request('train/pretrain', { preset, overrides, dataDir }, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onProgress ? { onProgress: (p) => onProgress(p as TrainProgress) } : {}) });
+    return r.summary;
   }
 
   /** Relations of one document predicted by the model in `modelDir`; `signal` cancels. */
   async predictRelations(modelDir: string, document: Document, opts: { threads?: number; task?: TaskName; signal?: AbortSignal } = {}): Promise<WirePredictedRelation[]> {
-    const req: Request = { type: 'relations/predict', modelDir, threads: opts.threads ?? 1, document, ...(opts.task ? { task: opts.task } : {}) };
-    const r = await this.request(req, opts.signal ? { signal: opts.signal } : {});
-    return r.relations ?? [];
+    const body: RequestBody<'relations/predict'> = { modelDir, threads: opts.threads ?? 1, document, ...(opts.task ? { task: opts.task } : {}) };
+    return (await this.request('relations/predict', body, opts.signal ? { signal: opts.signal } : {})).relations;
   }
 
   /** Mentions the tagger in `modelDir` finds in `document` (normalized); `signal` cancels. */
   async detectMentions(modelDir: string, document: Document, opts: { threads?: number; signal?: AbortSignal } = {}): Promise<Annotation[]> {
-    const r = await this.request({ type: 'mentions/detect', modelDir, threads: opts.threads ?? 1, document }, opts.signal ? { signal: opts.signal } : {});
-    return r.mentions ?? [];
+    const r = await this.request('mentions/detect', { modelDir, threads: opts.threads ?? 1, document }, opts.signal ? { signal: opts.signal } : {});
+    return r.mentions;
   }
 
   /** Fine-tunes `modelDir` on reviewed documents into `outDir` (see protocol `train/finetuneDecisions`). */
   async fineTuneOnDecisions(modelDir: string, outDir: string, documents: Document[], opts: { threads?: number; signal?: AbortSignal; onProgress?: (p: FineTuneProgress) => void } = {}): Promise<DecisionFineTuneResult> {
     const onProgress = opts.onProgress;
-    const r = await this.request({ type: 'train/finetuneDecisions', modelDir, outDir, documents, threads: opts.threads ?? 1 }, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onProgress ? { onProgress: (p) => onProgress(p as FineTuneProgress) } : {}) });
-    return r.finetune!;
+    const r = await this.request('train/finetuneDecisions', { modelDir, outDir, documents, threads: opts.threads ?? 1 }, { ...(opts.signal ? { signal: opts.signal } : {}), ...(onProgress ? { onProgress: (p) => onProgress(p as FineTuneProgress) } : {}) });
+    return r.finetune;
   }
 
   async dispose(): Promise<void> {

@@ -3,7 +3,7 @@
  * Speaks src/protocol/worker.ts. Errors become `job/error` messages; nothing escapes the worker.
  */
 import { parentPort } from 'node:worker_threads';
-import type { WorkerRequest, WorkerResponse, WireTensor } from '../protocol/worker';
+import type { JobDone, JobRequest, JobResults, WorkerRequest, WorkerResponse, WireTensor } from '../protocol/worker';
 import { createSession, type ModelSession } from '../core/runtime/session';
 import { runPretrain } from '../core/training/pretraining/pretrainJob';
 import { predictRelations } from './relationJobs';
@@ -20,87 +20,70 @@ function send(m: WorkerResponse): void {
   port!.postMessage(m);
 }
 
-async function handle(req: Exclude<WorkerRequest, { type: 'job/cancel' }>): Promise<void> {
+/**
+ * Runs one job: registers its AbortController (so `job/cancel` reaches it), posts its typed
+ * `job/done`, and always forgets it afterwards. Errors propagate to the one `job/error` below.
+ */
+async function runJob<K extends JobRequest['type']>(req: Extract<JobRequest, { type: K }>, work: (signal: AbortSignal) => Promise<JobResults[K]>): Promise<void> {
+  const ac = new AbortController();
+  jobs.set(req.id, ac);
+  try {
+    const result = await work(ac.signal);
+    send({ type: 'job/done', id: req.id, request: req.type, result } as JobDone);
+  } finally {
+    jobs.delete(req.id);
+  }
+}
+
+function handle(req: JobRequest): Promise<void> {
   switch (req.type) {
-    case 'model/load': {
-      const s = await createSession(req.model, { threads: req.threads });
-      await sessions.get(req.handle)?.dispose();
-      sessions.set(req.handle, s);
-      send({ type: 'job/done', id: req.id, result: { inputNames: [...s.inputNames], outputNames: [...s.outputNames] } });
-      return;
-    }
-    case 'model/run': {
-      const s = sessions.get(req.handle);
-      if (!s) throw new Error(`no model loaded under "${req.handle}"`);
-      const out = await s.run(req.feeds);
-      const outputs: Record<string, WireTensor> = {};
-      for (const [k, v] of Object.entries(out)) outputs[k] = { data: v.data, dims: [...v.dims] };
-      send({ type: 'job/done', id: req.id, result: { outputs } });
-      return;
-    }
-    case 'model/unload': {
-      await sessions.get(req.handle)?.dispose();
-      sessions.delete(req.handle);
-      send({ type: 'job/done', id: req.id, result: {} });
-      return;
-    }
-    case 'relations/predict': {
-      const ac = new AbortController();
-      jobs.set(req.id, ac);
-      try {
-        const relations = await predictRelations(req.modelDir, req.document, { threads: req.threads, signal: ac.signal, ...(req.task ? { task: req.task } : {}) });
-        send({ type: 'job/done', id: req.id, result: { relations } });
-      } finally {
-        jobs.delete(req.id);
-      }
-      return;
-    }
-    case 'mentions/detect': {
-      const ac = new AbortController();
-      jobs.set(req.id, ac);
-      try {
-        const mentions = await detectMentions(req.modelDir, req.document, { threads: req.threads, signal: ac.signal });
-        send({ type: 'job/done', id: req.id, result: { mentions } });
-      } finally {
-        jobs.delete(req.id);
-      }
-      return;
-    }
-    case 'train/finetuneDecisions': {
-      const ac = new AbortController();
-      jobs.set(req.id, ac);
-      try {
-        const finetune = await fineTuneOnDecisions({
+    case 'model/load':
+      return runJob(req, async () => {
+        const s = await createSession(req.model, { threads: req.threads });
+        await sessions.get(req.handle)?.dispose();
+        sessions.set(req.handle, s);
+        return { inputNames: [...s.inputNames], outputNames: [...s.outputNames] };
+      });
+    case 'model/run':
+      return runJob(req, async () => {
+        const s = sessions.get(req.handle);
+        if (!s) throw new Error(`no model loaded under "${req.handle}"`);
+        const out = await s.run(req.feeds);
+        const outputs: Record<string, WireTensor> = {};
+        for (const [k, v] of Object.entries(out)) outputs[k] = { data: v.data, dims: [...v.dims] };
+        return { outputs };
+      });
+    case 'model/unload':
+      return runJob(req, async () => {
+        await sessions.get(req.handle)?.dispose();
+        sessions.delete(req.handle);
+        return {};
+      });
+    case 'relations/predict':
+      return runJob(req, async (signal) => ({ relations: await predictRelations(req.modelDir, req.document, { threads: req.threads, signal, ...(req.task ? { task: req.task } : {}) }) }));
+    case 'mentions/detect':
+      return runJob(req, async (signal) => ({ mentions: await detectMentions(req.modelDir, req.document, { threads: req.threads, signal }) }));
+    case 'train/finetuneDecisions':
+      return runJob(req, async (signal) => ({
+        finetune: await fineTuneOnDecisions({
           modelDir: req.modelDir,
           outDir: req.outDir,
           documents: req.documents,
           threads: req.threads,
-          signal: ac.signal,
+          signal,
           onProgress: (progress) => send({ type: 'job/progress', id: req.id, progress }),
-        });
-        send({ type: 'job/done', id: req.id, result: { finetune } });
-      } finally {
-        jobs.delete(req.id);
-      }
-      return;
-    }
-    case 'train/pretrain': {
-      const ac = new AbortController();
-      jobs.set(req.id, ac);
-      try {
-        const summary = await runPretrain({
+        }),
+      }));
+    case 'train/pretrain':
+      return runJob(req, async (signal) => ({
+        summary: await runPretrain({
           preset: req.preset,
           overrides: req.overrides,
           dataDir: req.dataDir,
-          signal: ac.signal,
+          signal,
           onProgress: (progress) => send({ type: 'job/progress', id: req.id, progress }),
-        });
-        send({ type: 'job/done', id: req.id, result: { summary } });
-      } finally {
-        jobs.delete(req.id);
-      }
-      return;
-    }
+        }),
+      }));
   }
 }
 

@@ -6,10 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Annotation, Document } from '../core/document/document';
+import { LEXICON_FILE } from '../core/inference/modelFolders';
 import { Lexicon, normalizeDocument } from '../core/inference/normalization/lexicon';
 import { applyMentions, loadNerTagger, type NerTagger } from '../core/inference/mentions/nerTagger';
 
-const LEXICON_FILE = 'lexicon.tsv';
 const loaded = new Map<string, Promise<{ tagger: NerTagger; lexicon?: Lexicon }>>();
 
 function taggerFor(modelDir: string, threads: number): Promise<{ tagger: NerTagger; lexicon?: Lexicon }> {

@@ -28,11 +28,7 @@ export async function predictRelations(
   options: { threads: number; task?: TaskName; signal: AbortSignal },
 ): Promise<WirePredictedRelation[]> {
   const predictor = await predictorFor(modelDir, options.threads);
-  // Candidate generation labels candidates with the document's own relations, and a relation of
-  // another task's vocabulary (a CDR `CID` seen by the DDI model) is an error there; prediction
-  // needs no gold, so the file's relations stay out.
-  const unlabelled = { ...doc, relations: [] };
-  return predictor.predict(unlabelled, { signal: options.signal, ...(options.task ? { task: options.task } : {}) });
+  return predictor.predict(doc, { signal: options.signal, ...(options.task ? { task: options.task } : {}) });
 }
 
 /** Releases every loaded predictor. */

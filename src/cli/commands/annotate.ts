@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { DOCUMENT_FORMATS, detectFormat, documentWriter, emptyInputError, parseFormatName, readDocuments, type CollectionHeader } from '../../core/formats/formatIo';
 import type { Document } from '../../core/document/document';
 import { annotateDocuments, pubTatorLayout, type RelationSuggester } from '../../core/curation/annotate';
+import { LEXICON_FILE, TAGGER_FOLDER } from '../../core/inference/modelFolders';
 import { Lexicon } from '../../core/inference/normalization/lexicon';
 import { loadNerTagger, type NerTagger } from '../../core/inference/mentions/nerTagger';
 import { NER_TYPES, type NerType } from '../../core/inference/mentions/tags';
@@ -18,9 +19,8 @@ import { progressBar } from '../progress';
 import { openOutput } from '../outputFile';
 import { UserError } from '../userError';
 
-/** Default tagger folder and lexicon shipped in models/. */
-export const DEFAULT_NER_MODEL = 'models/ner';
-export const LEXICON_FILE = 'lexicon.tsv';
+/** Default tagger folder shipped in models/. */
+export const DEFAULT_NER_MODEL = `models/${TAGGER_FOLDER}`;
 
 interface AnnotateCliOptions {
   out?: string;

@@ -12,7 +12,8 @@ import { loadNerTagger } from '../../core/inference/mentions/nerTagger';
 import { ModelFolderError, loadRelationPredictor } from '../../core/inference/relations/relationPredictor';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_NER_MODEL, LEXICON_FILE } from './annotate';
+import { LEXICON_FILE } from '../../core/inference/modelFolders';
+import { DEFAULT_NER_MODEL } from './annotate';
 
 export function registerBenchAnnotate(bench: Command): void {
   bench

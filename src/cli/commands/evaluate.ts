@@ -8,7 +8,8 @@ import { ModelFolderError, loadRelationPredictor } from '../../core/inference/re
 import { NER_EVAL_TASKS, evaluateCdrFromText, evaluateNer } from '../../core/modelEvaluation/evaluateMentions';
 import { Lexicon } from '../../core/inference/normalization/lexicon';
 import { loadNerTagger } from '../../core/inference/mentions/nerTagger';
-import { DEFAULT_NER_MODEL, LEXICON_FILE } from './annotate';
+import { LEXICON_FILE } from '../../core/inference/modelFolders';
+import { DEFAULT_NER_MODEL } from './annotate';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../userError';

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { DOCUMENT_FORMATS, detectFormat, documentWriter, emptyInputError, parseFormatName, readDocuments, type CollectionHeader } from '../../core/formats/formatIo';
 import { ModelFolderError, loadRelationPredictor } from '../../core/inference/relations/relationPredictor';
 import { TASK_NAMES, type TaskName } from '../../core/tasks/definitions';
+import { addSuggestedRelations } from '../../core/curation/suggestionPolicy';
 import { progressBar } from '../progress';
 import { openOutput } from '../outputFile';
 import { UserError } from '../userError';
@@ -42,20 +43,10 @@ export function registerExtract(program: Command): void {
       try {
         for await (const doc of readDocuments(input, from, (h) => (header = h))) {
           if (docs === 0) await write(writer.begin(header));
-          const predicted = await predictor.predict(doc, o.task === undefined ? {} : { task: o.task as TaskName });
           // A suggestion the file already states (same type and arguments) is not written twice.
-          const key = (r: { type: string; args: { ref: { id: string } }[] }): string => `${r.type.toLowerCase()}|${r.args.map((a) => a.ref.id).join('|')}`;
-          const stated = new Set(doc.relations.map(key));
-          for (const p of predicted) {
-            if (stated.has(key(p.relation))) {
-              restated++;
-              continue;
-            }
-            relations++;
-            p.relation.attributes['task'] = p.task;
-            p.relation.attributes['evidence'] = `${p.evidence.start}-${p.evidence.end}`;
-            doc.relations.push(p.relation);
-          }
+          const r = addSuggestedRelations(doc, await predictor.predict(doc, o.task === undefined ? {} : { task: o.task as TaskName }));
+          relations += r.added;
+          restated += r.restated;
           await write(writer.document(doc));
           docs++;
           if (o.out) bar.update(out.bytesWritten());

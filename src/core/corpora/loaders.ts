@@ -12,7 +12,7 @@ import { readPpiDirectory } from '../formats/ppiJson';
 import { readMaskedSentenceFolds } from '../formats/maskedSentenceTsv';
 import { readConllCollection } from '../formats/conllTsv';
 import { readRawTextFile, type RawTextRecord } from '../formats/rawText';
-import type { SplitInfo } from './registry';
+import type { SplitInfo } from './corpusInfo';
 
 /** Entity type of each BioBERT NER corpus (its tags are untyped B/I/O). */
 const NER_TYPES: Record<string, string> = {

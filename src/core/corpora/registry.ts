@@ -13,28 +13,12 @@ import * as path from 'node:path';
 import type { Document } from '../document/document';
 import { dataRoot } from './dataRoot';
 import { LeakGuard, documentKeys, type LeakReason } from './leakGuard';
-import type { TaskName } from '../tasks/definitions';
 import { loadCorpusSplit } from './loaders';
 
 /** What a split is for. */
-export type SplitRole = 'train' | 'dev' | 'test' | 'all' | 'pretrain';
+import type { CorpusInfo, SplitInfo, SplitRole } from './corpusInfo';
 
-export interface SplitInfo {
-  name: string;
-  role: SplitRole;
-  /** True for the evaluation sets the leak guard protects (never filtered themselves). */
-  protectedTest: boolean;
-  /** Files or folders, relative to the data root. */
-  paths: string[];
-}
-
-export interface CorpusInfo {
-  name: string;
-  description: string;
-  /** Relation task whose candidates and scorer apply to this corpus, if any. */
-  task?: TaskName;
-  splits: SplitInfo[];
-}
+export type { CorpusInfo, SplitInfo, SplitRole } from './corpusInfo';
 
 const CDR = 'bc5cdr/CDR.Corpus.v010516';
 const DDI = 'ddi/DDICorpus';

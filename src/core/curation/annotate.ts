@@ -8,8 +8,8 @@
  * processed in batches (all sentences of a batch share model calls); `signal` cancels between
  * model calls, `onProgress` reports documents done.
  */
-import type { Document, Relation, Span } from '../document/document';
-import { keyOfRelation } from './decisions';
+import type { Document } from '../document/document';
+import { addSuggestedRelations, type PredictionLike } from './suggestionPolicy';
 import { documentAnnotations } from '../document/document';
 import type { Lexicon } from '../inference/normalization/lexicon';
 import { normalizeDocument } from '../inference/normalization/lexicon';
@@ -19,7 +19,7 @@ import type { NerType } from '../inference/mentions/tags';
 
 /** The part of the relation predictor annotate uses (relations/relationPredictor.ts). */
 export interface RelationSuggester {
-  predict(doc: Document, options?: { signal?: AbortSignal }): Promise<{ relation: Relation; evidence: Span }[]>;
+  predict(doc: Document, options?: { signal?: AbortSignal }): Promise<PredictionLike[]>;
 }
 
 export interface AnnotateOptions {
@@ -46,7 +46,8 @@ export interface AnnotateReport {
 
 /**
  * Annotate documents in place; returns one report per document. Relations the predictor suggests
- * are appended with status `suggested` and the evidence span in `attributes.evidence` (`start-end`).
+ * are appended by the suggestion policy (`addSuggestedRelations`): status `suggested`, the
+ * evidence span in `attributes.evidence` (`start-end`), the task in `attributes.task`.
  */
 export async function annotateDocuments(docs: readonly Document[], o: AnnotateOptions): Promise<AnnotateReport[]> {
   const reports: AnnotateReport[] = docs.map(() => ({ detected: false, mentions: 0, normalized: {}, relations: 0 }));
@@ -71,23 +72,9 @@ export async function annotateDocuments(docs: readonly Document[], o: AnnotateOp
       if (o.lexicon) r.normalized = normalizeDocument(d, o.lexicon);
       r.mentions = documentAnnotations(d).length;
       if (o.relations) {
-        const preds = await o.relations.predict(d, o.signal ? { signal: o.signal } : {});
-        const used = new Set(d.relations.map((x) => x.id));
-        // A suggestion equal to a relation the document already has (same type, same arguments)
-        // is not added again: a curated file keeps its relations as they are.
-        const present = new Set(d.relations.map(keyOfRelation));
-        let added = 0;
-        for (const p of preds) {
-          const key = keyOfRelation(p.relation);
-          if (present.has(key)) continue;
-          present.add(key);
-          added++;
-          let id = p.relation.id;
-          for (let n = 1; used.has(id); n++) id = `${p.relation.id}.${n}`;
-          used.add(id);
-          d.relations.push({ ...p.relation, id, status: p.relation.status ?? 'suggested', attributes: { ...p.relation.attributes, evidence: `${p.evidence.start}-${p.evidence.end}` } });
-        }
-        r.relations = added;
+        // A suggestion equal to a relation the document already has is not added again: a
+        // curated file keeps its relations as they are.
+        r.relations = addSuggestedRelations(d, await o.relations.predict(d, o.signal ? { signal: o.signal } : {})).added;
       }
     }
     o.onProgress?.({ done: Math.min(docs.length, s + bs), total: docs.length });

@@ -3,6 +3,9 @@
  * initializers), `config.json` (architecture, labels, task, metrics, resolved training config,
  * seed, data hashes, the command that rebuilt it) and `tokenizer.json` (+ its sidecars).
  * The runtime loads exactly this; the training core writes exactly this.
+ *
+ * The one place that knows how model folders are laid out, what kind each one is, and how they
+ * are found (the CLI, the worker and the extension all ask here).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +15,77 @@ import { FP16_SUFFIX, INT8_SUFFIX, SCALE_SUFFIX, fromHalf } from '../engine/grap
 export const MODEL_FILE = 'model.onnx';
 export const CONFIG_FILE = 'config.json';
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'tokenizer_meta.json'] as const;
+/** The normalization lexicon inside a mention tagger folder. */
+export const LEXICON_FILE = 'lexicon.tsv';
+/** `model_type` of the relation model folders this runtime loads. */
+export const RELATION_MODEL_TYPE = 'biore-cnn-relation';
+/** `model_type` of the mention tagger folder. */
+export const TAGGER_MODEL_TYPE = 'biore-cnn-ner';
+/** Folder name of the mention tagger among the bundled models. */
+export const TAGGER_FOLDER = 'ner';
+
+/** Error for a folder that is not a usable model folder; the message names the path and a fix. */
+export class ModelFolderError extends Error {
+  override name = 'ModelFolderError';
+}
+
+/** A model folder as pickers and status lines list it. */
+export interface ModelFolder {
+  dir: string;
+  /** Folder name, shown to the user. */
+  label: string;
+}
+
+/** True when `dir` holds a model (`model.onnx` or a `config.json` naming one). */
+export function isModelFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, MODEL_FILE)) || fs.existsSync(path.join(dir, CONFIG_FILE));
+}
+
+/** The `model_type` a folder's config.json declares; undefined when it has none or cannot be read. */
+export function modelTypeOf(dir: string): string | undefined {
+  try {
+    const t = readModelConfig(dir)['model_type'];
+    return typeof t === 'string' ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Relation model folders in each root, in order: a root that is itself a model folder stands for
+ * itself (its kind is checked when it is loaded); otherwise its subfolders whose config.json says
+ * `biore-cnn-relation`, sorted by name. Missing roots are skipped.
+ */
+export function findRelationModels(roots: readonly string[]): ModelFolder[] {
+  const out: ModelFolder[] = [];
+  for (const root of roots) {
+    if (fs.existsSync(path.join(root, CONFIG_FILE))) {
+      out.push({ dir: root, label: path.basename(root) });
+      continue;
+    }
+    let names: string[];
+    try {
+      names = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch {
+      continue;
+    }
+    for (const n of names.sort()) if (modelTypeOf(path.join(root, n)) === RELATION_MODEL_TYPE) out.push({ dir: path.join(root, n), label: n });
+  }
+  return out;
+}
+
+/** The relation model folders of `dir` (findRelationModels); throws ModelFolderError when there are none. */
+export function relationModelFolders(dir: string): string[] {
+  if (!fs.existsSync(dir)) throw new ModelFolderError(`${dir}: no such folder; set biore.model.path (or --model) to a relation model folder`);
+  const found = findRelationModels([dir]);
+  if (found.length === 0) throw new ModelFolderError(`${dir}: holds no relation model folder (config.json with model_type ${RELATION_MODEL_TYPE})`);
+  return found.map((m) => m.dir);
+}
+
+/** The mention tagger folder: `ner/` in the first root that has one with a config.json. */
+export function findTaggerModel(roots: readonly string[]): string | undefined {
+  return roots.map((r) => path.join(r, TAGGER_FOLDER)).find((d) => fs.existsSync(path.join(d, CONFIG_FILE)));
+}
 
 /** Write a model folder; files are written to temporary names and renamed into place. */
 export function writeModelFolder(dir: string, onnx: Uint8Array, config: Record<string, unknown>, tokenizerDir?: string): void {

@@ -5,7 +5,7 @@
 import type { Document } from '../document/document';
 import { documentAnnotations } from '../document/document';
 import type { Candidate, CandidateOptions, SentenceRange } from './candidatePairs';
-import { SentenceIndex, conceptArg, documentSentences, goldPairs, groupConcepts, makeCandidate, pairEvidence } from './candidatePairs';
+import { SentenceIndex, candidateLabels, conceptArg, documentSentences, groupConcepts, makeCandidate, pairEvidence } from './candidatePairs';
 import { NONE, relationKeys } from './definitions';
 
 /** The entity types BioRED relations connect (OrganismTaxon and CellLine never take part). */
@@ -77,7 +77,7 @@ export function bioredTypePairCounts(docs: readonly Document[]): Map<string, num
  */
 export function bioredCandidates(doc: Document, options: BioRedCandidateOptions = {}): Candidate[] {
   const allowed = options.typePairs ?? BIORED_TYPE_PAIRS;
-  const gold = goldPairs('biored', doc);
+  const gold = candidateLabels('biored', doc, options);
   const index = new SentenceIndex(documentSentences(doc, options.splitter));
   const concepts = groupConcepts(documentAnnotations(doc).filter((a) => BIORED_RELATED_TYPES.has(a.type)));
   const ranges: SentenceRange[][] = concepts.map((g) => g.mentions.map((m) => index.rangeOf(m)));

@@ -80,6 +80,12 @@ export interface CandidateOptions {
    * `splitSentences`). Ignored by DDI, whose passages already are the gold sentences.
    */
   splitter?: (text: string) => Span[];
+  /**
+   * Label candidates from the document's own relations (default true: training and scoring).
+   * Prediction passes false: no gold is looked up, so a file's relations of another task's
+   * vocabulary (a CDR `CID` seen by the DDI model) cannot get in the way, and every label is none.
+   */
+  labels?: boolean;
 }
 
 /**
@@ -292,6 +298,11 @@ export function goldPairs(task: TaskName, doc: Document, source = 'gold'): Map<s
     }
   }
   return out;
+}
+
+/** The pairs' labels a generator uses: the document's gold, or none at all when `labels` is false. */
+export function candidateLabels(task: TaskName, doc: Document, options: Pick<CandidateOptions, 'labels'> = {}): Map<string, GoldPair> {
+  return options.labels === false ? new Map() : goldPairs(task, doc);
 }
 
 /** Assemble a candidate, taking its labels from `gold`. */

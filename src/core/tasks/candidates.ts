@@ -25,7 +25,7 @@ export type GenerateOptions = BioRedCandidateOptions;
 export function generateCandidates(task: TaskName, doc: Document, options: GenerateOptions = {}): Candidate[] {
   switch (task) {
     case 'ddi':
-      return ddiCandidates(doc);
+      return ddiCandidates(doc, options);
     case 'cdr':
       return cdrCandidates(doc, options);
     case 'drugprot':

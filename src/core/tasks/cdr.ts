@@ -5,7 +5,7 @@
 import type { Annotation, Document } from '../document/document';
 import { documentAnnotations } from '../document/document';
 import type { Candidate, CandidateOptions, SentenceRange } from './candidatePairs';
-import { SentenceIndex, conceptArg, documentSentences, goldPairs, groupConcepts, makeCandidate, pairEvidence } from './candidatePairs';
+import { SentenceIndex, candidateLabels, conceptArg, documentSentences, groupConcepts, makeCandidate, pairEvidence } from './candidatePairs';
 import { CDR_CHEMICAL, CDR_DISEASE } from './definitions';
 
 /**
@@ -16,7 +16,7 @@ import { CDR_CHEMICAL, CDR_DISEASE } from './definitions';
  * (see `pairEvidence`). Labels: CID or `none`.
  */
 export function cdrCandidates(doc: Document, options: CandidateOptions = {}): Candidate[] {
-  const gold = goldPairs('cdr', doc);
+  const gold = candidateLabels('cdr', doc, options);
   const index = new SentenceIndex(documentSentences(doc, options.splitter));
   const mentions = documentAnnotations(doc);
   const chems = groupConcepts(mentions.filter((a) => a.type === CDR_CHEMICAL));

@@ -5,8 +5,8 @@
  * `<sentence>`), so no splitter runs: the pairs are exactly the corpus's `<pair>` elements.
  */
 import type { Document } from '../document/document';
-import type { Candidate } from './candidatePairs';
-import { SentenceIndex, goldPairs, makeCandidate, mentionArg, passageSentences, sameSurface } from './candidatePairs';
+import type { Candidate, CandidateOptions } from './candidatePairs';
+import { SentenceIndex, candidateLabels, makeCandidate, mentionArg, passageSentences, sameSurface } from './candidatePairs';
 
 /**
  * One candidate per pair (i, j), i < j in the passage's mention order (the corpus's entity order
@@ -15,8 +15,8 @@ import { SentenceIndex, goldPairs, makeCandidate, mentionArg, passageSentences, 
  * mentions of the same drug name is skipped (`sameSurface`); the scorer still counts a gold
  * relation between them as missed.
  */
-export function ddiCandidates(doc: Document): Candidate[] {
-  const gold = goldPairs('ddi', doc);
+export function ddiCandidates(doc: Document, options: Pick<CandidateOptions, 'labels'> = {}): Candidate[] {
+  const gold = candidateLabels('ddi', doc, options);
   const index = new SentenceIndex(passageSentences(doc));
   const out: Candidate[] = [];
   doc.passages.forEach((p, pi) => {

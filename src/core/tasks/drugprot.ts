@@ -5,7 +5,7 @@
 import type { Annotation, Document } from '../document/document';
 import { documentAnnotations } from '../document/document';
 import type { Candidate, CandidateOptions, SentenceRange } from './candidatePairs';
-import { SentenceIndex, documentSentences, goldPairs, makeCandidate, mentionArg, pairEvidence, sameSurface } from './candidatePairs';
+import { SentenceIndex, candidateLabels, documentSentences, makeCandidate, mentionArg, pairEvidence, sameSurface } from './candidatePairs';
 import { DRUGPROT_CHEMICAL_TYPES, DRUGPROT_GENE_TYPES } from './definitions';
 
 /**
@@ -16,7 +16,7 @@ import { DRUGPROT_CHEMICAL_TYPES, DRUGPROT_GENE_TYPES } from './definitions';
  * (`sameSurface`).
  */
 export function drugprotCandidates(doc: Document, options: CandidateOptions = {}): Candidate[] {
-  const gold = goldPairs('drugprot', doc);
+  const gold = candidateLabels('drugprot', doc, options);
   const index = new SentenceIndex(documentSentences(doc, options.splitter));
   const mentions = documentAnnotations(doc);
   const placed = (types: ReadonlySet<string>): Array<{ a: Annotation; r: SentenceRange }> =>

@@ -15,8 +15,7 @@
 import type { Document } from '../../document/document';
 import { nerTokens } from './features';
 import { findAbbreviations } from '../normalization/lexicon';
-import type { PredictedMention } from './nerTagger';
-import type { NerType } from './tags';
+import type { NerType, PredictedMention } from './tags';
 
 /** Default seed threshold (see the module comment). */
 export const CONSISTENCY_MIN_SCORE = 0.8;

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Annotation, Document, Span } from '../../document/document';
+import type { Annotation, Document } from '../../document/document';
 import { MODEL_FILE, readModelConfig } from '../modelFolders';
 import { createSession, type ModelSession } from '../../runtime/session';
 import { VOCAB_FILE } from '../../wordvec/wordVectors';
@@ -12,18 +12,12 @@ import { WordVocab } from '../../wordvec/wordVocab';
 import { propagateMentions } from './consistency';
 import { FEATURE_SCHEME } from './features';
 import { documentSentences, encodeSentence, type NerSentence } from './nerExamples';
-import { NER_LABELS, NER_TYPES, type NerType } from './tags';
+import { NER_LABELS, NER_TYPES, type NerType, type PredictedMention } from './tags';
+
+export type { PredictedMention } from './tags';
 import { decodeMentions, nerLogits } from './taggerModel';
 
 /** A predicted mention with document offsets. */
-export interface PredictedMention {
-  span: Span;
-  type: NerType;
-  text: string;
-  /** Mean probability of the mention's tokens' labels (a confidence for the curator). */
-  score: number;
-}
-
 export interface TagOptions {
   /** Types to predict (default all); the others' probability counts as O. */
   types?: readonly NerType[];

@@ -146,3 +146,12 @@ export function labelsToMentions(labels: readonly number[]): TokenMention[] {
 export function mentionSpan(m: TokenMention, tokens: readonly Span[]): Span {
   return { start: tokens[m.first]!.start, end: tokens[m.last]!.end };
 }
+
+/** A mention the tagger found in a document. */
+export interface PredictedMention {
+  span: Span;
+  type: NerType;
+  text: string;
+  /** Mean probability of the mention's tokens' labels (a confidence for the curator). */
+  score: number;
+}

@@ -4,13 +4,8 @@
  * tasks a folder serves without loading the runtime (only the worker runs models).
  */
 import * as path from 'node:path';
-import { CONFIG_FILE, readModelConfig } from '../modelFolders';
+import { CONFIG_FILE, ModelFolderError, RELATION_MODEL_TYPE, readModelConfig } from '../modelFolders';
 import { TASK_NAMES, type TaskName } from '../../tasks/definitions';
-
-/** Error for a folder that is not a usable relation model; the message names the path and a fix. */
-export class ModelFolderError extends Error {
-  override name = 'ModelFolderError';
-}
 
 const isTask = (t: unknown): t is TaskName => typeof t === 'string' && (TASK_NAMES as readonly string[]).includes(t);
 
@@ -56,10 +51,21 @@ export function readHeads(dir: string, cfg: Record<string, unknown>): Map<TaskNa
 export function relationModelTasks(dir: string): TaskName[] {
   try {
     const cfg = readModelConfig(dir);
-    if (cfg['model_type'] !== 'biore-cnn-relation') return [];
+    if (cfg['model_type'] !== RELATION_MODEL_TYPE) return [];
     return [...readHeads(dir, cfg).keys()];
   } catch {
     return [];
   }
 }
 
+
+/**
+ * Which folder answers each task: the first folder (in the given order) that has it, so a task
+ * never gets two sets of suggestions (models/relation-ddi before a merged multi-task model).
+ * Only `wanted` tasks, when given.
+ */
+export function routeTasks(folders: ReadonlyArray<{ dir: string; tasks: readonly TaskName[] }>, wanted?: readonly TaskName[]): Map<TaskName, string> {
+  const out = new Map<TaskName, string>();
+  for (const f of folders) for (const t of f.tasks) if (!out.has(t) && (!wanted || wanted.includes(t))) out.set(t, f.dir);
+  return out;
+}

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Document, Relation, Span } from '../../document/document';
 import { documentText } from '../../document/document';
-import { CONFIG_FILE, MODEL_FILE, readModelConfig } from '../modelFolders';
+import { CONFIG_FILE, MODEL_FILE, ModelFolderError, RELATION_MODEL_TYPE, readModelConfig, relationModelFolders } from '../modelFolders';
 import { createSession, type HostTensor, type ModelSession } from '../../runtime/session';
 import type { Candidate } from '../../tasks/candidatePairs';
 import { candidateToRelation, generateCandidates } from '../../tasks/candidates';
@@ -18,13 +18,14 @@ import type { TaskName } from '../../tasks/definitions';
 import { VOCAB_FILE } from '../../wordvec/wordVectors';
 import { WordVocab } from '../../wordvec/wordVocab';
 import { taskView } from './taskView';
-import { ModelFolderError, readHeads, type TaskHead } from './relationHeads';
+import { readHeads, routeTasks, type TaskHead } from './relationHeads';
 import { applyDocumentRules } from './documentRules';
 import { encodeCnnCandidate, predictCnn, type CnnEncodeOptions, type CnnExample } from './cnnRelationModel';
 import type { RelationPrediction } from './relationPrediction';
 import { evidenceWindow } from '../../tasks/candidatePairs';
 
-export { ModelFolderError, relationModelTasks } from './relationHeads';
+export { relationModelTasks } from './relationHeads';
+export { ModelFolderError, relationModelFolders } from '../modelFolders';
 
 /** One suggested relation. */
 export interface PredictedRelation {
@@ -74,7 +75,7 @@ class CnnRelationModel {
     } catch (e) {
       throw new ModelFolderError(`${(e as Error).message}; set biore.model.path (or --model) to a relation model folder such as models/relation-ddi`);
     }
-    if (cfg['model_type'] !== 'biore-cnn-relation') throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: model_type ${JSON.stringify(cfg['model_type'])} is not a relation model this runtime loads (biore-cnn-relation)`);
+    if (cfg['model_type'] !== RELATION_MODEL_TYPE) throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: model_type ${JSON.stringify(cfg['model_type'])} is not a relation model this runtime loads (${RELATION_MODEL_TYPE})`);
     const heads = readHeads(dir, cfg);
     for (const f of [MODEL_FILE, VOCAB_FILE]) if (!fs.existsSync(path.join(dir, f))) throw new ModelFolderError(`${dir}: ${f} is missing; the model folder is incomplete (copy it again or re-export it)`);
     const vocab = WordVocab.load(path.join(dir, VOCAB_FILE));
@@ -105,26 +106,6 @@ class CnnRelationModel {
   }
 }
 
-/** Relation model folders under `dir`: `dir` itself when it is one, else its subfolders that are. */
-export function relationModelFolders(dir: string): string[] {
-  if (!fs.existsSync(dir)) throw new ModelFolderError(`${dir}: no such folder; set biore.model.path (or --model) to a relation model folder`);
-  if (fs.existsSync(path.join(dir, CONFIG_FILE))) return [dir];
-  const subs = fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, CONFIG_FILE)))
-    .map((e) => path.join(dir, e.name))
-    .filter((d) => {
-      try {
-        return readModelConfig(d)['model_type'] === 'biore-cnn-relation';
-      } catch {
-        return false;
-      }
-    })
-    .sort();
-  if (subs.length === 0) throw new ModelFolderError(`${dir}: holds no relation model folder (config.json with model_type biore-cnn-relation)`);
-  return subs;
-}
-
 /**
  * Load the relation model folder `modelDir`, or every relation model folder inside it (e.g.
  * `models/`, which ships one per task). A task served by several folders uses the first.
@@ -137,8 +118,8 @@ export async function loadRelationPredictor(modelDir: string, options: { threads
     for (const m of models) await m.session.dispose();
     throw e;
   }
-  const byTask = new Map<TaskName, CnnRelationModel>();
-  for (const m of models) for (const t of m.heads.keys()) if (!byTask.has(t)) byTask.set(t, m);
+  const byDir = new Map(models.map((m) => [m.dir, m]));
+  const byTask = new Map([...routeTasks(models.map((m) => ({ dir: m.dir, tasks: [...m.heads.keys()] })))].map(([t, dir]) => [t, byDir.get(dir)!]));
   const modelFor = (task: TaskName): CnnRelationModel => {
     const m = byTask.get(task);
     if (!m) throw new ModelFolderError(`${modelDir}: no relation model for task ${task} (it has ${[...byTask.keys()].join(', ') || 'none'})`);
@@ -157,9 +138,9 @@ export async function loadRelationPredictor(modelDir: string, options: { threads
       for (const task of tasks) {
         o.signal?.throwIfAborted();
         const model = modelFor(task);
-        // Without the file's own relations: they are not labels here, and may belong to another task.
-        const view = { ...taskView(doc, task), relations: [] };
-        const candidates = generateCandidates(task, view);
+        // No gold at prediction: the file's own relations are not labels here, and may belong to another task.
+        const view = taskView(doc, task);
+        const candidates = generateCandidates(task, view, { labels: false });
         if (candidates.length === 0) continue;
         const { labels, predictions } = await model.score([view], task, candidates);
         candidates.forEach((c, i) => {

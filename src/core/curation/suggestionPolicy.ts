@@ -1,0 +1,68 @@
+/**
+ * The suggestion policy: which of a relation model's predictions a curator sees, and how they
+ * join a document. One duplicate key for every path (the relation's type and arguments,
+ * `keyOfRelation`): the extension's sidecar suggestions, `biore extract` and `biore annotate`.
+ */
+import type { Document, Relation, Span } from '../document/document';
+import type { TaskName } from '../tasks/definitions';
+import { keyOfRelation, type Suggestion } from './decisions';
+
+/** A prediction as the relation predictor returns it. */
+export interface PredictionLike {
+  relation: Relation;
+  evidence: Span;
+  task?: TaskName;
+}
+
+/** What the extension keeps: the tasks asked for and the confidence threshold. */
+export interface SuggestionFilter {
+  tasks: readonly TaskName[];
+  threshold: number;
+}
+
+/**
+ * Sidecar suggestions from predictions: of a wanted task, at or above the threshold (a document
+ * rule's suggestion is kept whatever its score: it has the model's own low confidence, and the
+ * hover says which rule proposed it), one per key (the first).
+ */
+export function suggestionsFromPredictions(predictions: readonly (PredictionLike & { task: TaskName })[], filter: SuggestionFilter, modelLabel: string): Suggestion[] {
+  const out: Suggestion[] = [];
+  const seen = new Set<string>();
+  for (const p of predictions) {
+    const score = p.relation.score ?? 0;
+    const rule = p.relation.attributes['rule'];
+    if ((score < filter.threshold && !rule) || !filter.tasks.includes(p.task)) continue;
+    const key = keyOfRelation(p.relation);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ key, type: p.relation.type, args: p.relation.args, score, task: p.task, evidence: p.evidence, model: modelLabel, ...(rule ? { rule } : {}) });
+  }
+  return out;
+}
+
+/**
+ * Appends predictions to `doc` as `suggested` relations: one the document already states (same
+ * key) is not added again, ids stay unique, and each carries its evidence span (`start-end`) and
+ * task as attributes. Returns how many were added and how many the document already stated.
+ */
+export function addSuggestedRelations(doc: Document, predictions: readonly PredictionLike[]): { added: number; restated: number } {
+  const used = new Set(doc.relations.map((r) => r.id));
+  const present = new Set(doc.relations.map(keyOfRelation));
+  let added = 0;
+  let restated = 0;
+  for (const p of predictions) {
+    const key = keyOfRelation(p.relation);
+    if (present.has(key)) {
+      restated++;
+      continue;
+    }
+    present.add(key);
+    let id = p.relation.id;
+    for (let n = 1; used.has(id); n++) id = `${p.relation.id}.${n}`;
+    used.add(id);
+    const attributes = { ...p.relation.attributes, ...(p.task ? { task: p.task } : {}), evidence: `${p.evidence.start}-${p.evidence.end}` };
+    doc.relations.push({ ...p.relation, id, status: p.relation.status ?? 'suggested', attributes });
+    added++;
+  }
+  return { added, restated };
+}
