@@ -2,15 +2,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Autodiff } from '../../engine/autodiff';
-import { initialize, rng } from '../../engine/initialize';
-import { appendOptimizer } from '../../engine/optimizer';
-import { StepRunner } from '../../engine/stepRunner';
+import { rng } from '../../engine/initialize';
 import type { Document } from '../../document/document';
 import { scoreCandidatePredictions } from '../../evaluation/candidateScores';
 import { writeModelFolder } from '../../inference/modelFolders';
 import { cnnInputFeeds, predictCnn, type CnnExample } from '../../inference/relations/cnnRelationModel';
 import type { RelationPrediction } from '../../inference/relations/relationPrediction';
-import { createSession, type HostTensor, type ModelSession } from '../../runtime/session';
+import type { HostTensor, ModelSession } from '../../runtime/session';
+import { createGraphTrainer } from '../graphTrainer';
 import { taskLabels, type TaskName } from '../../tasks/definitions';
 import { VOCAB_FILE, vectorsHash, type WordVectors } from '../../wordvec/wordVectors';
 import { BLIND_HEAD_ID, BLIND_OTHER_ID, BLIND_TAIL_ID, SPECIAL_WORDS, WORD_TOKENIZER } from '../../wordvec/wordVocab';
@@ -96,31 +95,9 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
   if (start && start.length !== o.vectors.vocab.size * o.vectors.dim) throw new Error('initFrom: its word table does not match the word vectors (use the vectors it was trained with)');
   const base = start ? Float32Array.from(start) : cnnWordTable(o.vectors, o.cnn.centerVectors);
   const frozen: WordTable = { kind: 'frozen', data: base };
-  const ad = new Autodiff('cnn-train', { training: true, seed: c.seed });
-  const { loss } = buildCnnGraph(ad, arch, frozen);
-  const opt = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm };
-  appendOptimizer(ad, loss!, opt);
-  const session = await createSession(ad.g.toBytes(), { threads: c.threads });
-  const init = initialize(ad.params, c.seed);
-  if (o.initialWeights) {
-    let loaded = 0;
-    for (const [k, v] of o.initialWeights) {
-      if (init.has(k) && init.get(k)!.length === v.length) {
-        init.set(k, v);
-        loaded++;
-      }
-    }
-    if (loaded === 0) throw new Error('initFrom: no weight matched the CNN (architecture mismatch?)');
-  }
-  const runner = new StepRunner(session, ad.params, init, opt);
-  const ev = new Autodiff('cnn-eval', { training: false });
-  ev.g.output(buildCnnGraph(ev, arch, frozen).logits, 'logits');
-  const evalSession = await createSession(ev.g.toBytes(), { threads: c.threads });
+  const { session, runner, evalSession, withWeights } = await createGraphTrainer({ name: 'cnn', config: c, build: (ad) => buildCnnGraph(ad, arch, frozen), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}) });
   const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
-  const withWeights = (f: Record<string, HostTensor>): void => {
-    const w = runner.weights();
-    for (const p of ev.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
-  };
+
   const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);
   const predict = (examples: readonly CnnExample[], t: number): Promise<RelationPrediction[]> =>
     predictCnn(evalSession, examples, { ...(tuneIndex ? { tuneIndex } : {}), extraFeeds: withWeights, classRange: [offsets[t]!, offsets[t]! + taskLabels(tasks[t]!).length] });

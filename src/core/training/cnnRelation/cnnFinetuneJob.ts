@@ -20,7 +20,8 @@ import { loadWordVectors } from '../../wordvec/wordVectors';
 import { UNK_ID } from '../../wordvec/wordVocab';
 import { taskDocuments } from '../taskSplits';
 import type { TrainConfig } from '../trainConfig';
-import { BEST_DIR, train, type TrainProgress, type TrainSummary } from '../trainer';
+import { BEST_DIR, type TrainProgress, type TrainSummary } from '../trainer';
+import { runTrainingJob } from '../trainingJob';
 import { resolveCnnConfig, type CnnConfig } from './cnnConfig';
 import { createCnnBackend } from './cnnBackend';
 import { taskOffsets } from './cnnGraph';
@@ -123,26 +124,12 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
   const initialWeights = config.initFrom ? readModelWeights(config.initFrom) : undefined;
   const backend = await createCnnBackend({ config, cnn, vectors: wv, tasks: modelTasks, train: trainEx, dev, devDocs, exportTasks: trainTasks, ...(initialWeights ? { initialWeights } : {}) });
   log(`cnn: ${backend.arch.windows.join(',')} × ${backend.arch.filters} filters, words ${backend.arch.wordDim}d + 2 × ${backend.arch.posDim}d positions, ${backend.arch.tuneRows} tuned word rows of ${backend.arch.vocabSize}; tasks ${modelTasks.join(',')}${multi ? (cnn.taskPrompt ? ' with task prompt' : ' without task prompt') : ''}; training on ${trainTasks.join(',')}`);
-  fs.mkdirSync(config.outDir, { recursive: true });
-  fs.writeFileSync(path.join(config.outDir, 'config.json'), JSON.stringify({ train: config, cnn }, null, 1) + '\n');
   const meta = {
     seed: config.seed,
     command: job.command ?? `biore wordvec finetune ${job.overrides.join(' ')}`.trim(),
     data: { tasks: trainTasks, trainExamples: trainEx.length, devExamples: dev.length, initFrom: config.initFrom || null },
   };
-  let summary: TrainSummary;
-  try {
-    summary = await train(backend, {
-      config,
-      meta,
-      select: { metric: 'f1', mode: 'max' },
-      ...(job.signal ? { signal: job.signal } : {}),
-      ...(job.onProgress ? { onProgress: job.onProgress } : {}),
-      ...(job.resume === undefined ? {} : { resume: job.resume }),
-    });
-  } finally {
-    await backend.session.dispose();
-  }
+  const summary = await runTrainingJob(backend, { config, resolved: { train: config, cnn }, meta, select: { metric: 'f1', mode: 'max' }, controls: job });
   // Calibrate on dev, then test once, with the best model as exported (the file a runtime loads).
   const bestDir = path.join(config.outDir, BEST_DIR);
   const session = await createSession(path.join(bestDir, MODEL_FILE), { threads: config.threads });

@@ -20,11 +20,10 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { Autodiff } from '../../engine/autodiff';
 import type { Value } from '../../engine/graph';
-import { initialize, rng } from '../../engine/initialize';
-import { appendOptimizer } from '../../engine/optimizer';
-import { StepRunner } from '../../engine/stepRunner';
+import { rng } from '../../engine/initialize';
 import { MODEL_FILE, readModelConfig, readModelWeights, writeModelFolder } from '../../inference/modelFolders';
-import { createSession, type HostTensor, type ModelSession } from '../../runtime/session';
+import type { HostTensor, ModelSession } from '../../runtime/session';
+import { createGraphTrainer } from '../graphTrainer';
 import { lengthBucketedBatches } from '../batching';
 import type { TrainConfig } from '../trainConfig';
 import type { TrainerBackend } from '../trainer';
@@ -304,20 +303,9 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
     tuneRows: o.ner.tuneEmbeddings ? tune.rows : 0,
   };
   const frozen = { kind: 'frozen' as const, data: o.table };
-  const ad = new Autodiff('ner-train', { training: true, seed: c.seed });
-  const { loss } = buildNerGraph(ad, arch, frozen);
-  const opt = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm };
-  appendOptimizer(ad, loss!, opt);
-  const session = await createSession(ad.g.toBytes(), { threads: c.threads });
-  const runner = new StepRunner(session, ad.params, initialize(ad.params, c.seed), opt);
-  const ev = new Autodiff('ner-eval', { training: false });
-  ev.g.output(buildNerGraph(ev, arch, frozen).logits, 'logits');
-  const evalSession = await createSession(ev.g.toBytes(), { threads: c.threads });
+  const { session, evalSession, runner, withWeights } = await createGraphTrainer({ name: 'ner', config: c, build: (ad) => buildNerGraph(ad, arch, frozen) });
   const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
-  const withWeights = (f: Record<string, HostTensor>): void => {
-    const w = runner.weights();
-    for (const p of ev.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
-  };
+
   const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);
   const predict = (examples: readonly NerExample[]): Promise<Float32Array[]> => nerLogits(evalSession, examples, { ...(tuneIndex ? { tuneIndex } : {}), extraFeeds: withWeights });
   return {

@@ -3,12 +3,12 @@
  * hold out a share of each source's documents for model selection, encode, train the tagger with
  * the shared loop, keep the best held-out F1 step as an exported model folder.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadSplit, findCorpus } from '../../corpora/registry';
 import type { Document } from '../../document/document';
 import { TrainConfigSchema, parseOverrides, resolveConfig, splitModelOverrides, type TrainConfig } from '../trainConfig';
-import { train, type TrainProgress, type TrainSummary } from '../trainer';
+import type { TrainProgress, TrainSummary } from '../trainer';
+import { runTrainingJob } from '../trainingJob';
 import { loadWordVectors } from '../../wordvec/wordVectors';
 import { UNK_ID } from '../../wordvec/wordVocab';
 import { fnv1a } from '../../inference/mentions/features';
@@ -119,25 +119,11 @@ export async function runNerTrain(job: NerTrainJob): Promise<NerTrainResult> {
   }
   const backend = await createNerBackend({ config, ner, vocab, table, wordDim: wv.dim, train: trainEx, dev: devEx });
   log(`tagger: layers ${backend.arch.layers.join(',')} × ${backend.arch.filters} filters, words ${backend.arch.wordDim}d + features ${backend.arch.featDim}d (${backend.arch.buckets} buckets), ${backend.arch.tuneRows} tuned word rows`);
-  fs.mkdirSync(config.outDir, { recursive: true });
-  fs.writeFileSync(path.join(config.outDir, 'config.json'), JSON.stringify({ train: config, ner }, null, 1) + '\n');
   const meta = {
     seed: config.seed,
     command: job.command ?? `biore ner train ${job.overrides.join(' ')}`.trim(),
     data: { sources: data, heldOutShare: ner.devShare, vectors: { dir: ner.vectors, sha256: wv.meta['vectorsSha256'] ?? null } },
   };
-  let summary: TrainSummary;
-  try {
-    summary = await train(backend, {
-      config,
-      meta,
-      select: { metric: 'f1', mode: 'max' },
-      ...(job.signal ? { signal: job.signal } : {}),
-      ...(job.onProgress ? { onProgress: job.onProgress } : {}),
-      ...(job.resume === undefined ? {} : { resume: job.resume }),
-    });
-  } finally {
-    await backend.session.dispose();
-  }
+  const summary = await runTrainingJob(backend, { config, resolved: { train: config, ner }, meta, select: { metric: 'f1', mode: 'max' }, controls: job });
   return { summary, dev: summary.best, examples: { train: trainEx.length, dev: devEx.length }, bestModel: path.join(config.outDir, 'best') };
 }

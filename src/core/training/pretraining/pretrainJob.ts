@@ -2,13 +2,12 @@
  * One pre-training job from a preset, overrides and a prepared data folder: the function both
  * the CLI and the engine worker call.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { BioTokenizer } from '../../tokenizer/tokenizer';
 import { readModelWeights } from '../../inference/modelFolders';
 import { loadPreparedData } from './pretrainData';
 import { resolveConfig } from '../trainConfig';
-import { train, type TrainProgress, type TrainSummary } from '../trainer';
+import type { TrainProgress, TrainSummary } from '../trainer';
+import { runTrainingJob } from '../trainingJob';
 import { createMlmBackend } from './mlm';
 import { createElectraBackend } from './electra';
 
@@ -39,22 +38,10 @@ export async function runPretrain(job: PretrainJob): Promise<TrainSummary> {
     tokenizerDir: config.tokenizer,
     ...(initialWeights ? { initialWeights } : {}),
   });
-  fs.mkdirSync(config.outDir, { recursive: true });
-  fs.writeFileSync(path.join(config.outDir, 'config.json'), JSON.stringify(config, null, 1) + '\n');
   const meta = {
     seed: config.seed,
     command: job.command ?? `biore pretrain train --preset ${job.preset} --data ${job.dataDir} ${Object.entries(job.overrides).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`.trim(),
     data: { ...data.meta, folder: job.dataDir },
   };
-  try {
-    return await train(backend, {
-      config,
-      meta,
-      ...(job.signal ? { signal: job.signal } : {}),
-      ...(job.onProgress ? { onProgress: job.onProgress } : {}),
-      ...(job.resume === undefined ? {} : { resume: job.resume }),
-    });
-  } finally {
-    await backend.session.dispose();
-  }
+  return runTrainingJob(backend, { config, resolved: config, meta, controls: job });
 }

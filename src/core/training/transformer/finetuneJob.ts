@@ -20,7 +20,8 @@ import { encoderConfigFromFolder } from '../pretraining/mlm';
 import { createRelationBackend, predictRelations, scorePredictions } from './relationModel';
 import { resolveConfig, type TrainConfig } from '../trainConfig';
 import { taskDocuments } from '../taskSplits';
-import { BEST_DIR, train, type TrainProgress, type TrainSummary } from '../trainer';
+import { BEST_DIR, type TrainProgress, type TrainSummary } from '../trainer';
+import { runTrainingJob } from '../trainingJob';
 
 /** Encoder architecture: the initFrom folder's config.json when given, else the training config. */
 function encoderConfig(c: TrainConfig, vocabSize: number): EncoderConfig {
@@ -75,26 +76,12 @@ export async function runFinetune(job: FinetuneJob): Promise<FinetuneResult> {
     devDocs: docs.dev,
     ...(initialWeights ? { initialWeights } : {}),
   });
-  fs.mkdirSync(config.outDir, { recursive: true });
-  fs.writeFileSync(path.join(config.outDir, 'config.json'), JSON.stringify(config, null, 1) + '\n');
   const meta = {
     seed: config.seed,
     command: job.command ?? `biore finetune --preset ${job.preset} ${Object.entries(job.overrides).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`.trim(),
     data: { task: config.task, trainDocuments: docs.train.map((d) => d.id).length, devDocuments: docs.dev.length, trainExamples: train_.length, devExamples: dev.length },
   };
-  let summary: TrainSummary;
-  try {
-    summary = await train(backend, {
-      config,
-      meta,
-      select: { metric: 'f1', mode: 'max' },
-      ...(job.signal ? { signal: job.signal } : {}),
-      ...(job.onProgress ? { onProgress: job.onProgress } : {}),
-      ...(job.resume === undefined ? {} : { resume: job.resume }),
-    });
-  } finally {
-    await backend.session.dispose();
-  }
+  const summary = await runTrainingJob(backend, { config, resolved: config, meta, select: { metric: 'f1', mode: 'max' }, controls: job });
   // Test once, with the best model as exported (the same file the runtime will load).
   const bestDir = path.join(config.outDir, BEST_DIR);
   const session = await createSession(path.join(bestDir, MODEL_FILE), { threads: config.threads });
