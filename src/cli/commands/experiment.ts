@@ -1,6 +1,6 @@
 /**
  * `biore experiment list|run|report` and `biore baseline`: the relation experiments of
- * docs/results.md (plan in src/core/experiments/plan.ts).
+ * docs/results.md (plan in src/core/training/experiments/plan.ts).
  */
 import type { Command } from 'commander';
 import { resolveNgramConfig, runNgramBaseline, type NgramConfig } from '../../core/training/baselines/ngramLogReg';
@@ -9,6 +9,7 @@ import { writeReport } from '../../core/training/experiments/report';
 import { experimentCommand, loadRecords, runExperiment, saveRecord } from '../../core/training/experiments/runner';
 import { loadWordVectors } from '../../core/wordvec/wordVectors';
 import { UserError } from '../userError';
+import { startTrainingRun } from '../trainingRun';
 
 export function registerExperiment(program: Command): void {
   const ex = program.command('experiment').description('the relation experiments behind docs/results.md');
@@ -26,17 +27,14 @@ export function registerExperiment(program: Command): void {
         const e = findExperiment(id);
         if (!e) throw new UserError(`unknown experiment "${id}" (see biore experiment list)`);
       }
-      const ac = new AbortController();
-      process.once('SIGINT', () => ac.abort());
+      const run = startTrainingRun({ describeEval: (ev) => `dev ${Object.entries(ev).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' ')}`, report: (p) => p.eval !== undefined || p.step % 500 === 0 });
       for (const id of ids) {
         const e = findExperiment(id)!;
         process.stderr.write(`== ${id}: ${experimentCommand(e)}\n`);
         const r = await runExperiment(e, {
-          signal: ac.signal,
-          log: (l) => process.stderr.write(l + '\n'),
-          onProgress: (p) => {
-            if (p.eval || p.step % 500 === 0) process.stderr.write(`step ${p.step}/${p.maxSteps} loss ${p.meanLoss.toFixed(4)} ${Math.round(p.tokensPerSecond)} tok/s${p.eval ? ` | dev ${Object.entries(p.eval).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' ')}` : ''}\n`);
-          },
+          signal: run.signal,
+          log: run.onLog,
+          onProgress: run.onProgress,
         });
         process.stderr.write(`saved ${saveRecord(r)}\n`);
         process.stdout.write(JSON.stringify({ id: r.id, test: Object.fromEntries(Object.entries(r.test).map(([k, v]) => [k, v.f1])) }) + '\n');

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { runFinetune } from '../../core/training/transformer/finetuneJob';
 import { parseOverrides, resolveConfig } from '../../core/training/trainConfig';
 import { UserError } from '../userError';
+import { startTrainingRun } from '../trainingRun';
 
 export function registerFinetune(program: Command): void {
   program
@@ -23,20 +24,8 @@ export function registerFinetune(program: Command): void {
       } catch (e) {
         throw new UserError((e as Error).message);
       }
-      const ac = new AbortController();
-      process.once('SIGINT', () => ac.abort());
-      const r = await runFinetune({
-        preset: o.preset,
-        overrides: parsed,
-        signal: ac.signal,
-        resume: o.resume,
-        command: `biore finetune --preset ${o.preset} ${overrides.join(' ')}`.trim(),
-        onLog: (l) => process.stderr.write(l + '\n'),
-        onProgress: (p) => {
-          const ev = p.eval ? ` | dev P ${p.eval['precision']!.toFixed(1)} R ${p.eval['recall']!.toFixed(1)} F1 ${p.eval['f1']!.toFixed(2)}` : '';
-          process.stderr.write(`step ${p.step}/${p.maxSteps} loss ${p.meanLoss.toFixed(4)} lr ${p.lr.toExponential(2)} ${Math.round(p.tokensPerSecond)} tok/s ${Math.round(p.elapsedSeconds)}s${ev}\n`);
-        },
-      });
+      const run = startTrainingRun({ describeEval: (ev) => `dev P ${ev['precision']!.toFixed(1)} R ${ev['recall']!.toFixed(1)} F1 ${ev['f1']!.toFixed(2)}` });
+      const r = await runFinetune({ preset: o.preset, overrides: parsed, ...run, resume: o.resume, command: `biore finetune --preset ${o.preset} ${overrides.join(' ')}`.trim() });
       process.stdout.write(JSON.stringify(r, null, 1) + '\n');
     });
 }

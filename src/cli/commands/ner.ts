@@ -8,11 +8,8 @@ import { LEXICON_SOURCES, buildTrainingLexicon } from '../../core/inference/norm
 import { nerConfigKeys, resolveNerConfig, runNerTrain } from '../../core/training/ner/nerTrainJob';
 import { repackNerFolder } from '../../core/training/ner/nerModel';
 import { UserError } from '../userError';
+import { startTrainingRun } from '../trainingRun';
 
-function fmtTime(s: number): string {
-  const m = Math.floor(s / 60);
-  return `${m}m${String(Math.floor(s - 60 * m)).padStart(2, '0')}s`;
-}
 
 export function registerNer(program: Command): void {
   const ner = program.command('ner').description('mention tagger (Chemical, Gene, Disease) and concept normalization');
@@ -28,24 +25,12 @@ export function registerNer(program: Command): void {
       } catch (e) {
         throw new UserError((e as Error).message);
       }
-      const ac = new AbortController();
-      process.once('SIGINT', () => {
-        process.stderr.write('\ninterrupted: saving a checkpoint...\n');
-        ac.abort();
+      const run = startTrainingRun({
+        describeEval: (ev) => `held-out P ${ev['precision']!.toFixed(1)} R ${ev['recall']!.toFixed(1)} F1 ${ev['f1']!.toFixed(2)} ${Object.entries(ev).filter(([k]) => k.startsWith('f1.')).map(([k, v]) => `${k.slice(3)} ${v.toFixed(1)}`).join(' ')}`,
       });
       let r;
       try {
-        r = await runNerTrain({
-          overrides,
-          signal: ac.signal,
-          resume: o.resume,
-          command: `biore ner train ${overrides.join(' ')}`.trim(),
-          onLog: (l) => process.stderr.write(l + '\n'),
-          onProgress: (p) => {
-            const ev = p.eval ? ` | held-out P ${p.eval['precision']!.toFixed(1)} R ${p.eval['recall']!.toFixed(1)} F1 ${p.eval['f1']!.toFixed(2)} ${Object.entries(p.eval).filter(([k]) => k.startsWith('f1.')).map(([k, v]) => `${k.slice(3)} ${v.toFixed(1)}`).join(' ')}` : '';
-            process.stderr.write(`step ${p.step}/${p.maxSteps} loss ${p.meanLoss.toFixed(4)} lr ${p.lr.toExponential(2)} ${Math.round(p.tokensPerSecond)} tok/s ${fmtTime(p.elapsedSeconds)} eta ${fmtTime(p.etaSeconds)}${ev}\n`);
-          },
-        });
+        r = await runNerTrain({ overrides, ...run, resume: o.resume, command: `biore ner train ${overrides.join(' ')}`.trim() });
       } catch (e) {
         const m = (e as Error).message;
         if (/not a word-vector folder|unknown corpus|may not feed training|has no split|no mention types/.test(m)) throw new UserError(m);

@@ -12,16 +12,13 @@ import { parseOverrides, resolveConfig } from '../../core/training/trainConfig';
 import { BEST_DIR } from '../../core/training/trainer';
 import { runPretrain } from '../../core/training/pretraining/pretrainJob';
 import { UserError } from '../userError';
+import { startTrainingRun } from '../trainingRun';
 import * as fs from 'node:fs';
 import { MODEL_FILE, readModelConfig, readModelWeights, writeModelFolder } from '../../core/inference/modelFolders';
 import { encoderConfigFromFolder, encoderExportBytes } from '../../core/training/pretraining/mlm';
 import { loadPreparedData } from '../../core/training/pretraining/pretrainData';
 import { createSession } from '../../core/runtime/session';
 
-function fmtTime(s: number): string {
-  const m = Math.floor(s / 60);
-  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
-}
 
 export function registerPretrain(program: Command): void {
   const pre = program.command('pretrain').description('pre-train the encoder (masked language modelling)');
@@ -58,24 +55,15 @@ export function registerPretrain(program: Command): void {
         throw new UserError((e as Error).message);
       }
       const config = resolveConfig(o.preset, parsed);
-      const ac = new AbortController();
-      process.once('SIGINT', () => {
-        process.stderr.write('\ninterrupted: saving a checkpoint...\n');
-        ac.abort();
-      });
+      const { signal, onProgress } = startTrainingRun();
       const summary = await runPretrain({
         preset: o.preset,
         overrides: parsed,
         dataDir: o.data,
-        signal: ac.signal,
+        signal,
+        onProgress,
         resume: o.resume,
         command: `biore pretrain train --preset ${o.preset} --data ${o.data} ${overrides.join(' ')}`.trim(),
-        onProgress: (p) => {
-          const ev = p.eval ? ` | ${Object.entries(p.eval).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' ')}` : '';
-          process.stderr.write(
-            `step ${p.step}/${p.maxSteps} loss ${p.meanLoss.toFixed(3)} gnorm ${p.gradNorm.toFixed(2)} lr ${p.lr.toExponential(2)} ${Math.round(p.tokensPerSecond)} tok/s elapsed ${fmtTime(p.elapsedSeconds)} eta ${fmtTime(p.etaSeconds)}${ev}\n`,
-          );
-        },
       });
       process.stdout.write(JSON.stringify({ ...summary, bestModel: path.join(config.outDir, BEST_DIR) }, null, 1) + '\n');
     });

@@ -12,13 +12,10 @@ import { loadWordVectors } from '../../core/wordvec/wordVectors';
 import { runWordvecTrain } from '../../core/training/wordvec/wordvecJob';
 import { SPECIAL_WORDS } from '../../core/wordvec/wordVocab';
 import { UserError } from '../userError';
+import { fmtTime, startTrainingRun } from '../trainingRun';
 import { cnnConfigKeys, resolveCnnConfig } from '../../core/training/cnnRelation/cnnConfig';
 import { pruneCnnRelationFolder } from '../../core/training/cnnRelation/cnnPrune';
 
-function fmtTime(s: number): string {
-  const m = Math.floor(s / 60);
-  return `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
-}
 
 /** A positive number option, or a UserError naming the option. */
 function num(name: string, raw: string, integer: boolean): number {
@@ -111,24 +108,12 @@ export function registerWordvec(program: Command): void {
       } catch (e) {
         throw new UserError((e as Error).message);
       }
-      const ac = new AbortController();
-      process.once('SIGINT', () => {
-        process.stderr.write('\ninterrupted: saving a checkpoint...\n');
-        ac.abort();
+      const run = startTrainingRun({
+        describeEval: (ev) => `dev ${Object.entries(ev).filter(([k]) => k !== 'trainLoss' && k !== 'evalLoss').map(([k, v]) => `${k === 'f1' ? 'F1' : k === 'precision' ? 'P' : k === 'recall' ? 'R' : k} ${v.toFixed(2)}`).join(' ')}`,
       });
       let r;
       try {
-        r = await runCnnFinetune({
-          overrides,
-          signal: ac.signal,
-          resume: o.resume,
-          command: `biore wordvec finetune ${overrides.join(' ')}`.trim(),
-          onLog: (l) => process.stderr.write(l + '\n'),
-          onProgress: (p) => {
-            const ev = p.eval ? ` | dev ${Object.entries(p.eval).filter(([k]) => k !== 'trainLoss' && k !== 'evalLoss').map(([k, v]) => `${k === 'f1' ? 'F1' : k === 'precision' ? 'P' : k === 'recall' ? 'R' : k} ${v.toFixed(2)}`).join(' ')}` : '';
-            process.stderr.write(`step ${p.step}/${p.maxSteps} loss ${p.meanLoss.toFixed(4)} lr ${p.lr.toExponential(2)} ${Math.round(p.tokensPerSecond)} tok/s ${fmtTime(p.elapsedSeconds)} eta ${fmtTime(p.etaSeconds)}${ev}\n`);
-          },
-        });
+        r = await runCnnFinetune({ overrides, ...run, resume: o.resume, command: `biore wordvec finetune ${overrides.join(' ')}`.trim() });
       } catch (e) {
         if (/not a word-vector folder/.test((e as Error).message)) throw new UserError((e as Error).message);
         throw e;

@@ -5,7 +5,7 @@
  * gradient of its output(s), emits the nodes computing the gradients of its inputs. `backward`
  * replays the tape in reverse, so forward, backward and the optimizer end up in ONE graph that
  * onnxruntime runs as a plain inference session (it has no training API). Every rule has a
- * finite-difference test in test/unit/autodiff.test.ts.
+ * finite-difference test in test/model/autodiff.test.ts.
  *
  * Values not produced by a recorded op or declared as parameters (data inputs, masks, constants)
  * get no gradient.

@@ -3,7 +3,7 @@
  * n-gram features of the same candidates (same documents, splits, entity blinding and official
  * scorer as the CNN and the transformer), trained by plain SGD in TypeScript — seconds per epoch.
  *
- * Features per candidate, from its blinded word sequence (DRUG1 … DRUG2 …, see cnnRelation.ts):
+ * Features per candidate, from its blinded word sequence (DRUG1 … DRUG2 …, see inference/relations/cnnRelationModel.ts):
  * words and bigrams between the two arguments (the strongest signal for relation type), up to
  * three words before the first and after the second argument, bigrams of the whole evidence,
  * the number of words between the arguments (bucketed) and whether other entities sit between.

@@ -1,7 +1,7 @@
 /**
  * The mention tagger: a word-level CNN over skip-gram vectors plus hashed spelling features,
  * trained with the project's autodiff, loop and model-folder export (the same recipe as the CNN
- * relation baseline in training/cnnRelation.ts, whose shiftTime/convolve it reuses).
+ * relation model in training/cnnRelation/, sharing engine/layers/convolution.ts and graphTrainer.ts).
  *
  *   input per token = [word vector (frozen skip-gram table + trainable offset rows) ;
  *                      Σ of FEATURE_SLOTS hashed feature embeddings]

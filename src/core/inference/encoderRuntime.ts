@@ -6,8 +6,8 @@
  */
 import * as path from 'node:path';
 import { BioTokenizer, type Encoding } from '../tokenizer/tokenizer';
-import { MODEL_FILE, readModelConfig } from '../inference/modelFolders';
-import { createSession, type HostTensor, type ModelSession } from './session';
+import { MODEL_FILE, readModelConfig } from './modelFolders';
+import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
 
 export interface EncodedBatch {
   encodings: Encoding[];

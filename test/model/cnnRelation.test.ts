@@ -10,8 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Autodiff } from '../../src/core/engine/autodiff';
-import type { Value } from '../../src/core/engine/graph';
-import { numel, quantizeRows } from '../../src/core/engine/graph';
+import { quantizeRows } from '../../src/core/engine/graph';
 import { initialize } from '../../src/core/engine/initialize';
 import type { Document } from '../../src/core/document/document';
 import { MODEL_FILE, readModelConfig } from '../../src/core/inference/modelFolders';
@@ -20,6 +19,7 @@ import { generateAllCandidates } from '../../src/core/tasks/candidates';
 import { BEST_DIR, train } from '../../src/core/training/trainer';
 import { BLIND_HEAD, BLIND_OTHER, BLIND_TAIL, UNK_ID, WordVocab } from '../../src/core/wordvec/wordVocab';
 import { toyDocs, toyVocab } from '../helpers/toyDdi';
+import { gradCheck, rand } from '../helpers/gradCheck';
 import { buildCnnGraph, cnnWordTable, type CnnArch } from '../../src/core/training/cnnRelation/cnnGraph';
 import { cnnTrainFeeds, createCnnBackend } from '../../src/core/training/cnnRelation/cnnBackend';
 import { convolve, maskedMaxPool, shiftTime } from '../../src/core/engine/layers/convolution';
@@ -27,75 +27,6 @@ import { cnnInputFeeds, encodeCnnCandidates, predictCnn, type CnnExample } from 
 import { pruneCnnRelationFolder } from '../../src/core/training/cnnRelation/cnnPrune';
 import { resolveCnnConfig } from '../../src/core/training/cnnRelation/cnnConfig';
 import { scoreCandidatePredictions } from '../../src/core/evaluation/candidateScores';
-
-function rand(n: number, seed: number, scale = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
-
-// ------------------------------------------------------------------ finite-difference helper
-// The pattern of test/unit/autodiff.test.ts: loss = Σ y ⊙ R for a fixed random R, central
-// differences on a few elements of every parameter, run in onnxruntime itself.
-
-interface CheckSpec {
-  params: Record<string, number[]>;
-  data?: Record<string, HostTensor & { dtype: 'float32' | 'int64' }>;
-  build: (ad: Autodiff, p: Record<string, Value>, d: Record<string, Value>) => Value;
-  /** Elements to check per parameter (default: first, second, middle, last two). */
-  picks?: (n: number) => number[];
-  /** Custom parameter values. */
-  init?: Record<string, Float32Array>;
-}
-
-async function gradCheck(name: string, spec: CheckSpec): Promise<void> {
-  const ad = new Autodiff(name, { training: true });
-  const p: Record<string, Value> = {};
-  for (const [k, shape] of Object.entries(spec.params)) p[k] = ad.param(k, shape, { kind: 'zeros' });
-  const d: Record<string, Value> = {};
-  for (const [k, t] of Object.entries(spec.data ?? {})) d[k] = ad.input(k, t.dtype, t.dims);
-  const y = spec.build(ad, p, d);
-  const r = ad.input('R', 'float32', y.shape);
-  const rFeed: HostTensor = { data: rand(numel(y.shape), 99), dims: y.shape as number[] };
-  const loss = ad.reduceSum(ad.mul(y, r), y.shape.map((_, i) => i), false);
-  const grads = ad.backward(loss);
-  ad.g.output(loss, 'loss');
-  for (const k of Object.keys(spec.params)) ad.g.output(grads.get(k)!, `grad.${k}`);
-  const session = await createSession(ad.g.toBytes());
-  const values: Record<string, Float32Array> = {};
-  Object.entries(spec.params).forEach(([k, shape], i) => (values[k] = spec.init?.[k] ?? rand(numel(shape), 17 + i * 31, 0.8)));
-  const feeds = (): Record<string, HostTensor> => {
-    const f: Record<string, HostTensor> = { R: rFeed };
-    for (const [k, shape] of Object.entries(spec.params)) f[k] = { data: values[k]!, dims: shape };
-    for (const [k, t] of Object.entries(spec.data ?? {})) f[k] = { data: t.data, dims: t.dims };
-    return f;
-  };
-  const base = await session.run(feeds());
-  const eps = 1e-2;
-  for (const [k, shape] of Object.entries(spec.params)) {
-    const analytic = base[`grad.${k}`]!.data as Float32Array;
-    const n = numel(shape);
-    const picks = spec.picks?.(n) ?? [...new Set([0, 1, Math.floor(n / 2), n - 2, n - 1].filter((i) => i >= 0 && i < n))];
-    for (const i of picks) {
-      const v = values[k]!;
-      const orig = v[i]!;
-      v[i] = orig + eps;
-      const lp = ((await session.run(feeds()))['loss']!.data as Float32Array)[0]!;
-      v[i] = orig - eps;
-      const lm = ((await session.run(feeds()))['loss']!.data as Float32Array)[0]!;
-      v[i] = orig;
-      const fd = (lp - lm) / (2 * eps);
-      const a = analytic[i]!;
-      const err = Math.abs(fd - a) / Math.max(1e-2, Math.abs(fd) + Math.abs(a));
-      assert.ok(err < 2e-2, `${name}: d loss / d ${k}[${i}]: analytic ${a}, finite difference ${fd} (rel err ${err.toFixed(4)})`);
-    }
-  }
-  await session.dispose();
-}
 
 const B = 2;
 const T = 5;

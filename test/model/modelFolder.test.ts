@@ -13,7 +13,7 @@ import { fromHalf, toHalf } from '../../src/core/engine/graph';
 import { initialize } from '../../src/core/engine/initialize';
 import { DEFAULT_ENCODER, encode, encoderParams, type EncoderConfig } from '../../src/core/engine/layers/transformerEncoder';
 import { readModelWeights, writeModelFolder } from '../../src/core/inference/modelFolders';
-import { EncoderRuntime } from '../../src/core/runtime/encoderRuntime';
+import { EncoderRuntime } from '../../src/core/inference/encoderRuntime';
 import { BioTokenizer } from '../../src/core/tokenizer/tokenizer';
 
 const TOKENIZER = path.resolve(__dirname, '../../../test/fixtures/tokenizer');
