@@ -86,7 +86,10 @@ export async function runAnnotateShard(plan: Extract<ShardPlan, { status: 'todo'
   try {
     const m = await writeShard(plan, {
       annotate: async (docs) => {
-        for (const x of await r.annotateBatch(docs)) (mentions += x.mentions), (suggested += x.relations);
+        for (const x of await r.annotateBatch(docs)) {
+          mentions += x.mentions;
+          suggested += x.relations;
+        }
       },
       ...(r.layout ? { layout: r.layout } : {}),
       signal: r.abort.signal,
