@@ -3,7 +3,8 @@
 #
 #   local-cluster.sh start    install slurm-wlm + munge if missing (Debian, as root), write a
 #                             minimal slurm.conf, start munged, slurmctld and slurmd; prints
-#                             `export SLURM_CONF=...` on stdout
+#                             `export SLURM_CONF=...` and `# started: ...` (or `none` when a
+#                             cluster of this folder already runs) on stdout
 #   local-cluster.sh stop     stop exactly the daemons `start` started (their pids are recorded)
 #   local-cluster.sh status   exit 0 when the cluster answers
 #
@@ -54,6 +55,7 @@ start() {
   if running; then
     log "a cluster is already running with $CONF; nothing started"
     echo "export SLURM_CONF=$CONF"
+    echo "# started: none"
     return
   fi
   install_packages
@@ -119,6 +121,7 @@ EOF
   wait_for 30 node_idle || die "the node did not become idle (sinfo: $(SLURM_CONF=$CONF sinfo -h -N -o '%T %E' 2>&1); see $DIR/slurmctld.log)"
   log "started munged, slurmctld, slurmd (pids in $PIDS, logs in $DIR)"
   echo "export SLURM_CONF=$CONF"
+  echo "# started: munged slurmctld slurmd"
 }
 
 stop() {
