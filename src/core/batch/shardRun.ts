@@ -99,14 +99,18 @@ export async function writeShard(plan: Extract<ShardPlan, { status: 'todo' }>, o
   const writer = documentWriter(job.format);
   const tmp = `${files.output}.tmp-${process.pid}`;
   const stream = fs.createWriteStream(tmp);
+  // A write error (disk full) fails the shard at the next write instead of crashing the process.
+  let streamError: Error | undefined;
+  stream.on('error', (e) => (streamError ??= e));
   const hash = crypto.createHash('sha256');
   let bytes = 0;
   const write = async (s: string): Promise<void> => {
+    if (streamError) throw streamError;
     if (!s) return;
     const b = Buffer.from(s, 'utf8');
     hash.update(b);
     bytes += b.length;
-    if (!stream.write(b)) await new Promise<void>((r) => stream.once('drain', () => r()));
+    if (!stream.write(b)) await new Promise<void>((r) => stream.once('drain', r).once('close', r));
   };
   let done = 0;
   try {
@@ -154,7 +158,8 @@ export async function writeShard(plan: Extract<ShardPlan, { status: 'todo' }>, o
     writeFileAtomic(files.manifest, `${JSON.stringify(manifest, null, 1)}\n`);
     return manifest;
   } catch (e) {
-    stream.destroy();
+    // Wait for the stream to close before removing the file: its open() may still be pending.
+    if (!stream.closed) await new Promise<void>((r) => stream.once('close', r).destroy());
     fs.rmSync(tmp, { force: true });
     throw e;
   }
