@@ -33,7 +33,13 @@ trap cleanup EXIT
 
 # Daemons of this test's cluster still alive (pids recorded by local-cluster.sh).
 leftover_daemons() {
-  pgrep -f "$BIORE_SLURM_DIR" || true
+  local f
+  for f in /proc/[0-9]*/cmdline; do
+    if tr '\0' ' ' <"$f" 2>/dev/null | grep -q "$BIORE_SLURM_DIR"; then
+      f=${f#/proc/}
+      echo "${f%/cmdline}"
+    fi
+  done
 }
 
 [ -f dist/cli.js ] || node esbuild.mjs
