@@ -31,8 +31,18 @@ install_packages() {
   log "installing slurm-wlm and munge (apt-get)"
   # Another apt run on the machine holds the lock for a while: wait for it instead of failing.
   export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=900 update -qq >&2
-  apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends slurm-wlm munge >&2
+  # The packages' own services (a system munged, slurmctld without a config) must not start: this
+  # script starts its own daemons. A policy-rc.d that denies starts does that (Docker's Debian
+  # images ship one; elsewhere one is put in place for the install and removed after it).
+  local policy=/usr/sbin/policy-rc.d made=""
+  if [ ! -e $policy ]; then
+    printf '#!/bin/sh\nexit 101\n' >$policy && chmod 755 $policy && made=yes
+  fi
+  local rc=0
+  { apt-get -o DPkg::Lock::Timeout=900 update -qq &&
+    apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends slurm-wlm munge; } >&2 || rc=$?
+  [ -z "$made" ] || rm -f $policy
+  [ $rc = 0 ] || die "apt-get install slurm-wlm munge failed (exit $rc)"
 }
 
 running() {
