@@ -117,7 +117,9 @@ test('raw text real collections: record counts and PMIDs', { skip: !hasData() &&
     ['hallmarks-of-cancer/hoc-000.jsonl.gz', 1852, 1852, 0],
     ['pubmedqa-labeled/pubmedqa-000.jsonl.gz', 1000, 1000, 0],
   ];
-  assert.deepEqual(listRawTextFiles(root).map((f) => path.relative(root, f)).sort(), expected.map((e) => e[0]).sort());
+  // The collection grows (SOURCE.md lists its parts); the files counted here must stay as they are.
+  const listed = new Set(listRawTextFiles(root).map((f) => path.relative(root, f)));
+  for (const [file] of expected) assert.ok(listed.has(file), `${file} is listed`);
   for (const [file, records, withPmid, fromId] of expected) {
     const started = Date.now();
     let n = 0;
