@@ -3,7 +3,7 @@
 // --array=0-(n-1), wait for every task (polling squeue), merge the shards with `biore merge`
 // (which checks every manifest), and print one JSON summary on stdout. Progress goes to stderr.
 //
-//   node deploy/slurm/scale.mjs IN OUTDIR --shards N [--json] [--cpus-per-task C] [--mem M]
+//   node deploy/slurm/scale.mjs IN OUTDIR --shards N [--json] [--cpus-per-task C] [--mem M (1500M)]
 //        [--time T] [--partition P] [--models DIR] [--format pubtator|bioc|biocjson]
 //   npm run scale:slurm -- IN OUTDIR --shards N --json
 //
@@ -26,7 +26,7 @@ const log = (s) => process.stderr.write(`scale:slurm: ${s}\n`);
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const o = { positional: [], json: false, cpusPerTask: '1', mem: '1500M', time: '', partition: '', models: path.join(ROOT, 'models'), format: 'pubtator', shards: undefined };
+  const o = { positional: [], json: false, cpusPerTask: '1', mem: '', time: '', partition: '', models: path.join(ROOT, 'models'), format: 'pubtator', shards: undefined };
   const flags = { '--shards': 'shards', '--cpus-per-task': 'cpusPerTask', '--mem': 'mem', '--time': 'time', '--partition': 'partition', '--models': 'models', '--format': 'format' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -129,6 +129,13 @@ async function main() {
       if (!clusterAnswers()) throw new Error(`the local cluster does not answer (SLURM_CONF=${m[1]})`);
     }
 
+    // 1500 MB per task (peak 0.73 GB measured), unless the nodes have less per CPU (a small
+    // laptop or CI machine as the local cluster): a request above a node's memory is refused.
+    if (!o.mem) {
+      const info = sh('sinfo', ['-h', '-o', '%m %c']);
+      const perCpu = info.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number)).filter(([m, c]) => m > 0 && c > 0).map(([m, c]) => Math.floor(m / c));
+      o.mem = `${Math.min(1500, ...(perCpu.length ? perCpu : [1500]))}M`;
+    }
     const args = [
       '--parsable',
       `--array=0-${o.shards - 1}`,
