@@ -35,7 +35,8 @@ trap cleanup EXIT
 leftover_daemons() {
   local f
   for f in /proc/[0-9]*/cmdline; do
-    if tr '\0' ' ' <"$f" 2>/dev/null | grep -q "$BIORE_SLURM_DIR"; then
+    # A process may end between the glob and the read: its missing cmdline is not an error.
+    if { tr '\0' ' ' <"$f"; } 2>/dev/null | grep -q "$BIORE_SLURM_DIR"; then
       f=${f#/proc/}
       echo "${f%/cmdline}"
     fi
