@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Daemons of this test's cluster still alive (pids recorded by local-cluster.sh).
+# Processes whose command line names this test's cluster folder (munged, slurmctld, slurmd).
 leftover_daemons() {
   local f
   for f in /proc/[0-9]*/cmdline; do
