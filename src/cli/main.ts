@@ -20,6 +20,7 @@ import { registerAnnotate } from './commands/annotate';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExtract } from './commands/extract';
 import { registerExperiment } from './commands/experiment';
+import { registerMerge } from './commands/merge';
 import { UserError } from './userError';
 
 function buildProgram(): Command {
@@ -40,6 +41,7 @@ function buildProgram(): Command {
   registerWordvec(program);
   registerNer(program);
   registerAnnotate(program);
+  registerMerge(program);
   registerExtract(program);
   registerEvaluate(program);
   registerExperiment(program);

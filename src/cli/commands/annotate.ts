@@ -18,6 +18,7 @@ import { TASK_NAMES, type TaskName } from '../../core/tasks/definitions';
 import { progressBar } from '../progress';
 import { openOutput } from '../outputFile';
 import { UserError } from '../userError';
+import { planAnnotateShard, runAnnotateShard } from './annotateShard';
 
 /** Default tagger folder shipped in models/. */
 export const DEFAULT_NER_MODEL = `models/${TAGGER_FOLDER}`;
@@ -32,6 +33,7 @@ interface AnnotateCliOptions {
   redetect?: boolean;
   types?: string;
   threads: string;
+  shard?: string;
 }
 
 export function registerAnnotate(program: Command): void {
@@ -48,6 +50,7 @@ export function registerAnnotate(program: Command): void {
     .option('--redetect', 'detect mentions even where the input already has some (replacing them)')
     .option('--types <list>', `mention types to detect, comma-separated (${NER_TYPES.join(',')})`)
     .option('--threads <n>', 'inference threads', '2')
+    .option('--shard <i/n>', 'annotate only shard i of n (contiguous blocks of documents, from 0); --out is then a folder getting the shard output and its manifest; a finished shard is skipped (see biore merge)')
     .action(async (input: string, o: AnnotateCliOptions) => {
       if (!fs.existsSync(input)) throw new UserError(`${input}: no such file`);
       const from = detectFormat(input);
@@ -57,6 +60,11 @@ export function registerAnnotate(program: Command): void {
       const types = o.types?.split(',').map((t) => t.trim());
       if (types?.some((t) => !(NER_TYPES as readonly string[]).includes(t))) throw new UserError(`--types: use ${NER_TYPES.join(', ')}`);
       const threads = Number(o.threads);
+      const shardPlan = o.shard === undefined ? undefined : await planAnnotateShard(input, from, to, o.lexicon ?? path.join(o.model, LEXICON_FILE), { ...o, shard: o.shard });
+      if (shardPlan?.status === 'complete') {
+        process.stderr.write(`annotate: shard ${o.shard} already complete (${shardPlan.manifest.documents} documents, ${shardPlan.manifestFile}); skipped\n`);
+        return;
+      }
       let tagger: NerTagger;
       try {
         tagger = await loadNerTagger(o.model, { threads });
@@ -86,10 +94,16 @@ export function registerAnnotate(program: Command): void {
             },
           }
         : undefined;
+      const ac = new AbortController();
+      const annotateBatch = (docs: Document[]): ReturnType<typeof annotateDocuments> =>
+        annotateDocuments(docs, { tagger, ...(lexicon ? { lexicon } : {}), ...(relations ? { relations } : {}), ...(o.redetect ? { redetect: true } : {}), ...(types ? { types: types as NerType[] } : {}), signal: ac.signal });
+      if (shardPlan) {
+        await runAnnotateShard(shardPlan, { annotateBatch, abort: ac, ...(to === 'pubtator' ? { layout: pubTatorLayout } : {}), dispose: async () => (await tagger.dispose(), await predictor?.dispose()) });
+        return;
+      }
       const writer = documentWriter(to);
       const out = openOutput(o.out);
       const write = out.write;
-      const ac = new AbortController();
       const onInt = (): void => ac.abort();
       process.once('SIGINT', onInt);
       const size = fs.statSync(input).size;
@@ -102,7 +116,7 @@ export function registerAnnotate(program: Command): void {
       const batch: Document[] = [];
       const flush = async (): Promise<void> => {
         if (!batch.length) return;
-        const reports = await annotateDocuments(batch, { tagger, ...(lexicon ? { lexicon } : {}), ...(relations ? { relations } : {}), ...(o.redetect ? { redetect: true } : {}), ...(types ? { types: types as NerType[] } : {}), signal: ac.signal });
+        const reports = await annotateBatch(batch);
         for (const [i, d] of batch.entries()) {
           mentions += reports[i]!.mentions;
           suggested += reports[i]!.relations;
