@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { documentWriter, readDocuments, type CollectionHeader } from '../../src/core/formats/formatIo';
-import type { Document } from '../../src/core/model/document';
+import type { Document } from '../../src/core/document/document';
 import { parseShardSpec, shardRange, shardStem } from '../../src/core/batch/shardPlan';
 import { checkShard, readShardManifest } from '../../src/core/batch/shardManifest';
 import { planShard, shardFiles, writeShard, type ShardFormat, type ShardJob } from '../../src/core/batch/shardRun';

@@ -9,9 +9,9 @@ import type { DocumentFormat } from '../../core/formats/formatIo';
 import { fingerprintModel, type ModelFingerprint } from '../../core/batch/shardManifest';
 import { parseShardSpec } from '../../core/batch/shardPlan';
 import { planShard, writeShard, type ShardFormat, type ShardPlan } from '../../core/batch/shardRun';
-import type { Document } from '../../core/model/document';
-import type { AnnotateReport } from '../../core/ner/annotate';
-import { ModelFolderError, relationModelFolders } from '../../core/relations/relationPredictor';
+import type { Document } from '../../core/document/document';
+import type { AnnotateReport } from '../../core/curation/annotate';
+import { ModelFolderError, relationModelFolders } from '../../core/inference/relations/relationPredictor';
 import { UserError } from '../userError';
 
 /** The annotate options a shard job reads. */

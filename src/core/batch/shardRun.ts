@@ -11,7 +11,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Document } from '../model/document';
+import type { Document } from '../document/document';
 import { documentWriter, emptyInputError, formatExtension, readDocuments, type CollectionHeader, type DocumentFormat } from '../formats/formatIo';
 import { SHARD_MANIFEST_KIND, SHARD_MANIFEST_VERSION, checkShard, sha256File, writeFileAtomic, type ModelFingerprint, type ShardIdentity, type ShardManifest } from './shardManifest';
 import { shardRange, shardStem, type ShardSpec } from './shardPlan';
