@@ -6,6 +6,7 @@ import type { Candidate } from '../../src/core/tasks/candidates';
 import { candidateToRelation, generateAllCandidates, generateCandidates, recallCeiling } from '../../src/core/tasks/candidates';
 import { SentenceIndex, documentSentences, pairEvidence } from '../../src/core/tasks/candidatePairs';
 import { cdrTitleFallback } from '../../src/core/tasks/cdr';
+import { localConceptId, parseConceptIds } from '../../src/core/document/conceptIds';
 import { bioredTypePairCounts, typePairKey, BIORED_TYPE_PAIRS } from '../../src/core/tasks/biored';
 import { scoreDdi, scoreDrugProt, scoreBioRed, scoreCdr } from '../../src/core/evaluation/scorers';
 import { applyDocumentRules } from '../../src/core/inference/relations/documentRules';
@@ -175,7 +176,7 @@ function cdrDoc(): Document {
         { id: 'T4', text: 'Hypertension', type: 'Disease', ids: ['D12'] },
         { id: 'T5', text: 'Lithium', type: 'Chemical', ids: ['D2'] },
         { id: 'T6', text: 'aspirin-caffeine', type: 'Chemical', ids: ['D3', 'D4'] }, // composite
-        { id: 'T7', text: 'X', type: 'Chemical', ids: [] }, // no id (-1): skipped
+        { id: 'T7', text: 'X', type: 'Chemical', ids: [] }, // no id (-1): its document-local concept
       ]),
     ],
     [
@@ -190,8 +191,8 @@ function cdrDoc(): Document {
 test('CDR: one candidate per chemical x disease concept, evidence sentences', () => {
   const d = cdrDoc();
   const cs = generateCandidates('cdr', d, { splitter: dotSplitter });
-  // Chemicals D1 D2 D3 D4 x diseases D10 D11 D12 = 12.
-  assert.equal(cs.length, 12);
+  // Chemicals D1 D2 D3 D4 local:Chemical:x x diseases D10 D11 D12 = 15.
+  assert.equal(cs.length, 15);
   const by = byIds(cs);
   const d1d10 = by.get('D1~D10')!;
   assert.equal(d1d10.label, 'CID');
@@ -240,6 +241,23 @@ test('CDR title fallback: a document with no predicted CID pairs its title chemi
   const out = applyDocumentRules('cdr', [d], cs, ['none', 'CID'], preds);
   assert.equal(out.filter((p) => p.rule === 'title-chemical' && p.label === 1 && p.prob === 0.2).length, 3);
   assert.deepEqual(applyDocumentRules('ddi', [d], cs, ['none', 'CID'], preds), preds);
+  // Calibrated: only kept rules fire, and a ruled prediction carries the rule's score.
+  const calibrated = applyDocumentRules('cdr', [d], cs, ['none', 'CID'], preds, { 'title-chemical': { kept: true, score: 0.39 } });
+  assert.deepEqual(calibrated.filter((p) => p.rule).map((p) => p.prob), [0.39, 0.39, 0.39]);
+  assert.equal(applyDocumentRules('cdr', [d], cs, ['none', 'CID'], preds, { 'title-chemical': { kept: false, score: 0.39 } }).filter((p) => p.rule).length, 0);
+  assert.equal(applyDocumentRules('cdr', [d], cs, ['none', 'CID'], preds, {}).filter((p) => p.rule).length, 0, 'a rule the calibration does not know stays off');
+  // The rule set limits the fallback: without frequent-chemical a title without chemicals gets nothing.
+  assert.deepEqual(cdrTitleFallback([noChemTitle], cs2, () => false, new Set(['title-chemical'])), []);
+});
+
+test('candidates: a mention without an id pairs by its document-local concept, never as one "no id" concept', () => {
+  const d = cdrDoc();
+  const y = { ...d.passages[1]!.annotations.find((a) => a.id === 'T7')!, id: 'T8', text: 'Y' };
+  const withY: Document = { ...d, passages: [d.passages[0]!, { ...d.passages[1]!, annotations: [...d.passages[1]!.annotations, y] }] };
+  const heads = new Set(generateCandidates('cdr', withY, { splitter: dotSplitter }).map((c) => c.head.id));
+  assert.deepEqual([...heads].filter((h) => h.startsWith('local:')).sort(), [localConceptId('Chemical', 'X'), localConceptId('Chemical', 'Y')].sort());
+  assert.equal(localConceptId('Chemical', ' x '), localConceptId('Chemical', 'X'));
+  assert.deepEqual(parseConceptIds('-', 'Disease'), []);
 });
 
 test('CDR: recall ceiling misses the relation whose chemical is never mentioned', () => {
@@ -250,7 +268,7 @@ test('CDR: recall ceiling misses the relation whose chemical is never mentioned'
   assert.equal(r.reachable, 3);
   assert.equal(r.ceiling, 75);
   assert.equal(r.positives, 3);
-  assert.equal(r.positiveRatio, 25);
+  assert.equal(r.positiveRatio, 20); // 3 of 15 candidates
   assert.equal(r.intraSentence, 2); // D1-D10, D1-D11
   assert.equal(r.intraSentencePositives, 2);
   assert.deepEqual(r.unreachable.map((u) => u.args), [['D99', 'D12']]);

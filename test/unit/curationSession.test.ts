@@ -60,16 +60,17 @@ test('curation session: decide, decide many, undo and set suggestions each save,
   assert.equal(heard.length, 4, 'no change, no notice; an unsubscribed listener hears nothing');
 });
 
-test('suggestion policy: threshold, rules kept, wanted tasks, one row per key', () => {
+test('suggestion policy: threshold for every suggestion (rules too), wanted tasks, one row per key', () => {
   const preds = [
     { relation: cid('D1', 'D2', 0.9), evidence: { start: 0, end: 5 }, task: 'cdr' as const },
     { relation: cid('D1', 'D2', 0.7), evidence: { start: 0, end: 5 }, task: 'cdr' as const },
     { relation: cid('D3', 'D4', 0.1), evidence: { start: 0, end: 5 }, task: 'cdr' as const },
-    { relation: cid('D5', 'D6', 0.05, { rule: 'title-chemical' }), evidence: { start: 0, end: 5 }, task: 'cdr' as const },
+    { relation: cid('D5', 'D6', 0.39, { rule: 'title-chemical' }), evidence: { start: 0, end: 5 }, task: 'cdr' as const },
+    { relation: cid('D9', 'D6', 0.62, { rule: 'title-chemical' }), evidence: { start: 0, end: 5 }, task: 'cdr' as const },
     { relation: { ...cid('D7', 'D8', 0.95), type: 'Positive_Correlation' }, evidence: { start: 0, end: 5 }, task: 'biored' as const },
   ];
   const kept = suggestionsFromPredictions(preds, { tasks: ['cdr'], threshold: 0.5 }, 'relation-cdr');
-  assert.deepEqual(kept.map((s) => [s.args[0]!.ref.id, s.score, s.rule ?? '']), [['D1', 0.9, ''], ['D5', 0.05, 'title-chemical']]);
+  assert.deepEqual(kept.map((s) => [s.args[0]!.ref.id, s.score, s.rule ?? '']), [['D1', 0.9, ''], ['D9', 0.62, 'title-chemical']]);
   assert.equal(kept[0]!.key, relationKey('CID', preds[0]!.relation.args));
 });
 

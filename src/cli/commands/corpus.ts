@@ -8,6 +8,7 @@ import { CORPORA, findCorpus, loadSplit, splitAvailable } from '../../core/corpo
 import { dataRoot } from '../../core/corpora/dataRoot';
 import { checkOffsets, documentAnnotations, type Document } from '../../core/document/document';
 import { generateAllCandidates, recallCeiling } from '../../core/tasks/candidates';
+import { ddiFilterStats } from '../../core/tasks/ddi';
 import { UserError } from '../userError';
 
 /** One row of `corpus stats --json`. */
@@ -114,6 +115,20 @@ function table(rows: SplitStats[]): string {
 
 export function registerCorpus(program: Command): void {
   const corpus = program.command('corpus').description(`corpora under the data folder (BIORE_DATA, default ../shared/data)`);
+  corpus
+    .command('ddi-filters')
+    .description('DDI negative-pair filters: per rule, the candidate pairs removed and the gold pairs among them')
+    .option('--split <name>', 'DDI split', 'train')
+    .option('--json', 'print JSON')
+    .action(async (o: { split: string; json?: boolean }) => {
+      const docs = (await loadSplit('ddi', o.split).catch((e: unknown) => {
+        throw new UserError((e as Error).message);
+      })).documents;
+      const stats = ddiFilterStats(docs);
+      if (o.json) process.stdout.write(JSON.stringify({ split: o.split, ...stats }) + '\n');
+      else for (const [rule, v] of Object.entries(stats)) process.stdout.write(`${rule.padEnd(14)} pairs ${String(v.pairs).padStart(6)}  gold ${String(v.positives).padStart(5)}\n`);
+    });
+
   corpus
     .command('list')
     .description('list corpora and splits, and whether each is present')

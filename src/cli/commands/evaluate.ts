@@ -12,6 +12,8 @@ import { LEXICON_FILE } from '../../core/inference/modelFolders';
 import { DEFAULT_NER_MODEL } from './annotate';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { calibrateRules } from '../../core/modelEvaluation/calibrateRules';
+import { cidOutOfCorpus } from '../../core/modelEvaluation/outOfCorpus';
 import { UserError } from '../userError';
 
 /** Options every evaluator receives. */
@@ -21,6 +23,8 @@ export interface EvaluateOptions {
   entities: string;
   /** Another split than the task's test split (relation tasks; e.g. to choose a rule on dev). */
   split?: string;
+  /** DDI: negative-pair filters on or off (default: the shipped setting). */
+  ddiFilters?: string;
 }
 
 type Evaluator = (task: string, o: EvaluateOptions) => Promise<Record<string, unknown>>;
@@ -36,13 +40,21 @@ export const EVALUATORS: Record<string, Evaluator> = Object.fromEntries([
       }
       if (o.entities !== 'gold') throw new UserError(`--entities ${o.entities} is not available for ${task}`);
       try {
-        return { ...(await evaluateRelations(task, o.model ?? 'models', { threads: o.threads, ...(o.split ? { split: o.split } : {}) })) };
+        return { ...(await evaluateRelations(task, o.model ?? 'models', { threads: o.threads, ...(o.split ? { split: o.split } : {}), ...(o.ddiFilters ? { negativeFilters: o.ddiFilters === 'on' } : {}) })) };
       } catch (e) {
         if (/has no split/.test((e as Error).message)) throw new UserError((e as Error).message);
         throw e;
       }
     },
   ]),
+  // CID suggestions on abstracts outside BC5CDR (BioRED test minus shared PMIDs): precision of what a curator sees.
+  [
+    'cdr-outside',
+    async (_task: string, o: EvaluateOptions) => {
+      if (o.entities !== 'gold' || o.split) throw new UserError('cdr-outside uses BioRED test with its own mentions; --entities and --split do not apply');
+      return { task: 'cdr-outside', ...(await cidOutOfCorpus(o.model ?? 'models', { threads: o.threads })) };
+    },
+  ],
   // Mention detection (+ normalization for ner-bc5cdr) with the tagger in models/ner.
   ...Object.keys(NER_EVAL_TASKS).map((t): [string, Evaluator] => [
     t,
@@ -80,20 +92,38 @@ async function evaluateCdrEndToEnd(task: string, o: EvaluateOptions): Promise<Re
 
 export function registerEvaluate(program: Command): void {
   program
+    .command('calibrate-rules')
+    .description("fit a relation model's document rules on the documents it held out: keep the ones that help, give their suggestions the probability of being right; writes the model folder's config.json")
+    .requiredOption('--task <task>', 'relation task with document rules (bc5cdr)')
+    .option('--model <dir>', 'relation model folder, or a folder of them', 'models')
+    .option('--threads <n>', 'inference threads', '2')
+    .action(async (o: { task: string; model: string; threads: string }) => {
+      try {
+        const r = await calibrateRules(o.task, o.model, { threads: Number(o.threads), command: `biore calibrate-rules --task ${o.task} --model ${o.model}` });
+        process.stdout.write(JSON.stringify(r) + '\n');
+      } catch (e) {
+        if (e instanceof ModelFolderError || /unknown relation task|has no document rules|no relation model|records no training split/.test((e as Error).message)) throw new UserError((e as Error).message);
+        throw e;
+      }
+    });
+
+  program
     .command('evaluate')
     .description('score a model on a task\'s test split with the official scorer (recomputed every time)')
     .requiredOption('--task <name>', `task: ${Object.keys(EVALUATORS).join('|')}`)
     .option('--model <dir>', 'model folder (default: the shipped models in models/)')
     .option('--entities <source>', 'gold (mentions from the corpus) or predicted (from the text)', 'gold')
     .option('--threads <n>', 'inference threads', '2')
-    .option('--split <name>', 'relation tasks: score another split of the corpus than its test split (e.g. dev, where rules and thresholds are chosen)')
+    .option('--split <name>', 'relation tasks: score another split than the test split: a corpus split (e.g. dev), or heldout (the documents the model held out for selection, where rules, filters and thresholds are chosen)')
+    .option('--ddi-filters <on|off>', 'DDI: apply the negative-pair filters or not (default: the shipped setting)')
     .option('--json', 'print one JSON object')
-    .action(async (o: { task: string; model?: string; entities: string; threads: string; split?: string; json?: boolean }) => {
+    .action(async (o: { task: string; model?: string; entities: string; threads: string; split?: string; ddiFilters?: string; json?: boolean }) => {
+      if (o.ddiFilters !== undefined && o.ddiFilters !== 'on' && o.ddiFilters !== 'off') throw new UserError(`--ddi-filters ${o.ddiFilters}: use on or off`);
       const evaluator = EVALUATORS[o.task];
       if (!evaluator) throw new UserError(`unknown task "${o.task}" (use ${Object.keys(EVALUATORS).join(', ')})`);
       let r: Record<string, unknown>;
       try {
-        r = await evaluator(o.task, { ...(o.model === undefined ? {} : { model: o.model }), ...(o.split === undefined ? {} : { split: o.split }), threads: Number(o.threads), entities: o.entities });
+        r = await evaluator(o.task, { ...(o.model === undefined ? {} : { model: o.model }), ...(o.split === undefined ? {} : { split: o.split }), ...(o.ddiFilters === undefined ? {} : { ddiFilters: o.ddiFilters }), threads: Number(o.threads), entities: o.entities });
       } catch (e) {
         if (e instanceof ModelFolderError) throw new UserError(e.message);
         throw e;

@@ -21,9 +21,10 @@ export interface SuggestionFilter {
 }
 
 /**
- * Sidecar suggestions from predictions: of a wanted task, at or above the threshold (a document
- * rule's suggestion is kept whatever its score: it has the model's own low confidence, and the
- * hover says which rule proposed it), one per key (the first).
+ * Sidecar suggestions from predictions: of a wanted task, at or above the threshold, one per key
+ * (the first). A document rule's suggestion is no exception: its score is the rule's calibrated
+ * probability of being right (`biore calibrate-rules`), so it is shown exactly when that clears
+ * the threshold, and the hover says which rule proposed it.
  */
 export function suggestionsFromPredictions(predictions: readonly (PredictionLike & { task: TaskName })[], filter: SuggestionFilter, modelLabel: string): Suggestion[] {
   const out: Suggestion[] = [];
@@ -31,7 +32,7 @@ export function suggestionsFromPredictions(predictions: readonly (PredictionLike
   for (const p of predictions) {
     const score = p.relation.score ?? 0;
     const rule = p.relation.attributes['rule'];
-    if ((score < filter.threshold && !rule) || !filter.tasks.includes(p.task)) continue;
+    if (score < filter.threshold || !filter.tasks.includes(p.task)) continue;
     const key = keyOfRelation(p.relation);
     if (seen.has(key)) continue;
     seen.add(key);

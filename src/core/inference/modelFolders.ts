@@ -105,6 +105,13 @@ export function writeModelFolder(dir: string, onnx: Uint8Array, config: Record<s
   put(CONFIG_FILE, JSON.stringify(config, null, 1) + '\n');
 }
 
+/** Rewrites a model folder's config.json (temporary file, then rename), e.g. after a calibration. */
+export function writeModelConfig(dir: string, config: Record<string, unknown>): void {
+  const tmp = path.join(dir, `.${CONFIG_FILE}.tmp-${process.pid}`);
+  fs.writeFileSync(tmp, JSON.stringify(config, null, 1) + '\n');
+  fs.renameSync(tmp, path.join(dir, CONFIG_FILE));
+}
+
 /** The config.json of a model folder; throws naming the folder when absent or invalid. */
 export function readModelConfig(dir: string): Record<string, unknown> {
   const file = path.join(dir, CONFIG_FILE);

@@ -5,6 +5,11 @@
  * are the ones the training runs report, for the model folder as shipped.
  */
 import { loadSplit } from '../corpora/registry';
+import { DEFAULT_SETTINGS } from '../settings';
+import { taskDocuments, type TaskSplitOptions } from '../corpora/taskSplits';
+import type { Document } from '../document/document';
+import { readModelConfig, relationModelFolders } from '../inference/modelFolders';
+import { relationModelTasks, routeTasks } from '../inference/relations/relationHeads';
 import { expectedCalibrationError } from '../evaluation/calibration';
 import { documentText } from '../document/document';
 import type { TaskName } from '../tasks/definitions';
@@ -40,8 +45,18 @@ export interface RelationEvaluation {
   byLength: Record<string, { candidates: number; gold: number; precision: number; recall: number; f1: number }>;
   /** Expected calibration error (%) of the top-label confidence over all candidates, 10 bins. */
   ece: number;
-  /** When the task's document rules added predictions: how many, and the model's own scores without them. */
-  documentRules?: { predictions: number; modelOnly: { precision: number; recall: number; f1: number } };
+  /**
+   * When the task's document rules added predictions: how many, the model's own scores without
+   * them, and per rule the predictions it made, how many were right (candidate gold), its score
+   * (the calibrated probability it carries) and the P/R/F1 of the model with that rule alone.
+   */
+  documentRules?: {
+    predictions: number;
+    modelOnly: { precision: number; recall: number; f1: number };
+    byRule: Record<string, { predictions: number; correct: number; score: number; withRule: { precision: number; recall: number; f1: number } }>;
+  };
+  /** What a curator sees at the default threshold: predictions whose confidence is at least 0.5. */
+  atThreshold: { threshold: number; precision: number; recall: number; f1: number };
   documents: number;
   candidates: number;
   seconds: number;
@@ -51,14 +66,36 @@ export interface RelationEvaluation {
 const round = (x: number): number => +x.toFixed(2);
 
 /** Evaluate `modelDir` (a relation model folder, or a folder of them) on a public task name. */
-export async function evaluateRelations(taskName: string, modelDir: string, options: { threads?: number; signal?: AbortSignal; split?: string } = {}): Promise<RelationEvaluation> {
+/** The extension's default confidence threshold: what a curator sees unless they change it. */
+const DEFAULT_THRESHOLD = DEFAULT_SETTINGS.threshold;
+
+/** A split name that means the documents the model held out for selection (see heldOutDocuments). */
+export const HELD_OUT_SPLIT = 'heldout';
+
+/**
+ * The documents the relation model serving `task` in `modelDir` held out for model selection:
+ * its training run's dev share (taskSplits, with the devShare / mergeDev / trainShare recorded in
+ * its config.json). Rules, filters and thresholds are chosen here: for a model trained on train +
+ * dev, the corpus's dev split is training data.
+ */
+export async function heldOutDocuments(task: TaskName, modelDir: string): Promise<Document[]> {
+  const folders = relationModelFolders(modelDir).map((dir) => ({ dir, tasks: relationModelTasks(dir) }));
+  const dir = routeTasks(folders).get(task);
+  if (!dir) throw new Error(`${modelDir}: no relation model for task ${task}`);
+  const cfg = readModelConfig(dir)['config'] as { train?: Partial<TaskSplitOptions> } & Partial<TaskSplitOptions> | undefined;
+  const run = cfg?.train ?? cfg;
+  if (!run || typeof run.devShare !== 'number') throw new Error(`${dir}: config.json records no training split (devShare); cannot rebuild its held-out documents`);
+  return (await taskDocuments(task, { devShare: run.devShare, trainShare: run.trainShare ?? 1, mergeDev: run.mergeDev ?? false })).dev;
+}
+
+export async function evaluateRelations(taskName: string, modelDir: string, options: { threads?: number; signal?: AbortSignal; split?: string; negativeFilters?: boolean } = {}): Promise<RelationEvaluation> {
   const spec = RELATION_EVAL_TASKS[taskName];
   if (!spec) throw new Error(`unknown relation task "${taskName}" (use ${Object.keys(RELATION_EVAL_TASKS).join(', ')})`);
   const predictor = await loadRelationPredictor(modelDir, options.threads === undefined ? {} : { threads: options.threads });
   try {
     const split = options.split ?? spec.split;
-    const docs = (await loadSplit(spec.corpus, split)).documents;
-    const candidates = generateAllCandidates(spec.task, docs);
+    const docs = split === HELD_OUT_SPLIT ? await heldOutDocuments(spec.task, modelDir) : (await loadSplit(spec.corpus, split)).documents;
+    const candidates = generateAllCandidates(spec.task, docs, options.negativeFilters === undefined ? {} : { negativeFilters: options.negativeFilters });
     const t0 = performance.now();
     const { labels, predictions } = await predictor.scoreCandidates(docs, spec.task, candidates, options.signal);
     const seconds = (performance.now() - t0) / 1000;
@@ -67,6 +104,18 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
     const ruled = predictions.filter((p) => p.rule).length;
     const alone = ruled ? scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.rule ? { ...p, label: 0 } : p))).micro : undefined;
     const gold_ = candidates.map((c) => labels.indexOf(c.label));
+    const byRule: NonNullable<RelationEvaluation['documentRules']>['byRule'] = {};
+    for (const rule of new Set(predictions.flatMap((p) => (p.rule ? [p.rule] : [])))) {
+      const mine = predictions.map((p, i) => (p.rule === rule ? i : -1)).filter((i) => i >= 0);
+      const only = scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.rule && p.rule !== rule ? { ...p, label: 0 } : p))).micro;
+      byRule[rule] = {
+        predictions: mine.length,
+        correct: mine.filter((i) => predictions[i]!.label === gold_[i]).length,
+        score: round(mine.reduce((a, i) => a + predictions[i]!.prob, 0) / Math.max(1, mine.length)),
+        withRule: { precision: round(only.precision), recall: round(only.recall), f1: round(only.f1) },
+      };
+    }
+    const shown = scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.prob < DEFAULT_THRESHOLD ? { ...p, label: 0 } : p))).micro;
     const cal = expectedCalibrationError(
       predictions.map((p) => p.prob),
       predictions.map((p, i) => p.label === gold_[i]),
@@ -113,7 +162,8 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
       fp: s.micro.fp,
       fn: s.micro.fn,
       ece: round(cal.ece),
-      ...(alone ? { documentRules: { predictions: ruled, modelOnly: { precision: round(alone.precision), recall: round(alone.recall), f1: round(alone.f1) } } } : {}),
+      ...(alone ? { documentRules: { predictions: ruled, modelOnly: { precision: round(alone.precision), recall: round(alone.recall), f1: round(alone.f1) }, byRule } } : {}),
+      atThreshold: { threshold: DEFAULT_THRESHOLD, precision: round(shown.precision), recall: round(shown.recall), f1: round(shown.f1) },
       documents: docs.length,
       candidates: candidates.length,
       seconds: round(seconds),

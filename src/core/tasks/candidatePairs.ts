@@ -7,6 +7,7 @@
  */
 import type { Annotation, Document, Span } from '../document/document';
 import { annotationExtent } from '../document/document';
+import { localConceptId } from '../document/conceptIds';
 import { splitSentences } from '../text/sentences';
 import type { Novelty, TaskName } from './definitions';
 import { NONE, TASK_RELATION_TYPES, canonicalNovelty, isUndirected, pairKey, relationKeys } from './definitions';
@@ -232,14 +233,15 @@ export interface ConceptGroup {
 }
 
 /**
- * Group mentions by concept id (mentions without ids are skipped; a composite mention joins the
- * group of each of its ids). Groups come in order of first mention; each group's type is the
+ * Group mentions by concept id (a composite mention joins the group of each of its ids; a mention
+ * without an id joins its document-local concept, `localConceptId`: mentions are never paired as
+ * if "no id" were one concept). Groups come in order of first mention; each group's type is the
  * type most of its mentions carry.
  */
 export function groupConcepts(mentions: readonly Annotation[]): ConceptGroup[] {
   const groups = new Map<string, Annotation[]>();
   for (const m of mentions) {
-    for (const id of new Set(m.ids)) {
+    for (const id of new Set(m.ids.length ? m.ids : [localConceptId(m.type, m.text)])) {
       const g = groups.get(id);
       if (g) g.push(m);
       else groups.set(id, [m]);

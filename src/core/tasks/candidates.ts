@@ -11,15 +11,15 @@ import type { BioRedCandidateOptions } from './biored';
 import type { TaskName } from './definitions';
 import { bioredCandidates } from './biored';
 import { cdrCandidates } from './cdr';
-import { ddiCandidates } from './ddi';
+import { ddiCandidates, type DdiCandidateOptions } from './ddi';
 import { NONE, TASK_RELATION_TYPES, canonicalType, isUndirected, pairKey, relationKeys } from './definitions';
 import { drugprotCandidates } from './drugprot';
 
 export type { Candidate, CandidateArg, CandidateMention, CandidateOptions } from './candidatePairs';
 export { bioredCandidates, cdrCandidates, ddiCandidates, drugprotCandidates };
 
-/** Options of `generateCandidates` (the splitter, and BioRED's allowed type pairs). */
-export type GenerateOptions = BioRedCandidateOptions;
+/** Options of `generateCandidates` (the splitter, labels, BioRED's allowed type pairs, DDI's negative filters). */
+export type GenerateOptions = BioRedCandidateOptions & DdiCandidateOptions;
 
 /** The candidates of one document for a task (see the per-task generators for the rules). */
 export function generateCandidates(task: TaskName, doc: Document, options: GenerateOptions = {}): Candidate[] {

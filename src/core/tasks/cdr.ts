@@ -44,6 +44,7 @@ export function cdrCandidates(doc: Document, options: CandidateOptions = {}): Ca
 
 /** Which fallback proposed a candidate: a chemical of the title, or the document's most mentioned chemical. */
 export type CdrFallbackRule = 'title-chemical' | 'frequent-chemical';
+export const CDR_FALLBACK_RULES: ReadonlySet<CdrFallbackRule> = new Set(['title-chemical', 'frequent-chemical']);
 
 /**
  * The document-level fallback BC5CDR systems use (e.g. Gu et al. 2017): an abstract is in the
@@ -56,7 +57,7 @@ export type CdrFallbackRule = 'title-chemical' | 'frequent-chemical';
  * chemicals 50.18 → 53.98 with the merged model shipped before; the most-mentioned chemical
  * another +0.4 and +0.2 with two models trained without dev (docs/results.md).
  */
-export function cdrTitleFallback(docs: readonly Document[], candidates: readonly Candidate[], positive: (i: number) => boolean): { index: number; rule: CdrFallbackRule }[] {
+export function cdrTitleFallback(docs: readonly Document[], candidates: readonly Candidate[], positive: (i: number) => boolean, rules: ReadonlySet<CdrFallbackRule> = CDR_FALLBACK_RULES): { index: number; rule: CdrFallbackRule }[] {
   const titleEnd = new Map<string, number>();
   for (const d of docs) {
     const t = d.passages[0];
@@ -74,9 +75,10 @@ export function cdrTitleFallback(docs: readonly Document[], candidates: readonly
     if (end === undefined || idx.some(positive)) continue;
     const inTitle = idx.filter((i) => candidates[i]!.head.mentions.some((m) => m.spans[0]!.start < end));
     if (inTitle.length > 0) {
-      for (const i of inTitle) out.push({ index: i, rule: 'title-chemical' });
+      if (rules.has('title-chemical')) for (const i of inTitle) out.push({ index: i, rule: 'title-chemical' });
       continue;
     }
+    if (!rules.has('frequent-chemical')) continue;
     let best: string | undefined;
     let most = 0;
     for (const i of idx) {

@@ -4,7 +4,7 @@
  */
 import type { Document } from '../../document/document';
 import type { Candidate } from '../../tasks/candidatePairs';
-import { cdrTitleFallback } from '../../tasks/cdr';
+import { CDR_FALLBACK_RULES, cdrTitleFallback } from '../../tasks/cdr';
 import type { TaskName } from '../../tasks/definitions';
 import type { RelationPrediction } from './relationPrediction';
 
@@ -12,14 +12,36 @@ import type { RelationPrediction } from './relationPrediction';
 export const DOCUMENT_RULE_TASKS: ReadonlySet<TaskName> = new Set(['cdr']);
 
 /**
- * The task's document-level decision rules on top of the argmax (BC5CDR: `cdrTitleFallback`).
- * Returns new predictions; a ruled one keeps the model's probabilities, so its confidence says
- * how unsure the model itself was.
+ * A rule as a model folder's calibration records it (`biore calibrate-rules`, on the documents
+ * the model held out): whether it helped there (a rule that did not is off), and the probability
+ * that a suggestion it makes is right, which its suggestions carry as their score.
  */
-export function applyDocumentRules(task: TaskName, docs: readonly Document[], candidates: readonly Candidate[], labels: readonly string[], preds: readonly RelationPrediction[]): RelationPrediction[] {
+export interface RuleCalibration {
+  kept: boolean;
+  score: number;
+}
+
+/**
+ * The task's document-level decision rules on top of the argmax (BC5CDR: `cdrTitleFallback`).
+ * Returns new predictions. With `calibration`, only kept rules fire and a ruled prediction's
+ * probability is the rule's calibrated score; a rule the calibration does not know stays off.
+ * Without it (fitting, training reports), every rule fires and a ruled prediction keeps the
+ * model's own probability of the label.
+ */
+export function applyDocumentRules(
+  task: TaskName,
+  docs: readonly Document[],
+  candidates: readonly Candidate[],
+  labels: readonly string[],
+  preds: readonly RelationPrediction[],
+  calibration?: Readonly<Record<string, RuleCalibration>>,
+): RelationPrediction[] {
   if (!DOCUMENT_RULE_TASKS.has(task)) return [...preds];
   const cid = labels.indexOf('CID');
   const out = [...preds];
-  for (const { index: i, rule } of cdrTitleFallback(docs, candidates, (k) => preds[k]!.label !== 0)) out[i] = { ...preds[i]!, label: cid, prob: preds[i]!.probs[cid]!, rule };
+  const rules = calibration ? new Set([...CDR_FALLBACK_RULES].filter((r) => calibration[r]?.kept)) : CDR_FALLBACK_RULES;
+  for (const { index: i, rule } of cdrTitleFallback(docs, candidates, (k) => preds[k]!.label !== 0, rules)) {
+    out[i] = { ...preds[i]!, label: cid, prob: calibration?.[rule]?.score ?? preds[i]!.probs[cid]!, rule };
+  }
   return out;
 }

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { CONFIG_FILE, ModelFolderError, RELATION_MODEL_TYPE, readModelConfig } from '../modelFolders';
 import { TASK_NAMES, type TaskName } from '../../tasks/definitions';
+import type { RuleCalibration } from './documentRules';
 
 const isTask = (t: unknown): t is TaskName => typeof t === 'string' && (TASK_NAMES as readonly string[]).includes(t);
 
@@ -17,11 +18,23 @@ export interface TaskHead {
   /** Value of the `task_id` input (multi-task models). */
   taskId: number;
   temperature: number;
+  /** The task's document rules as calibrated on held-out documents (absent: the rules are off). */
+  rules?: Record<string, RuleCalibration>;
 }
 
 /** The task heads a relation model's config.json declares (single-task: `task` + `id2label`). */
 export function readHeads(dir: string, cfg: Record<string, unknown>): Map<TaskName, TaskHead> {
   const heads = new Map<TaskName, TaskHead>();
+  const rulesOf = (c: unknown): { rules?: Record<string, RuleCalibration> } => {
+    const r = (c as { rules?: { byRule?: unknown } } | undefined)?.rules?.byRule;
+    if (!r || typeof r !== 'object') return {};
+    const out: Record<string, RuleCalibration> = {};
+    for (const [name, v] of Object.entries(r as Record<string, { kept?: unknown; score?: unknown }>)) {
+      if (typeof v.kept !== 'boolean' || typeof v.score !== 'number' || v.score < 0 || v.score > 1) throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: calibration.rules.byRule.${name} needs kept (boolean) and score (0-1)`);
+      out[name] = { kept: v.kept, score: v.score };
+    }
+    return { rules: out };
+  };
   const temperatureOf = (c: unknown): number => {
     const t = (c as { temperature?: unknown } | undefined)?.temperature;
     return typeof t === 'number' && t > 0 ? t : 1;
@@ -30,7 +43,7 @@ export function readHeads(dir: string, cfg: Record<string, unknown>): Map<TaskNa
   if (tasks && typeof tasks === 'object' && !Array.isArray(tasks)) {
     for (const [name, h] of Object.entries(tasks as Record<string, { labels?: unknown; offset?: unknown; task_id?: unknown; calibration?: unknown }>)) {
       if (!isTask(name) || !Array.isArray(h.labels) || typeof h.offset !== 'number' || typeof h.task_id !== 'number') throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: tasks.${name} needs labels, offset and task_id`);
-      heads.set(name, { labels: h.labels as string[], offset: h.offset, taskId: h.task_id, temperature: temperatureOf(h.calibration) });
+      heads.set(name, { labels: h.labels as string[], offset: h.offset, taskId: h.task_id, temperature: temperatureOf(h.calibration), ...rulesOf(h.calibration) });
     }
   } else {
     const task = cfg['task'];
@@ -39,7 +52,7 @@ export function readHeads(dir: string, cfg: Record<string, unknown>): Map<TaskNa
     const labels = Object.keys(id2label)
       .sort((a, b) => Number(a) - Number(b))
       .map((k) => id2label[k]!);
-    heads.set(task, { labels, offset: 0, taskId: 0, temperature: temperatureOf(cfg['calibration']) });
+    heads.set(task, { labels, offset: 0, taskId: 0, temperature: temperatureOf(cfg['calibration']), ...rulesOf(cfg['calibration']) });
   }
   return heads;
 }

@@ -42,7 +42,12 @@ export interface PredictOptions {
   /** Only this task (default: every task the loaded models know). */
   task?: TaskName;
   signal?: AbortSignal;
+  /** Document rules: the folder's calibrated ones (default), or all of them at the model's confidence (for comparison). */
+  rules?: RuleMode;
 }
+
+/** Which document rules fire: the folder's calibrated ones (what suggestions get), or all of them uncalibrated. */
+export type RuleMode = 'calibrated' | 'all';
 
 export interface RelationPredictor {
   readonly modelDir: string;
@@ -51,9 +56,11 @@ export interface RelationPredictor {
   predict(doc: Document, options?: PredictOptions): Promise<PredictedRelation[]>;
   /**
    * Every candidate with its full prediction (labels in the task's order; 0 = none), after the
-   * task's document rules (`applyDocumentRules`: a ruled prediction carries `rule`); for evaluation.
+   * task's document rules (`applyDocumentRules`: a ruled prediction carries `rule`); for
+   * evaluation. `rules`: the folder's calibrated rules (default, what suggestions get) or every
+   * rule with the model's own probability (to fit the calibration).
    */
-  scoreCandidates(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], signal?: AbortSignal): Promise<{ labels: string[]; predictions: RelationPrediction[] }>;
+  scoreCandidates(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], signal?: AbortSignal, rules?: RuleMode): Promise<{ labels: string[]; predictions: RelationPrediction[] }>;
   dispose(): Promise<void>;
 }
 
@@ -90,7 +97,7 @@ class CnnRelationModel {
     return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'));
   }
 
-  async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[]): Promise<{ labels: string[]; predictions: RelationPrediction[] }> {
+  async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], rules: RuleMode = 'calibrated'): Promise<{ labels: string[]; predictions: RelationPrediction[] }> {
     const head = this.heads.get(task)!;
     const byId = new Map(docs.map((d) => [d.id, { doc: d, text: documentText(d) }]));
     const examples: CnnExample[] = candidates.map((c) => {
@@ -102,7 +109,7 @@ class CnnRelationModel {
       if (this.multiTask) f['task_id'] = { data: new BigInt64Array(batch.length).fill(BigInt(head.taskId)), dims: [batch.length] };
     };
     const predictions = await predictCnn(this.session, examples, { extraFeeds: taskFeed, temperature: head.temperature, classRange: [head.offset, head.offset + head.labels.length] });
-    return { labels: head.labels, predictions: applyDocumentRules(task, docs, candidates, head.labels, predictions) };
+    return { labels: head.labels, predictions: applyDocumentRules(task, docs, candidates, head.labels, predictions, rules === 'all' ? undefined : (head.rules ?? {})) };
   }
 }
 
@@ -128,9 +135,9 @@ export async function loadRelationPredictor(modelDir: string, options: { threads
   return {
     modelDir,
     tasks: [...byTask.keys()],
-    scoreCandidates: (docs, task, candidates, signal) => {
+    scoreCandidates: (docs, task, candidates, signal, rules) => {
       signal?.throwIfAborted();
-      return modelFor(task).score(docs, task, candidates);
+      return modelFor(task).score(docs, task, candidates, rules);
     },
     async predict(doc, o = {}) {
       const tasks = o.task ? [o.task] : [...byTask.keys()];
@@ -142,7 +149,7 @@ export async function loadRelationPredictor(modelDir: string, options: { threads
         const view = taskView(doc, task);
         const candidates = generateCandidates(task, view, { labels: false });
         if (candidates.length === 0) continue;
-        const { labels, predictions } = await model.score([view], task, candidates);
+        const { labels, predictions } = await model.score([view], task, candidates, o.rules);
         candidates.forEach((c, i) => {
           const p = predictions[i]!;
           const rel = candidateToRelation(c, labels[p.label]!, { score: p.prob, id: `${task}:${c.head.id}->${c.tail.id}` });

@@ -16,7 +16,7 @@ import { BLIND_OTHER_ID, type WordVocab } from '../../wordvec/wordVocab';
 import { encodeCnnCandidates, type CnnExample } from '../../inference/relations/cnnRelationModel';
 import { scoreCandidatePredictions } from '../../evaluation/candidateScores';
 import { softmaxPrediction, type RelationPrediction } from '../../inference/relations/relationPrediction';
-import { taskDocuments } from '../taskSplits';
+import { taskDocuments } from '../../corpora/taskSplits';
 import { taskLabels } from '../../tasks/definitions';
 
 export interface NgramConfig {

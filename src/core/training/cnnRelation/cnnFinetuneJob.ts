@@ -18,7 +18,7 @@ import { generateAllCandidates } from '../../tasks/candidates';
 import { taskLabels, type TaskName } from '../../tasks/definitions';
 import { loadWordVectors } from '../../wordvec/wordVectors';
 import { UNK_ID } from '../../wordvec/wordVocab';
-import { taskDocuments } from '../taskSplits';
+import { taskDocuments } from '../../corpora/taskSplits';
 import type { TrainConfig } from '../trainConfig';
 import { BEST_DIR, type TrainProgress, type TrainSummary } from '../trainer';
 import { runTrainingJob } from '../trainingJob';

@@ -19,7 +19,7 @@ import { encodeCandidates, type RelationExample } from './relationExamples';
 import { encoderConfigFromFolder } from '../pretraining/mlm';
 import { createRelationBackend, predictRelations, scorePredictions } from './relationModel';
 import { resolveConfig, type TrainConfig } from '../trainConfig';
-import { taskDocuments } from '../taskSplits';
+import { taskDocuments } from '../../corpora/taskSplits';
 import { BEST_DIR, type TrainProgress, type TrainSummary } from '../trainer';
 import { runTrainingJob } from '../trainingJob';
 

@@ -6,10 +6,9 @@
  * BioRED use their official dev sets (or, with `mergeDev`, train + dev with a held-out share).
  */
 import * as crypto from 'node:crypto';
-import { loadSplit } from '../corpora/registry';
+import { loadSplit } from './registry';
 import type { Document } from '../document/document';
 import type { TaskName } from '../tasks/definitions';
-import type { TrainConfig } from './trainConfig';
 
 const SPLITS: Record<TaskName, { corpus: string; train: string; dev?: string; test: string }> = {
   ddi: { corpus: 'ddi', train: 'train', test: 'test' },
@@ -22,8 +21,18 @@ function hashShare(id: string, salt: string): number {
   return crypto.createHash('sha1').update(`${salt}:${id}`).digest().readUInt32BE(0) / 2 ** 32;
 }
 
+/** How a run splits a task's documents (the training config's fields of the same names). */
+export interface TaskSplitOptions {
+  /** Share of the training documents (or of train + dev with `mergeDev`) held out by document-id hash for selection. */
+  devShare: number;
+  /** Share of the remaining training documents used (the low-resource curve). */
+  trainShare: number;
+  /** Train on train + dev, holding out `devShare` of the union. */
+  mergeDev?: boolean;
+}
+
 /** Train / dev / test documents of a task after the leak guard. */
-export async function taskDocuments(task: TaskName, c: Pick<TrainConfig, 'devShare' | 'trainShare'> & Partial<Pick<TrainConfig, 'mergeDev'>>): Promise<{ train: Document[]; dev: Document[]; test: Document[] }> {
+export async function taskDocuments(task: TaskName, c: TaskSplitOptions): Promise<{ train: Document[]; dev: Document[]; test: Document[] }> {
   const s = SPLITS[task];
   const all = (await loadSplit(s.corpus, s.train)).documents;
   if (s.dev && c.mergeDev) all.push(...(await loadSplit(s.corpus, s.dev)).documents);
