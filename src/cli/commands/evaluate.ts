@@ -13,6 +13,9 @@ import { DEFAULT_NER_MODEL } from './annotate';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { calibrateRules } from '../../core/modelEvaluation/calibrateRules';
+import { writeMeshTreeFile } from '../../core/corpora/meshTrees';
+import { dataRoot } from '../../core/corpora/dataRoot';
+import { MESH_TREE_FILE } from '../../core/inference/relations/meshHierarchy';
 import { cidOutOfCorpus } from '../../core/modelEvaluation/outOfCorpus';
 import { UserError } from '../userError';
 
@@ -91,6 +94,19 @@ async function evaluateCdrEndToEnd(task: string, o: EvaluateOptions): Promise<Re
 }
 
 export function registerEvaluate(program: Command): void {
+  program
+    .command('mesh-tree')
+    .description('write a relation model folder\'s mesh-tree.tsv (MeSH 2024 C and D tree numbers, for the broader-concept step) from the shared vocabularies')
+    .requiredOption('--to <dir>', 'relation model folder')
+    .option('--vocabularies <dir>', 'vocabularies folder', path.join(dataRoot(), 'vocabularies'))
+    .action((o: { to: string; vocabularies: string }) => {
+      try {
+        const n = writeMeshTreeFile(o.vocabularies, path.join(o.to, MESH_TREE_FILE));
+        process.stdout.write(JSON.stringify({ file: path.join(o.to, MESH_TREE_FILE), descriptors: n }) + '\n');
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+    });
   program
     .command('calibrate-rules')
     .description("fit a relation model's document rules on the documents it held out: keep the ones that help, give their suggestions the probability of being right; writes the model folder's config.json")

@@ -8,7 +8,8 @@
 import * as path from 'node:path';
 import { scoreCandidatePredictions } from '../evaluation/candidateScores';
 import { CONFIG_FILE, readModelConfig, relationModelFolders, writeModelConfig } from '../inference/modelFolders';
-import { DOCUMENT_RULE_TASKS } from '../inference/relations/documentRules';
+import { BROADER_CONCEPT, DOCUMENT_RULE_TASKS, dropBroaderConcepts } from '../inference/relations/documentRules';
+import { MeshHierarchy } from '../inference/relations/meshHierarchy';
 import { relationModelTasks, routeTasks } from '../inference/relations/relationHeads';
 import { loadRelationPredictor } from '../inference/relations/relationPredictor';
 import { CDR_FALLBACK_RULES } from '../tasks/cdr';
@@ -17,6 +18,7 @@ import { RELATION_EVAL_TASKS, heldOutDocuments } from './evaluateRelations';
 
 export interface RuleFit {
   kept: boolean;
+  /** For broader-concept: `predictions` is the pairs it turned to none, `correct` those that were indeed not gold. */
   /** Probability that a suggestion of this rule is right: (correct + 1) / (predictions + 2). */
   score: number;
   predictions: number;
@@ -53,6 +55,17 @@ export async function calibrateRules(taskName: string, modelDir: string, options
     const correct = mine.filter((x) => x.c.label !== 'none').length;
     const withRule = f1Of((r) => r === rule);
     rules[rule] = { kept: mine.length > 0 && withRule > alone, score: round((correct + 1) / (mine.length + 2)), predictions: mine.length, correct, f1With: round(withRule), f1Without: round(alone) };
+  }
+  // The MeSH step after the kept rules: kept when it helps on the same documents.
+  const mesh = MeshHierarchy.loadFrom(folder);
+  if (mesh) {
+    const kept = predictions.map((p) => (p.rule && !rules[p.rule]?.kept ? { ...p, label: p.probs.indexOf(Math.max(...p.probs)) } : p));
+    const before = scoreCandidatePredictions(spec.task, docs, candidates, kept).micro.f1;
+    const dropped = dropBroaderConcepts(candidates, kept, mesh);
+    const changed = dropped.map((p, i) => (p.rule === BROADER_CONCEPT ? i : -1)).filter((i) => i >= 0);
+    const after = scoreCandidatePredictions(spec.task, docs, candidates, dropped).micro.f1;
+    const wrong = changed.filter((i) => candidates[i]!.label === 'none').length;
+    rules[BROADER_CONCEPT] = { kept: changed.length > 0 && after > before, score: round((wrong + 1) / (changed.length + 2)), predictions: changed.length, correct: wrong, f1With: round(after), f1Without: round(before) };
   }
   const cfg = readModelConfig(folder);
   const record = { byRule: rules, fittedOn: 'heldout', documents: docs.length, command: options.command ?? `biore calibrate-rules --task ${taskName} --model ${modelDir}` };

@@ -15,6 +15,7 @@ import { documentText } from '../document/document';
 import type { TaskName } from '../tasks/definitions';
 import { generateAllCandidates } from '../tasks/candidates';
 import { loadRelationPredictor } from '../inference/relations/relationPredictor';
+import type { RelationPrediction } from '../inference/relations/relationPrediction';
 import { scoreCandidatePredictions } from '../evaluation/candidateScores';
 
 /** Public task names (the corpus names curators know) → the core's task and its test split. */
@@ -100,14 +101,15 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
     const { labels, predictions } = await predictor.scoreCandidates(docs, spec.task, candidates, options.signal);
     const seconds = (performance.now() - t0) / 1000;
     const s = scoreCandidatePredictions(spec.task, docs, candidates, predictions);
-    // What the model alone says (a ruled prediction was `none` by argmax: rules only add).
+    // What the model alone says: a ruled prediction keeps the model's probabilities, so its own label is their argmax.
+    const own = (p: RelationPrediction): RelationPrediction => ({ ...p, label: p.probs.indexOf(Math.max(...p.probs)) });
     const ruled = predictions.filter((p) => p.rule).length;
-    const alone = ruled ? scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.rule ? { ...p, label: 0 } : p))).micro : undefined;
+    const alone = ruled ? scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.rule ? own(p) : p))).micro : undefined;
     const gold_ = candidates.map((c) => labels.indexOf(c.label));
     const byRule: NonNullable<RelationEvaluation['documentRules']>['byRule'] = {};
     for (const rule of new Set(predictions.flatMap((p) => (p.rule ? [p.rule] : [])))) {
       const mine = predictions.map((p, i) => (p.rule === rule ? i : -1)).filter((i) => i >= 0);
-      const only = scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.rule && p.rule !== rule ? { ...p, label: 0 } : p))).micro;
+      const only = scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.rule && p.rule !== rule ? own(p) : p))).micro;
       byRule[rule] = {
         predictions: mine.length,
         correct: mine.filter((i) => predictions[i]!.label === gold_[i]).length,

@@ -7,6 +7,7 @@ import type { Candidate } from '../../tasks/candidatePairs';
 import { CDR_FALLBACK_RULES, cdrTitleFallback } from '../../tasks/cdr';
 import type { TaskName } from '../../tasks/definitions';
 import type { RelationPrediction } from './relationPrediction';
+import { broaderPairs, type MeshHierarchy } from './meshHierarchy';
 
 /** Tasks with document-level decision rules (`applyDocumentRules`). */
 export const DOCUMENT_RULE_TASKS: ReadonlySet<TaskName> = new Set(['cdr']);
@@ -35,6 +36,7 @@ export function applyDocumentRules(
   labels: readonly string[],
   preds: readonly RelationPrediction[],
   calibration?: Readonly<Record<string, RuleCalibration>>,
+  mesh?: MeshHierarchy,
 ): RelationPrediction[] {
   if (!DOCUMENT_RULE_TASKS.has(task)) return [...preds];
   const cid = labels.indexOf('CID');
@@ -43,5 +45,17 @@ export function applyDocumentRules(
   for (const { index: i, rule } of cdrTitleFallback(docs, candidates, (k) => preds[k]!.label !== 0, rules)) {
     out[i] = { ...preds[i]!, label: cid, prob: calibration?.[rule]?.score ?? preds[i]!.probs[cid]!, rule };
   }
+  if (mesh && calibration?.[BROADER_CONCEPT]?.kept) return dropBroaderConcepts(candidates, out, mesh);
+  return out;
+}
+
+/** The MeSH post-processing step's name in a folder's rule calibration. */
+export const BROADER_CONCEPT = 'broader-concept';
+
+/** Positive pairs whose disease (or chemical) is a MeSH ancestor of another positive pair's, with the same partner, become none. */
+export function dropBroaderConcepts(candidates: readonly Candidate[], preds: readonly RelationPrediction[], mesh: MeshHierarchy): RelationPrediction[] {
+  const out = [...preds];
+  const pairs = candidates.map((c, i) => ({ documentId: c.documentId, head: c.head.id, tail: c.tail.id, positive: preds[i]!.label !== 0 }));
+  for (const i of broaderPairs(pairs, mesh)) out[i] = { ...preds[i]!, label: 0, prob: preds[i]!.probs[0] ?? 1 - preds[i]!.prob, rule: BROADER_CONCEPT };
   return out;
 }

@@ -19,6 +19,7 @@ import { VOCAB_FILE } from '../../wordvec/wordVectors';
 import { WordVocab } from '../../wordvec/wordVocab';
 import { taskView } from './taskView';
 import { readHeads, routeTasks, type TaskHead } from './relationHeads';
+import { MeshHierarchy } from './meshHierarchy';
 import { applyDocumentRules } from './documentRules';
 import { encodeCnnCandidate, predictCnn, type CnnEncodeOptions, type CnnExample } from './cnnRelationModel';
 import type { RelationPrediction } from './relationPrediction';
@@ -46,8 +47,8 @@ export interface PredictOptions {
   rules?: RuleMode;
 }
 
-/** Which document rules fire: the folder's calibrated ones (what suggestions get), or all of them uncalibrated. */
-export type RuleMode = 'calibrated' | 'all';
+/** Which document rules fire: the folder's calibrated ones (what suggestions get), all of them uncalibrated, or none (the model alone). */
+export type RuleMode = 'calibrated' | 'all' | 'none';
 
 export interface RelationPredictor {
   readonly modelDir: string;
@@ -73,6 +74,8 @@ class CnnRelationModel {
     readonly encode: CnnEncodeOptions,
     readonly heads: Map<TaskName, TaskHead>,
     readonly multiTask: boolean,
+    /** The MeSH hierarchy the folder carries (BC5CDR's broader-concept step), if any. */
+    readonly mesh: MeshHierarchy | undefined,
   ) {}
 
   static async load(dir: string, threads: number): Promise<CnnRelationModel> {
@@ -94,7 +97,7 @@ class CnnRelationModel {
     }
     const blinding = cfg['blinding'] !== null && cfg['blinding'] !== undefined;
     const encode = { blinding, maxWords: Number(cfg['max_words'] ?? 150), maxDistance: Number(cfg['max_distance'] ?? 50) };
-    return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'));
+    return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'), MeshHierarchy.loadFrom(dir));
   }
 
   async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], rules: RuleMode = 'calibrated'): Promise<{ labels: string[]; predictions: RelationPrediction[] }> {
@@ -109,7 +112,8 @@ class CnnRelationModel {
       if (this.multiTask) f['task_id'] = { data: new BigInt64Array(batch.length).fill(BigInt(head.taskId)), dims: [batch.length] };
     };
     const predictions = await predictCnn(this.session, examples, { extraFeeds: taskFeed, temperature: head.temperature, classRange: [head.offset, head.offset + head.labels.length] });
-    return { labels: head.labels, predictions: applyDocumentRules(task, docs, candidates, head.labels, predictions, rules === 'all' ? undefined : (head.rules ?? {})) };
+    if (rules === 'none') return { labels: head.labels, predictions };
+    return { labels: head.labels, predictions: applyDocumentRules(task, docs, candidates, head.labels, predictions, rules === 'all' ? undefined : (head.rules ?? {}), this.mesh) };
   }
 }
 

@@ -1,0 +1,32 @@
+/** The MeSH hierarchy of a relation folder and the broader-concept step of BC5CDR. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MeshHierarchy, broaderPairs } from '../../src/core/inference/relations/meshHierarchy';
+
+// Kidney diseases > renal insufficiency > acute kidney injury; hypertension elsewhere.
+const MESH = MeshHierarchy.parse(['# test', 'D007674\tC12.777.419|C12.200.777.419', 'D051437\tC12.777.419.780', 'D058186\tC12.777.419.780.050', 'D006973\tC14.907.489'].join('\n'), 'test');
+
+test('MeSH: an ancestor by tree-number prefix, in any tree position; never itself or an unknown id', () => {
+  assert.ok(MESH.isAncestor('D007674', 'D058186'));
+  assert.ok(MESH.isAncestor('D051437', 'D058186'));
+  assert.ok(!MESH.isAncestor('D058186', 'D007674'));
+  assert.ok(!MESH.isAncestor('D007674', 'D007674'));
+  assert.ok(!MESH.isAncestor('D007674', 'D006973'));
+  assert.ok(!MESH.isAncestor('D999999', 'D058186'));
+  // C12.777.41 is no ancestor of C12.777.419.780: prefixes end at a dot.
+  assert.ok(!MeshHierarchy.parse('A\tC12.777.41\nB\tC12.777.419.780', 't').isAncestor('A', 'B'));
+  assert.throws(() => MeshHierarchy.parse('D1 C01', 'bad.tsv'), /bad\.tsv:1/);
+});
+
+test('broader pairs: a positive pair whose disease is an ancestor of another positive disease of the same chemical is dropped', () => {
+  const pairs = [
+    { documentId: 'd', head: 'C1', tail: 'D007674', positive: true }, // broader than D058186: dropped
+    { documentId: 'd', head: 'C1', tail: 'D058186', positive: true },
+    { documentId: 'd', head: 'C2', tail: 'D007674', positive: true }, // C2 has no narrower disease: kept
+    { documentId: 'd', head: 'C1', tail: 'D006973', positive: true },
+    { documentId: 'e', head: 'C1', tail: 'D007674', positive: true }, // another document: kept
+    { documentId: 'd', head: 'C3', tail: 'D051437', positive: true },
+    { documentId: 'd', head: 'C3', tail: 'D058186', positive: false }, // not predicted: no reason to drop
+  ];
+  assert.deepEqual(broaderPairs(pairs, MESH), [0]);
+});
