@@ -30,3 +30,14 @@ test('broader pairs: a positive pair whose disease is an ancestor of another pos
   ];
   assert.deepEqual(broaderPairs(pairs, MESH), [0]);
 });
+
+test('class biases move only the decision: the prediction keeps its calibrated probabilities', async () => {
+  const { softmaxPrediction, withClassBias } = await import('../../src/core/inference/relations/relationPrediction');
+  const p = softmaxPrediction([2, 1.5, 0]);
+  assert.equal(p.label, 0);
+  const biased = withClassBias(p, [0, 1, 0]);
+  assert.equal(biased.label, 1);
+  assert.equal(biased.prob, p.probs[1]);
+  assert.deepEqual(biased.probs, p.probs);
+  assert.equal(withClassBias(p, [0, 0, 0]), p);
+});

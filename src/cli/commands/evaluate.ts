@@ -13,6 +13,7 @@ import { DEFAULT_NER_MODEL } from './annotate';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { calibrateRules } from '../../core/modelEvaluation/calibrateRules';
+import { calibrateThresholds } from '../../core/modelEvaluation/calibrateThresholds';
 import { writeMeshTreeFile } from '../../core/corpora/meshTrees';
 import { dataRoot } from '../../core/corpora/dataRoot';
 import { MESH_TREE_FILE } from '../../core/inference/relations/meshHierarchy';
@@ -105,6 +106,22 @@ export function registerEvaluate(program: Command): void {
         process.stdout.write(JSON.stringify({ file: path.join(o.to, MESH_TREE_FILE), descriptors: n }) + '\n');
       } catch (e) {
         throw new UserError((e as Error).message);
+      }
+    });
+  program
+    .command('calibrate-thresholds')
+    .description("choose a relation model's per-class decision biases on the documents it held out (kept when they gain at least --min-gain F1 there); writes the model folder's config.json")
+    .requiredOption('--task <task>', 'relation task without document rules (ddi, drugprot, biored)')
+    .option('--model <dir>', 'relation model folder, or a folder of them', 'models')
+    .option('--min-gain <f1>', 'smallest held-out F1 gain that keeps the biases', '0.3')
+    .option('--threads <n>', 'inference threads', '2')
+    .action(async (o: { task: string; model: string; minGain: string; threads: string }) => {
+      try {
+        const r = await calibrateThresholds(o.task, o.model, { threads: Number(o.threads), minGain: Number(o.minGain), command: `biore calibrate-thresholds --task ${o.task} --model ${o.model} --min-gain ${o.minGain}` });
+        process.stdout.write(JSON.stringify(r) + '\n');
+      } catch (e) {
+        if (e instanceof ModelFolderError || /unknown relation task|document rules|no relation model|records no training split/.test((e as Error).message)) throw new UserError((e as Error).message);
+        throw e;
       }
     });
   program

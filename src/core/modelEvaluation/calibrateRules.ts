@@ -59,7 +59,7 @@ export async function calibrateRules(taskName: string, modelDir: string, options
   // The MeSH step after the kept rules: kept when it helps on the same documents.
   const mesh = MeshHierarchy.loadFrom(folder);
   if (mesh) {
-    const kept = predictions.map((p) => (p.rule && !rules[p.rule]?.kept ? { ...p, label: p.probs.indexOf(Math.max(...p.probs)) } : p));
+    const kept = predictions.map((p) => (p.rule && !rules[p.rule]?.kept ? { ...p, label: p.modelLabel ?? p.label } : p));
     const before = scoreCandidatePredictions(spec.task, docs, candidates, kept).micro.f1;
     const dropped = dropBroaderConcepts(candidates, kept, mesh);
     const changed = dropped.map((p, i) => (p.rule === BROADER_CONCEPT ? i : -1)).filter((i) => i >= 0);

@@ -101,8 +101,8 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
     const { labels, predictions } = await predictor.scoreCandidates(docs, spec.task, candidates, options.signal);
     const seconds = (performance.now() - t0) / 1000;
     const s = scoreCandidatePredictions(spec.task, docs, candidates, predictions);
-    // What the model alone says: a ruled prediction keeps the model's probabilities, so its own label is their argmax.
-    const own = (p: RelationPrediction): RelationPrediction => ({ ...p, label: p.probs.indexOf(Math.max(...p.probs)) });
+    // What the model alone says: a ruled prediction remembers the model's own label.
+    const own = (p: RelationPrediction): RelationPrediction => ({ ...p, label: p.modelLabel ?? p.label });
     const ruled = predictions.filter((p) => p.rule).length;
     const alone = ruled ? scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.rule ? own(p) : p))).micro : undefined;
     const gold_ = candidates.map((c) => labels.indexOf(c.label));

@@ -43,7 +43,7 @@ export function applyDocumentRules(
   const out = [...preds];
   const rules = calibration ? new Set([...CDR_FALLBACK_RULES].filter((r) => calibration[r]?.kept)) : CDR_FALLBACK_RULES;
   for (const { index: i, rule } of cdrTitleFallback(docs, candidates, (k) => preds[k]!.label !== 0, rules)) {
-    out[i] = { ...preds[i]!, label: cid, prob: calibration?.[rule]?.score ?? preds[i]!.probs[cid]!, rule };
+    out[i] = { ...preds[i]!, label: cid, prob: calibration?.[rule]?.score ?? preds[i]!.probs[cid]!, rule, modelLabel: preds[i]!.modelLabel ?? preds[i]!.label };
   }
   if (mesh && calibration?.[BROADER_CONCEPT]?.kept) return dropBroaderConcepts(candidates, out, mesh);
   return out;
@@ -56,6 +56,6 @@ export const BROADER_CONCEPT = 'broader-concept';
 export function dropBroaderConcepts(candidates: readonly Candidate[], preds: readonly RelationPrediction[], mesh: MeshHierarchy): RelationPrediction[] {
   const out = [...preds];
   const pairs = candidates.map((c, i) => ({ documentId: c.documentId, head: c.head.id, tail: c.tail.id, positive: preds[i]!.label !== 0 }));
-  for (const i of broaderPairs(pairs, mesh)) out[i] = { ...preds[i]!, label: 0, prob: preds[i]!.probs[0] ?? 1 - preds[i]!.prob, rule: BROADER_CONCEPT };
+  for (const i of broaderPairs(pairs, mesh)) out[i] = { ...preds[i]!, label: 0, prob: preds[i]!.probs[0] ?? 1 - preds[i]!.prob, rule: BROADER_CONCEPT, modelLabel: preds[i]!.modelLabel ?? preds[i]!.label };
   return out;
 }

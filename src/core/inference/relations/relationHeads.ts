@@ -18,6 +18,8 @@ export interface TaskHead {
   /** Value of the `task_id` input (multi-task models). */
   taskId: number;
   temperature: number;
+  /** Per-class decision biases chosen on held-out documents (absent: plain argmax). */
+  classBias?: number[];
   /** The task's document rules as calibrated on held-out documents (absent: the rules are off). */
   rules?: Record<string, RuleCalibration>;
 }
@@ -35,6 +37,12 @@ export function readHeads(dir: string, cfg: Record<string, unknown>): Map<TaskNa
     }
     return { rules: out };
   };
+  const biasOf = (c: unknown, n: number): { classBias?: number[] } => {
+    const b = (c as { classBias?: { values?: unknown } } | undefined)?.classBias?.values;
+    if (b === undefined) return {};
+    if (!Array.isArray(b) || b.length !== n || !b.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: calibration.classBias.values needs one number per label (${n})`);
+    return { classBias: b as number[] };
+  };
   const temperatureOf = (c: unknown): number => {
     const t = (c as { temperature?: unknown } | undefined)?.temperature;
     return typeof t === 'number' && t > 0 ? t : 1;
@@ -43,7 +51,7 @@ export function readHeads(dir: string, cfg: Record<string, unknown>): Map<TaskNa
   if (tasks && typeof tasks === 'object' && !Array.isArray(tasks)) {
     for (const [name, h] of Object.entries(tasks as Record<string, { labels?: unknown; offset?: unknown; task_id?: unknown; calibration?: unknown }>)) {
       if (!isTask(name) || !Array.isArray(h.labels) || typeof h.offset !== 'number' || typeof h.task_id !== 'number') throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: tasks.${name} needs labels, offset and task_id`);
-      heads.set(name, { labels: h.labels as string[], offset: h.offset, taskId: h.task_id, temperature: temperatureOf(h.calibration), ...rulesOf(h.calibration) });
+      heads.set(name, { labels: h.labels as string[], offset: h.offset, taskId: h.task_id, temperature: temperatureOf(h.calibration), ...rulesOf(h.calibration), ...biasOf(h.calibration, (h.labels as string[]).length) });
     }
   } else {
     const task = cfg['task'];
@@ -52,7 +60,7 @@ export function readHeads(dir: string, cfg: Record<string, unknown>): Map<TaskNa
     const labels = Object.keys(id2label)
       .sort((a, b) => Number(a) - Number(b))
       .map((k) => id2label[k]!);
-    heads.set(task, { labels, offset: 0, taskId: 0, temperature: temperatureOf(cfg['calibration']), ...rulesOf(cfg['calibration']) });
+    heads.set(task, { labels, offset: 0, taskId: 0, temperature: temperatureOf(cfg['calibration']), ...rulesOf(cfg['calibration']), ...biasOf(cfg['calibration'], labels.length) });
   }
   return heads;
 }

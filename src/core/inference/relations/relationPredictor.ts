@@ -20,6 +20,7 @@ import { WordVocab } from '../../wordvec/wordVocab';
 import { taskView } from './taskView';
 import { readHeads, routeTasks, type TaskHead } from './relationHeads';
 import { MeshHierarchy } from './meshHierarchy';
+import { withClassBias } from './relationPrediction';
 import { applyDocumentRules } from './documentRules';
 import { encodeCnnCandidate, predictCnn, type CnnEncodeOptions, type CnnExample } from './cnnRelationModel';
 import type { RelationPrediction } from './relationPrediction';
@@ -111,7 +112,8 @@ class CnnRelationModel {
     const taskFeed = (f: Record<string, HostTensor>, batch: readonly CnnExample[]): void => {
       if (this.multiTask) f['task_id'] = { data: new BigInt64Array(batch.length).fill(BigInt(head.taskId)), dims: [batch.length] };
     };
-    const predictions = await predictCnn(this.session, examples, { extraFeeds: taskFeed, temperature: head.temperature, classRange: [head.offset, head.offset + head.labels.length] });
+    let predictions = await predictCnn(this.session, examples, { extraFeeds: taskFeed, temperature: head.temperature, classRange: [head.offset, head.offset + head.labels.length] });
+    if (head.classBias && rules !== 'all') predictions = predictions.map((p) => withClassBias(p, head.classBias!));
     if (rules === 'none') return { labels: head.labels, predictions };
     return { labels: head.labels, predictions: applyDocumentRules(task, docs, candidates, head.labels, predictions, rules === 'all' ? undefined : (head.rules ?? {}), this.mesh) };
   }
