@@ -1,7 +1,8 @@
-/** The MeSH hierarchy of a relation folder and the broader-concept step of BC5CDR. */
+/** The MeSH hierarchy of a relation folder, the broader-concept step of BC5CDR, and class biases. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MeshHierarchy, broaderPairs } from '../../src/core/inference/relations/meshHierarchy';
+import { softmaxPrediction, withClassBias } from '../../src/core/inference/relations/relationPrediction';
 
 // Kidney diseases > renal insufficiency > acute kidney injury; hypertension elsewhere.
 const MESH = MeshHierarchy.parse(['# test', 'D007674\tC12.777.419|C12.200.777.419', 'D051437\tC12.777.419.780', 'D058186\tC12.777.419.780.050', 'D006973\tC14.907.489'].join('\n'), 'test');
@@ -31,8 +32,7 @@ test('broader pairs: a positive pair whose disease is an ancestor of another pos
   assert.deepEqual(broaderPairs(pairs, MESH), [0]);
 });
 
-test('class biases move only the decision: the prediction keeps its calibrated probabilities', async () => {
-  const { softmaxPrediction, withClassBias } = await import('../../src/core/inference/relations/relationPrediction');
+test('class biases move only the decision: the prediction keeps its calibrated probabilities', () => {
   const p = softmaxPrediction([2, 1.5, 0]);
   assert.equal(p.label, 0);
   const biased = withClassBias(p, [0, 1, 0]);
