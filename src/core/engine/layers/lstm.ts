@@ -46,8 +46,12 @@ export function biLstmParams(ad: Autodiff, prefix: string, inputDim: number, hid
   };
 }
 
-/** How the recurrence is emitted: unrolled with a fused backward (training) or ONNX `LSTM`. */
-export type LstmImpl = 'unrolled' | 'onnx';
+/**
+ * How the recurrence is emitted: unrolled with the fused hand-derived backward (training),
+ * ONNX `LSTM` (inference), or unrolled through the generic autodiff ops (a slower reference,
+ * kept for the benchmark's comparison and as a second check of the fused backward).
+ */
+export type LstmImpl = 'unrolled' | 'onnx' | 'autodiff';
 
 /**
  * Run the BiLSTM over x [batch, seq, inputDim] with true `lengths` (int64 [batch]) and the
@@ -56,7 +60,45 @@ export type LstmImpl = 'unrolled' | 'onnx';
  * `impl` defaults to 'unrolled' in training graphs (needs a static seq) and 'onnx' otherwise.
  */
 export function biLstm(ad: Autodiff, x: Value, lengths: Value, mask: Value, p: BiLstmParams, impl: LstmImpl = ad.training ? 'unrolled' : 'onnx'): Value {
-  return impl === 'onnx' ? onnxBiLstm(ad, x, lengths, mask, p) : unrolledBiLstm(ad, x, lengths, mask, p);
+  if (impl === 'onnx') return onnxBiLstm(ad, x, lengths, mask, p);
+  return impl === 'autodiff' ? autodiffBiLstm(ad, x, lengths, mask, p) : unrolledBiLstm(ad, x, lengths, mask, p);
+}
+
+/** ReverseSequence along axis 0 (time) of [T, B, ...]: its own inverse, so also its gradient. */
+function reverseTime(ad: Autodiff, v: Value, lengths: Value): Value {
+  const g = ad.g;
+  const y = g.op('ReverseSequence', [v, lengths], { batch_axis: attr.i(1), time_axis: attr.i(0) }, v.shape);
+  ad.fused([v], [y], ([gy]) => [g.op('ReverseSequence', [gy!, lengths], { batch_axis: attr.i(1), time_axis: attr.i(0) }, v.shape)]);
+  return y;
+}
+
+function autodiffBiLstm(ad: Autodiff, x: Value, lengths: Value, mask: Value, p: BiLstmParams): Value {
+  const [B, T, D] = x.shape as [Dim, Dim, number];
+  if (typeof T !== 'number') throw new Error('unrolled LSTM needs a static sequence length');
+  const H = p.hidden;
+  const G = 4 * H;
+  const xt = ad.transpose(x, [1, 0, 2]);
+  const x2 = ad.concat([ad.reshape(xt, [1, T, -1, D], [1, T, B, D]), ad.reshape(reverseTime(ad, xt, lengths), [1, T, -1, D], [1, T, B, D])], 0);
+  const proj = ad.add(ad.bmm(ad.reshape(x2, [2, -1, D], [2, 'tb', D]), p.w), ad.reshape(p.b, [2, 1, G], [2, 1, G]));
+  const steps = ad.split(ad.reshape(proj, [2, T, -1, G], [2, T, B, G]), 1, new Array<number>(T).fill(1));
+  const r4 = ad.reshape(p.r, [2, 1, H, G], [2, 1, H, G]);
+  const hs: Value[] = [];
+  let h: Value | undefined;
+  let c: Value | undefined;
+  for (let t = 0; t < T; t++) {
+    const z = h ? ad.add(steps[t]!, ad.bmm(h, r4)) : steps[t]!;
+    const [zs, zg] = ad.split(z, -1, [3 * H, H]) as [Value, Value];
+    const [i, o, f] = ad.split(ad.sigmoid(zs), -1, [H, H, H]) as [Value, Value, Value];
+    const ig = ad.mul(i, ad.tanh(zg));
+    c = c ? ad.add(ad.mul(f, c), ig) : ig;
+    h = ad.mul(o, ad.tanh(c));
+    hs.push(h);
+  }
+  const [hf, hb] = ad.split(ad.concat(hs, 1), 0, [1, 1]) as [Value, Value];
+  const fwd = ad.reshape(hf, [T, -1, H], [T, B, H]);
+  const bwd = reverseTime(ad, ad.reshape(hb, [T, -1, H], [T, B, H]), lengths);
+  const y = ad.transpose(ad.concat([fwd, bwd], -1), [1, 0, 2]);
+  return ad.mul(y, ad.g.op('Unsqueeze', [mask, ad.g.constI64([2])], {}, [B, T, 1]));
 }
 
 function onnxBiLstm(ad: Autodiff, x: Value, lengths: Value, mask: Value, p: BiLstmParams): Value {
