@@ -167,7 +167,7 @@ test('memory task: the BiLSTM learns "a marker occurred earlier"; a per-token la
   assert.ok(without <= 0.75, `per-token control held-out accuracy ${without}`);
 });
 
-test('fused BPTT gradients equal the generic autodiff unroll on every coordinate', async () => {
+test('fused BPTT gradients equal the generic autodiff unroll (and the ONNX-forward variant) on every coordinate', async () => {
   const B = 3;
   const T = 5;
   const lengths = [5, 1, 3];
@@ -191,7 +191,9 @@ test('fused BPTT gradients equal the generic autodiff unroll on every coordinate
   };
   const fused = await grads('unrolled');
   const generic = await grads('autodiff');
+  const hybrid = await grads('onnx-forward');
   fused.forEach((g, i) => assertClose(g, generic[i]!, 1e-5, `gradient ${i}`));
+  fused.forEach((g, i) => assertClose(hybrid[i]!, g, 1e-5, `ONNX-forward gradient ${i}`));
   // Padded input positions get exactly zero gradient.
   assert.ok(fused[0]!.subarray((1 * T + 1) * D, 2 * T * D).every((v) => v === 0), 'no gradient into padding');
 });

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { Autodiff } from '../../core/engine/autodiff';
 import type { Dim, Value } from '../../core/engine/graph';
 import { initialize, rng } from '../../core/engine/initialize';
-import { crfNll, crfParams } from '../../core/engine/layers/crf';
+import { CRF_OUTPUTS, crfNll, crfParams, crfScoreOutputs } from '../../core/engine/layers/crf';
 import { biLstm, biLstmParams, type LstmImpl } from '../../core/engine/layers/lstm';
 import { maskedMaxPool } from '../../core/engine/layers/pooling';
 import { appendOptimizer } from '../../core/engine/optimizer';
@@ -38,6 +38,7 @@ interface BenchTrainSeqOptions {
   compareTorch?: boolean;
   python: string;
   infer?: boolean;
+  lstm: string;
   alternatives?: boolean;
   inferVocab: string;
   abstractSentences: string;
@@ -83,7 +84,10 @@ function buildSeqModel(ad: Autodiff, s: SeqShapes, dims: [Dim, Dim], impl?: Lstm
   }
   const emissions = ad.linear(h, w, b);
   const crf = crfParams(ad, 'crf', s.tags);
-  if (!ad.training) return { out: emissions };
+  if (!ad.training) {
+    crfScoreOutputs(ad, crf);
+    return { out: emissions };
+  }
   return { out: emissions, loss: crfNll(ad, emissions, ad.input('tags', 'int64', dims), mask, crf) };
 }
 
@@ -120,7 +124,7 @@ export interface BenchTrainSeqResult {
   lastLoss: number;
   losses: number[];
   torch?: { medianStepSeconds: number; paddedMedianStepSeconds: number; ratio: number; firstLoss: number; lastLoss: number; version: string } | { error: string };
-  alternatives?: { genericAutodiffStepSeconds: number; genericOverFused: number; graphNodesGeneric: number; unrolledForwardSeconds: number; onnxLstmForwardSeconds: number };
+  alternatives?: { genericAutodiffStepSeconds: number; genericOverFused: number; onnxForwardStepSeconds: number; onnxForwardOverFused: number; graphNodesGeneric: number; unrolledForwardSeconds: number; onnxLstmForwardSeconds: number };
   inference?: { threads: 1; msPerAbstract: number; abstract: string; vocab: number; graphNodes: number };
 }
 
@@ -158,6 +162,8 @@ async function timeTraining(s: SeqShapes, B: number, T: number, threads: number,
 async function benchAlternatives(s: SeqShapes, B: number, T: number, threads: number, lr: number, steps: number, feeds: Record<string, HostTensor>, ours: number): Promise<NonNullable<BenchTrainSeqResult['alternatives']>> {
   const generic = await timeTraining(s, B, T, threads, lr, steps, feeds, 'autodiff');
   const genericStep = median(generic.times);
+  const hybrid = await timeTraining(s, B, T, threads, lr, steps, feeds, 'onnx-forward');
+  const hybridStep = median(hybrid.times);
   const forward = async (impl: LstmImpl): Promise<number> => {
     const ad = new Autodiff('fwd', { training: false, weights: generic.weights });
     const { out } = buildSeqModel(ad, s, [B, T], impl);
@@ -180,6 +186,8 @@ async function benchAlternatives(s: SeqShapes, B: number, T: number, threads: nu
   return {
     genericAutodiffStepSeconds: +genericStep.toFixed(4),
     genericOverFused: +(genericStep / ours).toFixed(3),
+    onnxForwardStepSeconds: +hybridStep.toFixed(4),
+    onnxForwardOverFused: +(hybridStep / ours).toFixed(3),
     graphNodesGeneric: generic.ad.g.nodes.length,
     unrolledForwardSeconds: +unrolledForward.toFixed(4),
     onnxLstmForwardSeconds: +onnxForward.toFixed(4),
@@ -195,12 +203,14 @@ export async function benchTrainSeq(o: BenchTrainSeqOptions): Promise<BenchTrain
   const threads = Number(o.threads);
   const lr = Number(o.lr);
   const { feeds } = randomBatch(s, B, T, 7);
-  const run = await timeTraining(s, B, T, threads, lr, Number(o.steps), feeds, 'unrolled');
+  const impl = o.lstm as LstmImpl;
+  if (!['unrolled', 'onnx-forward', 'autodiff'].includes(impl)) throw new UserError('--lstm must be unrolled, onnx-forward or autodiff');
+  const run = await timeTraining(s, B, T, threads, lr, Number(o.steps), feeds, impl);
   const { ad, times, losses } = run;
   const ours = median(times);
   const result: BenchTrainSeqResult = {
     model: s.model,
-    config: { ...s, seq: T, batch: B, threads, steps: Number(o.steps), optimizer: 'adam', lr, lstm: 'unrolled, fused BPTT' },
+    config: { ...s, seq: T, batch: B, threads, steps: Number(o.steps), optimizer: 'adam', lr, lstm: impl },
     parameters: ad.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0),
     graphNodes: ad.g.nodes.length,
     sessionSeconds: +run.sessionSeconds.toFixed(3),
@@ -242,10 +252,12 @@ async function benchInference(s: SeqShapes, trained: ReadonlyMap<string, Float32
   delete feeds['tags'];
   const labels = ['O', ...Array.from({ length: Math.floor((s.tags - 1) / 2) }, (_, k) => [`B-T${k}`, `I-T${k}`]).flat()];
   const constraints = labels.length === s.tags ? bioConstraints(labels) : undefined;
-  const crf = s.model === 'tagger' ? { tags: s.tags, transitions: weights.get('crf.transitions')!, start: weights.get('crf.start')!, end: weights.get('crf.end')! } : undefined;
   const once = async (): Promise<void> => {
     const r = await session.run(feeds);
-    if (crf) viterbiBatch(r['out']!.data as Float32Array, lengths, T, crf, constraints);
+    if (s.model !== 'tagger') return;
+    const score = (k: string): Float32Array => r[k]!.data as Float32Array;
+    const crf = { tags: s.tags, transitions: score(CRF_OUTPUTS.transitions), start: score(CRF_OUTPUTS.start), end: score(CRF_OUTPUTS.end) };
+    viterbiBatch(r['out']!.data as Float32Array, lengths, T, crf, constraints);
   };
   await once();
   const times: number[] = [];
@@ -300,7 +312,8 @@ export function registerBenchTrainSeq(bench: Command): void {
     .option('--lr <x>', 'Adam learning rate', '0.001')
     .option('--compare-torch', 'also run scripts/bench_seq_torch.py (needs python3-torch) and print the ratio')
     .option('--python <path>', 'python with torch for --compare-torch', 'python3')
-    .option('--alternatives', 'also time the generic-autodiff LSTM step and the forward pass unrolled vs the ONNX LSTM op')
+    .option('--lstm <impl>', 'training recurrence: unrolled (fused BPTT), onnx-forward (ONNX LSTM forward + fused BPTT), autodiff (generic unroll)', 'unrolled')
+    .option('--alternatives', 'also time the other two --lstm choices, and the forward pass alone unrolled vs the ONNX LSTM op')
     .option('--infer', 'add inference ms per abstract (exported graph, one thread)')
     .option('--infer-vocab <n>', 'vocabulary size of the inference model (shipped: tagger 50482, relation 20000)', '30000')
     .option('--abstract-sentences <n>', 'tagger: sentences per abstract', '10')

@@ -75,3 +75,16 @@ export function crfNll(ad: Autodiff, emissions: Value, tags: Value, mask: Value,
   const total = ad.reduceSum(nll, [0], false);
   return ad.mul(total, g.op('Reciprocal', [count], {}, []));
 }
+
+/** Output names of the CRF scores in an exported tagger graph (see crfScoreOutputs). */
+export const CRF_OUTPUTS = { transitions: 'crf_transitions', start: 'crf_start', end: 'crf_end' } as const;
+
+/**
+ * Expose the CRF scores as outputs of an exported graph, so the model file alone carries
+ * everything the TypeScript Viterbi decoder needs next to the emissions.
+ */
+export function crfScoreOutputs(ad: Autodiff, p: CrfParams): void {
+  ad.g.output(p.transitions, CRF_OUTPUTS.transitions);
+  ad.g.output(p.start, CRF_OUTPUTS.start);
+  ad.g.output(p.end, CRF_OUTPUTS.end);
+}

@@ -47,11 +47,13 @@ export function biLstmParams(ad: Autodiff, prefix: string, inputDim: number, hid
 }
 
 /**
- * How the recurrence is emitted: unrolled with the fused hand-derived backward (training),
- * ONNX `LSTM` (inference), or unrolled through the generic autodiff ops (a slower reference,
- * kept for the benchmark's comparison and as a second check of the fused backward).
+ * How the recurrence is emitted: 'unrolled' with the fused hand-derived backward (training),
+ * 'onnx' (ONNX `LSTM`, inference only: no gradient), 'onnx-forward' (ONNX `LSTM` for the forward
+ * pass with the same fused backward, gates and cells recomputed from its states), or
+ * 'autodiff' (unrolled through the generic autodiff ops). The last two are measured
+ * alternatives kept for the benchmark and as cross-checks of the fused backward.
  */
-export type LstmImpl = 'unrolled' | 'onnx' | 'autodiff';
+export type LstmImpl = 'unrolled' | 'onnx' | 'onnx-forward' | 'autodiff';
 
 /**
  * Run the BiLSTM over x [batch, seq, inputDim] with true `lengths` (int64 [batch]) and the
@@ -61,7 +63,8 @@ export type LstmImpl = 'unrolled' | 'onnx' | 'autodiff';
  */
 export function biLstm(ad: Autodiff, x: Value, lengths: Value, mask: Value, p: BiLstmParams, impl: LstmImpl = ad.training ? 'unrolled' : 'onnx'): Value {
   if (impl === 'onnx') return onnxBiLstm(ad, x, lengths, mask, p);
-  return impl === 'autodiff' ? autodiffBiLstm(ad, x, lengths, mask, p) : unrolledBiLstm(ad, x, lengths, mask, p);
+  if (impl === 'autodiff') return autodiffBiLstm(ad, x, lengths, mask, p);
+  return unrolledBiLstm(ad, x, lengths, mask, p, impl === 'onnx-forward' ? 'onnx' : 'unrolled');
 }
 
 /** ReverseSequence along axis 0 (time) of [T, B, ...]: its own inverse, so also its gradient. */
@@ -117,7 +120,7 @@ function onnxBiLstm(ad: Autodiff, x: Value, lengths: Value, mask: Value, p: BiLs
   return g.op('Mul', [flat, g.op('Unsqueeze', [mask, g.constI64([2])], {}, [B, T, 1])], {}, [B, T, 2 * H]);
 }
 
-function unrolledBiLstm(ad: Autodiff, x: Value, lengths: Value, mask: Value, p: BiLstmParams): Value {
+function unrolledBiLstm(ad: Autodiff, x: Value, lengths: Value, mask: Value, p: BiLstmParams, forward: 'unrolled' | 'onnx' = 'unrolled'): Value {
   const g = ad.g;
   const [B, T, D] = x.shape as [Dim, Dim, number];
   if (typeof T !== 'number') throw new Error('unrolled LSTM needs a static sequence length');
@@ -136,39 +139,74 @@ function unrolledBiLstm(ad: Autodiff, x: Value, lengths: Value, mask: Value, p: 
   const xFlat = g.op('Reshape', [x2, g.constI64([2, -1, D])], {}, [2, 'tb', D]);
   // 2. Input projections of every step at once.
   const proj = g.op('Add', [g.op('MatMul', [xFlat, p.w], {}, [2, 'tb', G]), unsq(p.b, 1, [2, 1, G])], {}, [2, 'tb', G]);
-  const projT = splitT(g.op('Reshape', [proj, g.constI64([2, T, -1, G])], {}, [2, T, B, G]), G);
   const r4 = unsq(p.r, 1, [2, 1, H, G]);
-  // 3. The recurrence, both directions per node.
   const step = [2, 1, B, H];
-  const gates: Value[] = [];
-  const cellIn: Value[] = [];
-  const cells: Value[] = [];
-  const tanhC: Value[] = [];
-  const hs: Value[] = [];
-  let h: Value | undefined;
-  let c: Value | undefined;
-  for (let t = 0; t < T; t++) {
-    const z = h ? g.op('Add', [projT[t]!, g.op('MatMul', [h, r4], {}, [2, 1, B, G])], {}, [2, 1, B, G]) : projT[t]!;
-    const [zs, zg] = g.opN('Split', [z, g.constI64([3 * H, H])], { axis: attr.i(-1) }, [{ shape: [2, 1, B, 3 * H] }, { shape: step }]) as [Value, Value];
-    const s = g.op('Sigmoid', [zs], {}, [2, 1, B, 3 * H]);
-    const cand = g.op('Tanh', [zg], {}, step);
-    const [i, o, f] = g.opN('Split', [s, g.constI64([H, H, H])], { axis: attr.i(-1) }, [{ shape: step }, { shape: step }, { shape: step }]) as [Value, Value, Value];
-    const ig = g.op('Mul', [i, cand], {}, step);
-    c = c ? g.op('Add', [g.op('Mul', [f, c], {}, step), ig], {}, step) : ig;
-    const tc = g.op('Tanh', [c], {}, step);
-    h = g.op('Mul', [o, tc], {}, step);
-    gates.push(s);
-    cellIn.push(cand);
-    cells.push(c);
-    tanhC.push(tc);
-    hs.push(h);
+  const full = (last: number): Dim[] => [2, T, B, last];
+  const shift = (v: Value, last: number): Value => {
+    const head = g.op('Slice', [v, g.constI64([0]), g.constI64([T - 1]), g.constI64([1])], {}, [2, T - 1, B, last]);
+    return g.op('Pad', [head, g.constI64([0, 1, 0, 0, 0, 0, 0, 0])], {}, full(last));
+  };
+  // What the backward needs, [2, T, B, ·] in each direction's own time: gate sigmoids (i, o, f),
+  // cell candidates, cells, tanh(cells), and the states.
+  let saved: () => { S: Value; cand: Value; cAll: Value; tc: Value };
+  let hAll: Value;
+  let y: Value;
+  if (forward === 'unrolled') {
+    // 3. The recurrence, both directions per node.
+    const projT = splitT(g.op('Reshape', [proj, g.constI64([2, T, -1, G])], {}, full(G)), G);
+    const gates: Value[] = [];
+    const cellIn: Value[] = [];
+    const cells: Value[] = [];
+    const tanhC: Value[] = [];
+    const hs: Value[] = [];
+    let h: Value | undefined;
+    let c: Value | undefined;
+    for (let t = 0; t < T; t++) {
+      const z = h ? g.op('Add', [projT[t]!, g.op('MatMul', [h, r4], {}, [2, 1, B, G])], {}, [2, 1, B, G]) : projT[t]!;
+      const [zs, zg] = g.opN('Split', [z, g.constI64([3 * H, H])], { axis: attr.i(-1) }, [{ shape: [2, 1, B, 3 * H] }, { shape: step }]) as [Value, Value];
+      const s = g.op('Sigmoid', [zs], {}, [2, 1, B, 3 * H]);
+      const cand = g.op('Tanh', [zg], {}, step);
+      const [i, o, f] = g.opN('Split', [s, g.constI64([H, H, H])], { axis: attr.i(-1) }, [{ shape: step }, { shape: step }, { shape: step }]) as [Value, Value, Value];
+      const ig = g.op('Mul', [i, cand], {}, step);
+      c = c ? g.op('Add', [g.op('Mul', [f, c], {}, step), ig], {}, step) : ig;
+      const tc = g.op('Tanh', [c], {}, step);
+      h = g.op('Mul', [o, tc], {}, step);
+      gates.push(s);
+      cellIn.push(cand);
+      cells.push(c);
+      tanhC.push(tc);
+      hs.push(h);
+    }
+    hAll = catT(hs, H);
+    saved = () => ({ S: catT(gates, 3 * H), cand: catT(cellIn, H), cAll: catT(cells, H), tc: catT(tanhC, H) });
+    // 4. Back to [B, T, 2H], the backward direction re-reversed, padding zeroed.
+    const [hf, hb] = g.opN('Split', [hAll, g.constI64([1, 1])], { axis: attr.i(0) }, [{ shape: [1, T, B, H] }, { shape: [1, T, B, H] }]) as [Value, Value];
+    const sq = (v: Value): Value => g.op('Squeeze', [v, g.constI64([0])], {}, [T, B, H]);
+    const both = g.op('Concat', [sq(hf), rev(sq(hb), [T, B, H])], { axis: attr.i(-1) }, [T, B, 2 * H]);
+    y = g.op('Mul', [g.op('Transpose', [both], { perm: attr.ints([1, 0, 2]) }, [B, T, 2 * H]), mask3], {}, [B, T, 2 * H]);
+  } else {
+    // 3'. onnxruntime's fused LSTM for the states; the gates and cells are recomputed for the
+    // backward from the states (one large MatMul) plus an element-wise cell recursion.
+    y = onnxBiLstm(ad, x, lengths, mask, p);
+    const yt = g.op('Transpose', [y], { perm: attr.ints([1, 0, 2]) }, [T, B, 2 * H]);
+    const [yf, yb] = g.opN('Split', [yt, g.constI64([H, H])], { axis: attr.i(-1) }, [{ shape: [T, B, H] }, { shape: [T, B, H] }]) as [Value, Value];
+    hAll = g.op('Concat', [unsq(yf, 0, [1, T, B, H]), unsq(rev(yb, [T, B, H]), 0, [1, T, B, H])], { axis: attr.i(0) }, full(H));
+    const states = hAll;
+    saved = () => {
+      const hPrev = g.op('Reshape', [shift(states, H), g.constI64([2, -1, H])], {}, [2, 'tb', H]);
+      const z = g.op('Reshape', [g.op('Add', [proj, g.op('MatMul', [hPrev, p.r], {}, [2, 'tb', G])], {}, [2, 'tb', G]), g.constI64([2, T, -1, G])], {}, full(G));
+      const [zs, zg] = g.opN('Split', [z, g.constI64([3 * H, H])], { axis: attr.i(-1) }, [{ shape: full(3 * H) }, { shape: full(H) }]) as [Value, Value];
+      const S = g.op('Sigmoid', [zs], {}, full(3 * H));
+      const cand = g.op('Tanh', [zg], {}, full(H));
+      const [I, , F] = g.opN('Split', [S, g.constI64([H, H, H])], { axis: attr.i(-1) }, [{ shape: full(H) }, { shape: full(H) }, { shape: full(H) }]) as [Value, Value, Value];
+      const igs = splitT(g.op('Mul', [I, cand], {}, full(H)), H);
+      const fs = splitT(F, H);
+      const cells: Value[] = [];
+      for (let t = 0; t < T; t++) cells.push(t === 0 ? igs[0]! : g.op('Add', [g.op('Mul', [fs[t]!, cells[t - 1]!], {}, step), igs[t]!], {}, step));
+      const cAll = catT(cells, H);
+      return { S, cand, cAll, tc: g.op('Tanh', [cAll], {}, full(H)) };
+    };
   }
-  // 4. Back to [B, T, 2H], the backward direction re-reversed, padding zeroed.
-  const hAll = catT(hs, H);
-  const [hf, hb] = g.opN('Split', [hAll, g.constI64([1, 1])], { axis: attr.i(0) }, [{ shape: [1, T, B, H] }, { shape: [1, T, B, H] }]) as [Value, Value];
-  const sq = (v: Value): Value => g.op('Squeeze', [v, g.constI64([0])], {}, [T, B, H]);
-  const both = g.op('Concat', [sq(hf), rev(sq(hb), [T, B, H])], { axis: attr.i(-1) }, [T, B, 2 * H]);
-  const y = g.op('Mul', [g.op('Transpose', [both], { perm: attr.ints([1, 0, 2]) }, [B, T, 2 * H]), mask3], {}, [B, T, 2 * H]);
 
   ad.fused([x, p.w, p.r, p.b], [y], ([gy]) => {
     // 5. Output gradients per direction, time-major, direction 1 in its reversed time.
@@ -177,15 +215,7 @@ function unrolledBiLstm(ad: Autodiff, x: Value, lengths: Value, mask: Value, p: 
     const dY = splitT(g.op('Concat', [unsq(dyf, 0, [1, T, B, H]), unsq(rev(dyb, [T, B, H]), 0, [1, T, B, H])], { axis: attr.i(0) }, [2, T, B, H]), H);
     // 6. Step coefficients that do not depend on the recurrence, over all steps at once:
     //    dc_t = dh_t·o(1−tanh²c) + dc_{t+1}·f_{t+1};  dz_t = [dc, dh, dc, dc] ⊙ K_t.
-    const full = (last: number): Dim[] => [2, T, B, last];
-    const S = catT(gates, 3 * H);
-    const cand = catT(cellIn, H);
-    const tc = catT(tanhC, H);
-    const cAll = catT(cells, H);
-    const shift = (v: Value, last: number): Value => {
-      const head = g.op('Slice', [v, g.constI64([0]), g.constI64([T - 1]), g.constI64([1])], {}, [2, T - 1, B, last]);
-      return g.op('Pad', [head, g.constI64([0, 1, 0, 0, 0, 0, 0, 0])], {}, full(last));
-    };
+    const { S, cand, cAll, tc } = saved();
     const oneMinusSq = (v: Value, last: number): Value => g.op('Sub', [g.constF(1), g.op('Mul', [v, v], {}, full(last))], {}, full(last));
     const [I, O, F] = g.opN('Split', [S, g.constI64([H, H, H])], { axis: attr.i(-1) }, [{ shape: full(H) }, { shape: full(H) }, { shape: full(H) }]) as [Value, Value, Value];
     const dS = g.op('Mul', [S, g.op('Sub', [g.constF(1), S], {}, full(3 * H))], {}, full(3 * H));
