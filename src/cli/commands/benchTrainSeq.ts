@@ -278,20 +278,26 @@ function runTorch(o: BenchTrainSeqOptions, ours: number): NonNullable<BenchTrain
   const file = fs.existsSync(script) ? script : fallback;
   if (!fs.existsSync(file)) return { error: `${file} not found` };
   const args = [file, '--model', o.model, '--lr', o.lr, ...['vocab', 'emb', 'pos', 'hidden', 'seq', 'batch', 'classes', 'tags', 'steps', 'threads'].flatMap((k) => [`--${k}`, String(o[k as keyof BenchTrainSeqOptions])])];
-  try {
-    const out = execFileSync(o.python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const r = JSON.parse(out.trim().split('\n').pop()!) as { torch: string; packed: { medianStepSeconds: number; firstLoss: number; lastLoss: number }; padded: { medianStepSeconds: number } };
-    return {
-      medianStepSeconds: r.packed.medianStepSeconds,
-      paddedMedianStepSeconds: r.padded.medianStepSeconds,
-      ratio: +(ours / r.packed.medianStepSeconds).toFixed(3),
-      firstLoss: r.packed.firstLoss,
-      lastLoss: r.packed.lastLoss,
-      version: r.torch,
-    };
-  } catch (e) {
-    return { error: `${o.python}: ${(e as Error).message.split('\n')[0]!}` };
+  // A python3 earlier on PATH (pyenv, venv) may lack the Debian package's torch: try the system one too.
+  const pythons = [...new Set([o.python, '/usr/bin/python3'])];
+  const errors: string[] = [];
+  for (const python of pythons) {
+    try {
+      const out = execFileSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { torch: string; packed: { medianStepSeconds: number; firstLoss: number; lastLoss: number }; padded: { medianStepSeconds: number } };
+      return {
+        medianStepSeconds: r.packed.medianStepSeconds,
+        paddedMedianStepSeconds: r.padded.medianStepSeconds,
+        ratio: +(ours / r.packed.medianStepSeconds).toFixed(3),
+        firstLoss: r.packed.firstLoss,
+        lastLoss: r.packed.lastLoss,
+        version: r.torch,
+      };
+    } catch (e) {
+      errors.push(`${python}: ${(e as Error).message.split('\n').filter((l) => l.trim()).pop() ?? 'failed'}`);
+    }
   }
+  return { error: errors.join('; ') };
 }
 
 export function registerBenchTrainSeq(bench: Command): void {
