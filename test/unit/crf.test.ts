@@ -10,7 +10,7 @@ import type { Value } from '../../src/core/engine/graph';
 import { initialize } from '../../src/core/engine/initialize';
 import { appendOptimizer } from '../../src/core/engine/optimizer';
 import { StepRunner } from '../../src/core/engine/stepRunner';
-import { crfNll, crfParams } from '../../src/core/engine/layers/crf';
+import { CRF_OUTPUTS, crfNll, crfParams, crfScoreOutputs } from '../../src/core/engine/layers/crf';
 import { biLstm, biLstmParams } from '../../src/core/engine/layers/lstm';
 import { bioConstraints, pathScore, viterbiBatch, viterbiDecode, type CrfScores, type TagConstraints } from '../../src/core/inference/sequence/viterbi';
 import { createSession, type HostTensor } from '../../src/core/runtime/session';
@@ -136,10 +136,19 @@ test('tagger export parity: BiLSTM-CRF emissions from the training graph = expor
   const feeds: Record<string, HostTensor> = { ids: i64(ids, [B, T]), lens: i64(lengths, [B]), mask: { data: maskOf(lengths, T), dims: [B, T] } };
   const trainFeeds = { ...feeds, ...Object.fromEntries(train.params.map((p) => [p.name, { data: weights.get(p.name)!, dims: p.shape as number[] }])) };
   const a = await runForward(train, emTrain, trainFeeds);
+  // The exported graph carries the CRF scores as outputs next to the emissions.
   const exp = new Autodiff('export', { training: false, weights });
-  const b = await runForward(exp, build(exp, ['batch', 'seq']), feeds);
+  exp.g.output(build(exp, ['batch', 'seq']), 'y');
+  crfScoreOutputs(exp, crfParams(exp, 'crf', K));
+  const session = await createSession(exp.g.toBytes());
+  const out = await session.run(feeds);
+  await session.dispose();
+  const b = out['y']!.data as Float32Array;
   assertClose(a, b, 1e-5, 'emissions');
-  const crf: CrfScores = { tags: K, transitions: weights.get('crf.transitions')!, start: weights.get('crf.start')!, end: weights.get('crf.end')! };
+  const score = (k: string): Float32Array => out[k]!.data as Float32Array;
+  const crf: CrfScores = { tags: K, transitions: score(CRF_OUTPUTS.transitions), start: score(CRF_OUTPUTS.start), end: score(CRF_OUTPUTS.end) };
+  assertClose(crf.transitions, weights.get('crf.transitions')!, 0, 'exported transitions');
+  assertClose(crf.end, weights.get('crf.end')!, 0, 'exported end scores');
   assert.deepEqual(viterbiBatch(a, lengths, T, crf), viterbiBatch(b, lengths, T, crf));
 });
 

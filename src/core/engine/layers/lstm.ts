@@ -12,9 +12,9 @@
  * Inference exports use onnxruntime's fused `LSTM` op (any sequence length, sequence_lens),
  * fed the same weights; test/unit/lstm.test.ts checks that both graphs agree.
  *
- * Measured alternatives (bench train-seq, docs in the note of issue 12): a per-direction unroll
- * through the generic autodiff ops, and the ONNX `LSTM` op for the forward pass with gates
- * recomputed for the backward; see docs/sequence-layers.md.
+ * Alternatives measured with `biore bench train-seq --alternatives` (figures in
+ * docs/sequence-layers.md): the recurrence unrolled through the generic autodiff ops, and the
+ * ONNX `LSTM` op for the forward pass with gates and cells recomputed for the same backward.
  *
  * Gate order is ONNX's (i, o, f, c), so the exported weights are plain transposes.
  */
