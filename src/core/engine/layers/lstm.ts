@@ -10,7 +10,7 @@
  * last real token; padded positions produce zeros and receive no gradient.
  *
  * Inference exports use onnxruntime's fused `LSTM` op (any sequence length, sequence_lens),
- * fed the same weights; test/unit/lstm.test.ts checks that both graphs agree.
+ * fed the same weights; test/model/lstm.test.ts checks that both graphs agree.
  *
  * Alternatives measured with `biore bench train-seq --alternatives` (figures in
  * docs/sequence-layers.md): the recurrence unrolled through the generic autodiff ops, and the

@@ -9,7 +9,7 @@ import { Autodiff } from '../../src/core/engine/autodiff';
 import { initialize } from '../../src/core/engine/initialize';
 import { attentionParams, maskedMaxPool, pool, pooledWidth, spanPool } from '../../src/core/engine/layers/pooling';
 import type { HostTensor } from '../../src/core/runtime/session';
-import { assertClose, f32, gradCheck, maskOf, rand, runForward } from '../helpers/layerCheck';
+import { assertClose, spread, f32, gradCheck, maskOf, rand, runForward } from '../helpers/layerCheck';
 
 const B = 2;
 const T = 5;
@@ -25,7 +25,7 @@ test('pooling gradients match finite differences: max, attention, span, combined
     params: { h: [B, T, D], w: [D, 4], b: [4], v: [4, 1] },
     data,
     build: (ad, p, d) => pool(ad, p['h']!, d['mask']!, { attention: { w: p['w'] as never, b: p['b'] as never, v: p['v'] as never } }),
-    picks: 10,
+    picks: spread(10),
   });
   await gradCheck('combined', {
     params: { h: [B, T, D] },

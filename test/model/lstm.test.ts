@@ -13,7 +13,7 @@ import { StepRunner } from '../../src/core/engine/stepRunner';
 import { biLstm, biLstmParams, type LstmImpl } from '../../src/core/engine/layers/lstm';
 import { spanPool } from '../../src/core/engine/layers/pooling';
 import { createSession, type HostTensor } from '../../src/core/runtime/session';
-import { assertClose, f32, gradCheck, i64, maskOf, rand, runForward } from '../helpers/layerCheck';
+import { assertClose, spread, f32, gradCheck, i64, maskOf, rand, runForward } from '../helpers/layerCheck';
 
 const D = 3;
 const H = 2;
@@ -26,7 +26,7 @@ test('BiLSTM backward matches finite differences (x, W, R, b; one padded row)', 
     params: { x: [B, T, D], w: [2, D, 4 * H], r: [2, H, 4 * H], b: [2, 4 * H] },
     data: { lens: i64(lengths, [B]), mask: f32(maskOf(lengths, T), [B, T]) },
     build: (ad, p, d) => biLstm(ad, p['x']!, d['lens']!, d['mask']!, { w: p['w'] as never, r: p['r'] as never, b: p['b'] as never, inputDim: D, hidden: H }, 'unrolled'),
-    picks: 10,
+    picks: spread(10),
   });
 });
 
