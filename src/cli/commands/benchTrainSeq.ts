@@ -39,6 +39,7 @@ interface BenchTrainSeqOptions {
   python: string;
   infer?: boolean;
   lstm: string;
+  spin?: boolean;
   alternatives?: boolean;
   inferVocab: string;
   abstractSentences: string;
@@ -129,13 +130,13 @@ export interface BenchTrainSeqResult {
 }
 
 /** Build the training graph with `impl`, run one warm-up step plus `steps` on `feeds`, time them. */
-async function timeTraining(s: SeqShapes, B: number, T: number, threads: number, lr: number, steps: number, feeds: Record<string, HostTensor>, impl: LstmImpl) {
+async function timeTraining(s: SeqShapes, B: number, T: number, threads: number, lr: number, steps: number, feeds: Record<string, HostTensor>, impl: LstmImpl, spinning = false) {
   const ad = new Autodiff('bench-seq', { training: true, seed: 1 });
   const { loss } = buildSeqModel(ad, s, [B, T], impl);
   const opt = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, clipNorm: 0 };
   appendOptimizer(ad, loss!, opt);
   let t0 = performance.now();
-  const session = await createSession(ad.g.toBytes(), { threads });
+  const session = await createSession(ad.g.toBytes(), { threads, spinning });
   const sessionSeconds = (performance.now() - t0) / 1000;
   const runner = new StepRunner(session, ad.params, initialize(ad.params, 1), opt);
   t0 = performance.now();
@@ -159,16 +160,16 @@ async function timeTraining(s: SeqShapes, B: number, T: number, threads: number,
  * (training shapes, no backward) unrolled vs onnxruntime's fused LSTM op: the most an
  * "ONNX LSTM forward + hand-derived backward" design could save on the forward half.
  */
-async function benchAlternatives(s: SeqShapes, B: number, T: number, threads: number, lr: number, steps: number, feeds: Record<string, HostTensor>, ours: number): Promise<NonNullable<BenchTrainSeqResult['alternatives']>> {
-  const generic = await timeTraining(s, B, T, threads, lr, steps, feeds, 'autodiff');
+async function benchAlternatives(s: SeqShapes, B: number, T: number, threads: number, lr: number, steps: number, feeds: Record<string, HostTensor>, ours: number, spinning: boolean): Promise<NonNullable<BenchTrainSeqResult['alternatives']>> {
+  const generic = await timeTraining(s, B, T, threads, lr, steps, feeds, 'autodiff', spinning);
   const genericStep = median(generic.times);
-  const hybrid = await timeTraining(s, B, T, threads, lr, steps, feeds, 'onnx-forward');
+  const hybrid = await timeTraining(s, B, T, threads, lr, steps, feeds, 'onnx-forward', spinning);
   const hybridStep = median(hybrid.times);
   const forward = async (impl: LstmImpl): Promise<number> => {
     const ad = new Autodiff('fwd', { training: false, weights: generic.weights });
     const { out } = buildSeqModel(ad, s, [B, T], impl);
     ad.g.output(out, 'out');
-    const session = await createSession(ad.g.toBytes(), { threads });
+    const session = await createSession(ad.g.toBytes(), { threads, spinning });
     const f = { ...feeds };
     for (const k of ['labels', 'weights', 'tags']) delete f[k];
     await session.run(f);
@@ -205,12 +206,13 @@ export async function benchTrainSeq(o: BenchTrainSeqOptions): Promise<BenchTrain
   const { feeds } = randomBatch(s, B, T, 7);
   const impl = o.lstm as LstmImpl;
   if (!['unrolled', 'onnx-forward', 'autodiff'].includes(impl)) throw new UserError('--lstm must be unrolled, onnx-forward or autodiff');
-  const run = await timeTraining(s, B, T, threads, lr, Number(o.steps), feeds, impl);
+  const spinning = o.spin === true;
+  const run = await timeTraining(s, B, T, threads, lr, Number(o.steps), feeds, impl, spinning);
   const { ad, times, losses } = run;
   const ours = median(times);
   const result: BenchTrainSeqResult = {
     model: s.model,
-    config: { ...s, seq: T, batch: B, threads, steps: Number(o.steps), optimizer: 'adam', lr, lstm: impl },
+    config: { ...s, seq: T, batch: B, threads, steps: Number(o.steps), optimizer: 'adam', lr, lstm: impl, spinning },
     parameters: ad.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0),
     graphNodes: ad.g.nodes.length,
     sessionSeconds: +run.sessionSeconds.toFixed(3),
@@ -220,7 +222,7 @@ export async function benchTrainSeq(o: BenchTrainSeqOptions): Promise<BenchTrain
     lastLoss: +losses[losses.length - 1]!.toFixed(4),
     losses: losses.map((l) => +l.toFixed(4)),
   };
-  if (o.alternatives) result.alternatives = await benchAlternatives(s, B, T, threads, lr, Number(o.steps), feeds, ours);
+  if (o.alternatives) result.alternatives = await benchAlternatives(s, B, T, threads, lr, Number(o.steps), feeds, ours, spinning);
   if (o.infer) result.inference = await benchInference(s, run.weights, o);
   if (o.compareTorch) result.torch = runTorch(o, ours);
   return result;
@@ -319,6 +321,7 @@ export function registerBenchTrainSeq(bench: Command): void {
     .option('--compare-torch', 'also run scripts/bench_seq_torch.py (needs python3-torch) and print the ratio')
     .option('--python <path>', 'python with torch for --compare-torch', 'python3')
     .option('--lstm <impl>', 'training recurrence: unrolled (fused BPTT), onnx-forward (ONNX LSTM forward + fused BPTT), autodiff (generic unroll)', 'unrolled')
+    .option('--spin', "let onnxruntime's idle threads spin-wait (its default; the bench yields instead, as the torch reference does)")
     .option('--alternatives', 'also time the other two --lstm choices, and the forward pass alone unrolled vs the ONNX LSTM op')
     .option('--infer', 'add inference ms per abstract (exported graph, one thread)')
     .option('--infer-vocab <n>', 'vocabulary size of the inference model (shipped: tagger 50482, relation 20000)', '30000')
