@@ -107,7 +107,7 @@ def run(a, packed):
         t0 = time.perf_counter()
         last = step()
         times.append(time.perf_counter() - t0)
-    return {"medianStepSeconds": round(statistics.median(times), 4), "firstLoss": round(first, 4), "lastLoss": round(last, 4)}
+    return {"medianStepSeconds": round(statistics.median(times), 4), "minStepSeconds": round(min(times), 4), "firstLoss": round(first, 4), "lastLoss": round(last, 4)}
 
 
 def main():

@@ -121,11 +121,13 @@ export interface BenchTrainSeqResult {
   sessionSeconds: number;
   firstStepSeconds: number;
   medianStepSeconds: number;
+  /** Fastest timed step: on a shared machine, the least disturbed figure. */
+  minStepSeconds: number;
   firstLoss: number;
   lastLoss: number;
   losses: number[];
-  torch?: { medianStepSeconds: number; paddedMedianStepSeconds: number; ratio: number; firstLoss: number; lastLoss: number; version: string } | { error: string };
-  alternatives?: { genericAutodiffStepSeconds: number; genericOverFused: number; onnxForwardStepSeconds: number; onnxForwardOverFused: number; graphNodesGeneric: number; unrolledForwardSeconds: number; onnxLstmForwardSeconds: number };
+  torch?: { medianStepSeconds: number; minStepSeconds: number; paddedMedianStepSeconds: number; ratio: number; ratioOfMins: number; firstLoss: number; lastLoss: number; version: string } | { error: string };
+  alternatives?: { genericAutodiffStepSeconds: number; genericAutodiffMinStepSeconds: number; onnxForwardMinStepSeconds: number; genericOverFused: number; onnxForwardStepSeconds: number; onnxForwardOverFused: number; graphNodesGeneric: number; unrolledForwardSeconds: number; onnxLstmForwardSeconds: number };
   inference?: { threads: 1; msPerAbstract: number; abstract: string; vocab: number; graphNodes: number };
 }
 
@@ -186,6 +188,8 @@ async function benchAlternatives(s: SeqShapes, B: number, T: number, threads: nu
   const onnxForward = await forward('onnx');
   return {
     genericAutodiffStepSeconds: +genericStep.toFixed(4),
+    genericAutodiffMinStepSeconds: +Math.min(...generic.times).toFixed(4),
+    onnxForwardMinStepSeconds: +Math.min(...hybrid.times).toFixed(4),
     genericOverFused: +(genericStep / ours).toFixed(3),
     onnxForwardStepSeconds: +hybridStep.toFixed(4),
     onnxForwardOverFused: +(hybridStep / ours).toFixed(3),
@@ -218,13 +222,14 @@ export async function benchTrainSeq(o: BenchTrainSeqOptions): Promise<BenchTrain
     sessionSeconds: +run.sessionSeconds.toFixed(3),
     firstStepSeconds: +run.firstStepSeconds.toFixed(3),
     medianStepSeconds: +ours.toFixed(4),
+    minStepSeconds: +Math.min(...run.times).toFixed(4),
     firstLoss: +losses[0]!.toFixed(4),
     lastLoss: +losses[losses.length - 1]!.toFixed(4),
     losses: losses.map((l) => +l.toFixed(4)),
   };
   if (o.alternatives) result.alternatives = await benchAlternatives(s, B, T, threads, lr, Number(o.steps), feeds, ours, spinning);
   if (o.infer) result.inference = await benchInference(s, run.weights, o);
-  if (o.compareTorch) result.torch = runTorch(o, ours);
+  if (o.compareTorch) result.torch = runTorch(o, ours, result.minStepSeconds);
   return result;
 }
 
@@ -274,7 +279,7 @@ async function benchInference(s: SeqShapes, trained: ReadonlyMap<string, Float32
 }
 
 /** Run scripts/bench_seq_torch.py with the same shapes; the packed-sequence figure is the reference. */
-function runTorch(o: BenchTrainSeqOptions, ours: number): NonNullable<BenchTrainSeqResult['torch']> {
+function runTorch(o: BenchTrainSeqOptions, ours: number, oursMin: number): NonNullable<BenchTrainSeqResult['torch']> {
   const script = path.resolve(__dirname, '..', 'scripts', 'bench_seq_torch.py');
   const fallback = path.resolve('scripts', 'bench_seq_torch.py');
   const file = fs.existsSync(script) ? script : fallback;
@@ -286,11 +291,13 @@ function runTorch(o: BenchTrainSeqOptions, ours: number): NonNullable<BenchTrain
   for (const python of pythons) {
     try {
       const out = execFileSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      const r = JSON.parse(out.trim().split('\n').pop()!) as { torch: string; packed: { medianStepSeconds: number; firstLoss: number; lastLoss: number }; padded: { medianStepSeconds: number } };
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { torch: string; packed: { medianStepSeconds: number; minStepSeconds: number; firstLoss: number; lastLoss: number }; padded: { medianStepSeconds: number } };
       return {
         medianStepSeconds: r.packed.medianStepSeconds,
+        minStepSeconds: r.packed.minStepSeconds,
         paddedMedianStepSeconds: r.padded.medianStepSeconds,
         ratio: +(ours / r.packed.medianStepSeconds).toFixed(3),
+        ratioOfMins: +(oursMin / r.packed.minStepSeconds).toFixed(3),
         firstLoss: r.packed.firstLoss,
         lastLoss: r.packed.lastLoss,
         version: r.torch,
