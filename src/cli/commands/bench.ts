@@ -14,6 +14,7 @@ import { parseFormatName, type DocumentFormat } from '../../core/formats/formatI
 import { convertFile } from './convert';
 import { UserError } from '../userError';
 import { registerBenchTrain } from './benchTrain';
+import { registerBenchTrainSeq } from './benchTrainSeq';
 import { registerBenchRelations } from './benchRelations';
 import { registerBenchDecisions } from './benchDecisions';
 import { registerBenchInfer } from './benchInfer';
@@ -48,6 +49,7 @@ interface ChildResult {
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks that print their figures');
   registerBenchTrain(bench);
+  registerBenchTrainSeq(bench);
   registerBenchInfer(bench);
   registerBenchAnnotate(bench);
   registerBenchRelations(bench);

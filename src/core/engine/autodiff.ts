@@ -436,6 +436,37 @@ export class Autodiff {
     return y;
   }
 
+  /** log Σ exp(x) over one axis (the CRF's forward algorithm); gradient softmax(x)·gy. */
+  logSumExp(x: Value, axis: number, keepdims: boolean): Value {
+    const g = this.g;
+    const ax = axis < 0 ? x.shape.length + axis : axis;
+    const keptShape = x.shape.map((d, i) => (i === ax ? 1 : d));
+    const m = g.op('ReduceLogSumExp', [x], { axes: attr.ints([ax]), keepdims: attr.i(1) }, keptShape);
+    const y = keepdims ? m : g.op('Squeeze', [m, g.constI64([ax])], {}, x.shape.filter((_, i) => i !== ax));
+    this.record([x], [y], ([gy]) => {
+      const p = g.op('Exp', [g.op('Sub', [x, m], {}, x.shape)], {}, x.shape);
+      const gk = keepdims ? gy! : g.op('Unsqueeze', [gy!, g.constI64([ax])], {}, keptShape);
+      return [g.op('Mul', [p, gk], {}, x.shape)];
+    });
+    return y;
+  }
+
+  // ------------------------------------------------------------------ fused ops written elsewhere
+
+  /**
+   * Record a fused op whose forward nodes the caller already emitted (the sequence layers in
+   * layers/ emit a whole recurrence and its hand-derived backward this way). `backward` gets the
+   * output gradients (undefined where none flows) and returns one gradient per input.
+   */
+  fused(inputs: readonly Value[], outputs: readonly Value[], backward: (gradOutputs: readonly (Value | undefined)[]) => readonly (Value | undefined)[]): void {
+    this.record(inputs, outputs, backward);
+  }
+
+  /** Whether `v` carries a gradient (a parameter or a value computed from one). */
+  requiresGrad(v: Value): boolean {
+    return this.needs(v);
+  }
+
   // ------------------------------------------------------------------ losses (scalar outputs)
 
   /**
