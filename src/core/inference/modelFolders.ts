@@ -17,8 +17,12 @@ export const CONFIG_FILE = 'config.json';
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'tokenizer_meta.json'] as const;
 /** The normalization lexicon inside a mention tagger folder. */
 export const LEXICON_FILE = 'lexicon.tsv';
-/** `model_type` of the relation model folders this runtime loads. */
+/** `model_type` of the CNN relation model folders. */
 export const RELATION_MODEL_TYPE = 'biore-cnn-relation';
+/** `model_type` of the BiLSTM relation model folders (same inputs and outputs as the CNN's). */
+export const BILSTM_RELATION_MODEL_TYPE = 'biore-bilstm-relation';
+/** Every relation `model_type` this runtime loads. */
+export const RELATION_MODEL_TYPES: ReadonlySet<string> = new Set([RELATION_MODEL_TYPE, BILSTM_RELATION_MODEL_TYPE]);
 /** `model_type` of the mention tagger folder. */
 export const TAGGER_MODEL_TYPE = 'biore-cnn-ner';
 /** Folder name of the mention tagger among the bundled models. */
@@ -69,7 +73,7 @@ export function findRelationModels(roots: readonly string[]): ModelFolder[] {
     } catch {
       continue;
     }
-    for (const n of names.sort()) if (modelTypeOf(path.join(root, n)) === RELATION_MODEL_TYPE) out.push({ dir: path.join(root, n), label: n });
+    for (const n of names.sort()) if (RELATION_MODEL_TYPES.has(modelTypeOf(path.join(root, n)) ?? '')) out.push({ dir: path.join(root, n), label: n });
   }
   return out;
 }

@@ -174,10 +174,11 @@ export function encodeCnnCandidates(vocab: WordVocab, docs: readonly Document[],
  * Pad a batch into the model's input feeds. `tuneIndex` maps word ids to offset-table rows
  * (training and eval graphs); without it no tune_ids feed is made (exported model).
  */
-export function cnnInputFeeds(batch: readonly CnnExample[], options: { tuneIndex?: Int32Array | undefined; piecewise?: boolean } = {}): Record<string, HostTensor> {
+export function cnnInputFeeds(batch: readonly CnnExample[], options: { tuneIndex?: Int32Array | undefined; piecewise?: boolean; padTo?: number | undefined } = {}): Record<string, HostTensor> {
   const { tuneIndex, piecewise = false } = options;
   const B = batch.length;
-  const T = Math.max(1, ...batch.map((e) => e.words.length));
+  // A graph with a static length (a BiLSTM's unrolled training graph) gets every batch padded to it.
+  const T = Math.max(1, options.padTo ?? 1, ...batch.map((e) => e.words.length));
   const ids = new BigInt64Array(B * T).fill(BigInt(PAD_ID));
   const p1 = new BigInt64Array(B * T);
   const p2 = new BigInt64Array(B * T);

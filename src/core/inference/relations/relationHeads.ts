@@ -4,7 +4,7 @@
  * tasks a folder serves without loading the runtime (only the worker runs models).
  */
 import * as path from 'node:path';
-import { CONFIG_FILE, ModelFolderError, RELATION_MODEL_TYPE, readModelConfig } from '../modelFolders';
+import { CONFIG_FILE, ModelFolderError, RELATION_MODEL_TYPES, readModelConfig } from '../modelFolders';
 import { TASK_NAMES, type TaskName } from '../../tasks/definitions';
 import type { RuleCalibration } from './documentRules';
 
@@ -72,7 +72,7 @@ export function readHeads(dir: string, cfg: Record<string, unknown>): Map<TaskNa
 export function relationModelTasks(dir: string): TaskName[] {
   try {
     const cfg = readModelConfig(dir);
-    if (cfg['model_type'] !== RELATION_MODEL_TYPE) return [];
+    if (!RELATION_MODEL_TYPES.has(String(cfg['model_type']))) return [];
     return [...readHeads(dir, cfg).keys()];
   } catch {
     return [];

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Document, Relation, Span } from '../../document/document';
 import { documentText } from '../../document/document';
-import { CONFIG_FILE, MODEL_FILE, ModelFolderError, RELATION_MODEL_TYPE, readModelConfig, relationModelFolders } from '../modelFolders';
+import { CONFIG_FILE, MODEL_FILE, ModelFolderError, RELATION_MODEL_TYPES, readModelConfig, relationModelFolders } from '../modelFolders';
 import { createSession, type HostTensor, type ModelSession } from '../../runtime/session';
 import type { Candidate } from '../../tasks/candidatePairs';
 import { candidateToRelation, generateCandidates } from '../../tasks/candidates';
@@ -86,7 +86,7 @@ class CnnRelationModel {
     } catch (e) {
       throw new ModelFolderError(`${(e as Error).message}; set biore.model.path (or --model) to a relation model folder such as models/relation-ddi`);
     }
-    if (cfg['model_type'] !== RELATION_MODEL_TYPE) throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: model_type ${JSON.stringify(cfg['model_type'])} is not a relation model this runtime loads (${RELATION_MODEL_TYPE})`);
+    if (!RELATION_MODEL_TYPES.has(String(cfg['model_type']))) throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: model_type ${JSON.stringify(cfg['model_type'])} is not a relation model this runtime loads (${[...RELATION_MODEL_TYPES].join(', ')})`);
     const heads = readHeads(dir, cfg);
     for (const f of [MODEL_FILE, VOCAB_FILE]) if (!fs.existsSync(path.join(dir, f))) throw new ModelFolderError(`${dir}: ${f} is missing; the model folder is incomplete (copy it again or re-export it)`);
     const vocab = WordVocab.load(path.join(dir, VOCAB_FILE));

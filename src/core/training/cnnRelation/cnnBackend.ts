@@ -17,11 +17,12 @@ import { lengthBucketedBatches } from '../batching';
 import type { TrainConfig } from '../trainConfig';
 import type { TrainerBackend } from '../trainer';
 import { parseWindows, type CnnConfig } from './cnnConfig';
-import { buildCnnGraph, cnnWordTable, foldTunedRows, taskOffsets, tuneIndexFor, type CnnArch, type WordTable } from './cnnGraph';
+import { cnnWordTable, foldTunedRows, taskOffsets, tuneIndexFor, type CnnArch, type WordTable } from './cnnGraph';
+import { buildRelationGraph, relationModelType, type RelationArch } from './relationGraph';
 
 /** Training feeds: the model's inputs plus labels (task-offset in a multi-task model) and per-example weights. */
-export function cnnTrainFeeds(batch: readonly CnnExample[], tuneIndex: Int32Array | undefined, noneWeight: number, labelOffsets: readonly number[], piecewise: boolean): Record<string, HostTensor> {
-  const f = cnnInputFeeds(batch, { tuneIndex, piecewise });
+export function cnnTrainFeeds(batch: readonly CnnExample[], tuneIndex: Int32Array | undefined, noneWeight: number, labelOffsets: readonly number[], piecewise: boolean, padTo?: number): Record<string, HostTensor> {
+  const f = cnnInputFeeds(batch, { tuneIndex, piecewise, padTo });
   f['labels'] = { data: BigInt64Array.from(batch, (e) => BigInt(e.label + (e.taskId === undefined ? 0 : (labelOffsets[e.taskId] ?? 0)))), dims: [batch.length] };
   f['weights'] = { data: Float32Array.from(batch, (e) => (e.label === 0 ? noneWeight : 1)), dims: [batch.length] };
   return f;
@@ -45,9 +46,9 @@ export interface CnnBackendOptions {
 }
 
 /** The architecture a config, task list and vector set give. */
-export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'vocab' | 'dim'>, tuneRows: number, tasks: readonly TaskName[] = [c.task]): CnnArch {
+export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'vocab' | 'dim'>, tuneRows: number, tasks: readonly TaskName[] = [c.task]): RelationArch {
   const taskClasses = tasks.length > 1 ? tasks.map((t) => taskLabels(t).length) : [];
-  return {
+  const base: CnnArch = {
     vocabSize: wv.vocab.size,
     wordDim: wv.dim,
     posDim: cnn.posDim,
@@ -61,6 +62,8 @@ export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'v
     taskPrompt: cnn.taskPrompt,
     piecewise: cnn.pooling === 'piecewise',
   };
+  if (cnn.family === 'bilstm') return { ...base, family: 'bilstm', hidden: cnn.hidden, attnDim: cnn.attnDim, entityPooling: cnn.entityPooling, seqLen: cnn.maxWords };
+  return base;
 }
 
 /** Official-scorer results per task of one prediction pass over tagged examples. */
@@ -85,7 +88,7 @@ async function scoreByTask(
  * Trainer backend for the CNN; evaluate() reports official dev P/R/F1 (select on `f1`; with
  * several tasks, `f1` is their mean and `f1.<task>` each one).
  */
-export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBackend & { session: ModelSession; arch: CnnArch }> {
+export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBackend & { session: ModelSession; arch: RelationArch }> {
   const c = o.config;
   const tasks = o.tasks;
   const tune = tuneIndexFor(o.vectors.vocab.size, o.train);
@@ -95,7 +98,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
   if (start && start.length !== o.vectors.vocab.size * o.vectors.dim) throw new Error('initFrom: its word table does not match the word vectors (use the vectors it was trained with)');
   const base = start ? Float32Array.from(start) : cnnWordTable(o.vectors, o.cnn.centerVectors);
   const frozen: WordTable = { kind: 'frozen', data: base };
-  const { session, runner, evalSession, withWeights } = await createGraphTrainer({ name: 'cnn', config: c, build: (ad) => buildCnnGraph(ad, arch, frozen), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}) });
+  const { session, runner, evalSession, withWeights } = await createGraphTrainer({ name: 'cnn', config: c, build: (ad) => buildRelationGraph(ad, arch, frozen), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}) });
   const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
 
   const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);
@@ -107,7 +110,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
     arch,
     async step(lr) {
       const batch = batches.next().value as CnnExample[];
-      const f = cnnTrainFeeds(batch, tuneIndex, c.noneWeight, offsets, arch.piecewise === true);
+      const f = cnnTrainFeeds(batch, tuneIndex, c.noneWeight, offsets, arch.piecewise === true, arch.family === 'bilstm' ? arch.seqLen : undefined);
       const r = await runner.run(f, lr);
       return { ...r, tokens: f['word_ids']!.dims[0]! * f['word_ids']!.dims[1]! };
     },
@@ -132,11 +135,11 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
       const weights = runner.weights();
       const folded = foldTunedRows(base, weights.get('emb.delta'), tune.index, arch.wordDim);
       const ex = new Autodiff('cnn-relation', { training: false, weights });
-      ex.g.output(buildCnnGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded, storage: o.cnn.wordTable }).logits, 'logits');
+      ex.g.output(buildRelationGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded, storage: o.cnn.wordTable }).logits, 'logits');
       const single = tasks.length === 1;
       const labels = taskLabels(tasks[0]!);
       writeModelFolder(dir, ex.g.toBytes(), {
-        model_type: 'biore-cnn-relation',
+        model_type: relationModelType(arch),
         ...(single
           ? { task: tasks[0], id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), label2id: Object.fromEntries(labels.map((l, i) => [l, i])) }
           : { tasks: Object.fromEntries(exportTasks.map((t) => { const i = tasks.indexOf(t); return [t, { task_id: i, offset: offsets[i], labels: taskLabels(t) }]; })), model_tasks: tasks }),

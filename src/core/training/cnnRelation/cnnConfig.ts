@@ -64,6 +64,18 @@ export const CnnConfigSchema = z.object({
   pooling: z.enum(['max', 'piecewise']).default('max'),
   /** How the exported model stores its word table: int8 rows with a scale each (¼ of float32), or float16. */
   wordTable: z.enum(['int8', 'fp16']).default('int8'),
+  /**
+   * The encoder over the same inputs: the CNN (cnnGraph.ts), or a BiLSTM (bilstmGraph.ts, Zhou et
+   * al. 2018 / Sahu & Anand 2018 style) with max, additive-attention and entity-position pooling.
+   * A BiLSTM's training graph is unrolled over `maxWords` steps (every batch padded to it).
+   */
+  family: z.enum(['cnn', 'bilstm']).default('cnn'),
+  /** BiLSTM: hidden units per direction. */
+  hidden: z.number().int().positive().default(200),
+  /** BiLSTM: width of the additive-attention scorer (0 = no attention head). */
+  attnDim: z.number().int().min(0).default(100),
+  /** BiLSTM: mean of the states over the head and over the tail mention as two more heads. */
+  entityPooling: z.boolean().default(true),
 });
 
 /** Resolved CNN settings. */

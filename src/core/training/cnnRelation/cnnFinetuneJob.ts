@@ -123,7 +123,8 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
   log(`examples: train ${trainEx.length}, dev ${dev.length}, test ${test.length}; ${(words / Math.max(1, trainEx.length)).toFixed(1)} words per train example, ${((100 * unk) / Math.max(1, words)).toFixed(2)}% unknown; encoded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const initialWeights = config.initFrom ? readModelWeights(config.initFrom) : undefined;
   const backend = await createCnnBackend({ config, cnn, vectors: wv, tasks: modelTasks, train: trainEx, dev, devDocs, exportTasks: trainTasks, ...(initialWeights ? { initialWeights } : {}) });
-  log(`cnn: ${backend.arch.windows.join(',')} × ${backend.arch.filters} filters, words ${backend.arch.wordDim}d + 2 × ${backend.arch.posDim}d positions, ${backend.arch.tuneRows} tuned word rows of ${backend.arch.vocabSize}; tasks ${modelTasks.join(',')}${multi ? (cnn.taskPrompt ? ' with task prompt' : ' without task prompt') : ''}; training on ${trainTasks.join(',')}`);
+  const a = backend.arch;
+  log(`${a.family === 'bilstm' ? `bilstm: ${a.hidden} per direction × ${a.seqLen} steps, pooling max${a.attnDim ? ' + attention' : ''}${a.entityPooling ? ' + entities' : ''}` : `cnn: ${a.windows.join(',')} × ${a.filters} filters`}, words ${backend.arch.wordDim}d + 2 × ${backend.arch.posDim}d positions, ${backend.arch.tuneRows} tuned word rows of ${backend.arch.vocabSize}; tasks ${modelTasks.join(',')}${multi ? (cnn.taskPrompt ? ' with task prompt' : ' without task prompt') : ''}; training on ${trainTasks.join(',')}`);
   const meta = {
     seed: config.seed,
     command: job.command ?? `biore wordvec finetune ${job.overrides.join(' ')}`.trim(),

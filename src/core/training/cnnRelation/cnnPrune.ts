@@ -2,11 +2,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Autodiff } from '../../engine/autodiff';
-import { readModelConfig, readModelWeights, writeModelFolder } from '../../inference/modelFolders';
+import { RELATION_MODEL_TYPES, readModelConfig, readModelWeights, writeModelFolder } from '../../inference/modelFolders';
 import { VOCAB_FILE } from '../../wordvec/wordVectors';
 import { SPECIAL_WORDS, WordVocab } from '../../wordvec/wordVocab';
 import type { CnnConfig } from './cnnConfig';
-import { buildCnnGraph, type CnnArch } from './cnnGraph';
+import { buildRelationGraph, type RelationArch } from './relationGraph';
 
 /**
  * Re-export a relation folder keeping only the `keepWords` most frequent words of its vocabulary
@@ -16,8 +16,8 @@ import { buildCnnGraph, type CnnArch } from './cnnGraph';
  */
 export function pruneCnnRelationFolder(from: string, to: string, keepWords: number, command = `biore wordvec prune --from ${from} --to ${to} --keep-words ${keepWords}`): { bytes: number; words: number } {
   const cfg = readModelConfig(from);
-  if (cfg['model_type'] !== 'biore-cnn-relation') throw new Error(`${from}: not a CNN relation folder (model_type ${String(cfg['model_type'])})`);
-  const arch = cfg['architecture'] as CnnArch;
+  if (!RELATION_MODEL_TYPES.has(String(cfg['model_type']))) throw new Error(`${from}: not a relation model folder (model_type ${String(cfg['model_type'])})`);
+  const arch = cfg['architecture'] as RelationArch;
   const vocab = WordVocab.load(path.join(from, VOCAB_FILE));
   if (!Number.isInteger(keepWords) || keepWords <= SPECIAL_WORDS.length) throw new Error(`keep at least ${SPECIAL_WORDS.length + 1} words`);
   const n = Math.min(keepWords, vocab.size);
@@ -29,7 +29,7 @@ export function pruneCnnRelationFolder(from: string, to: string, keepWords: numb
   const storage = ((cfg['cnn'] as Partial<CnnConfig> | undefined)?.wordTable ?? 'int8') as 'int8' | 'fp16';
   const ex = new Autodiff('cnn-relation', { training: false, weights: kept });
   const pruned = { ...arch, vocabSize: n };
-  ex.g.output(buildCnnGraph(ex, pruned, { kind: 'folded', data: kept.get('emb.word')!, storage }).logits, 'logits');
+  ex.g.output(buildRelationGraph(ex, pruned, { kind: 'folded', data: kept.get('emb.word')!, storage }).logits, 'logits');
   const bytes = ex.g.toBytes();
   const small = new WordVocab(vocab.words.slice(0, n), vocab.counts.slice(0, n));
   writeModelFolder(to, bytes, { ...cfg, architecture: pruned, pruned: { keepWords: n, of: vocab.size, command } });

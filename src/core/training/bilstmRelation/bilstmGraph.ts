@@ -1,0 +1,84 @@
+/**
+ * The BiLSTM relation model family (Zhou, Miao & He 2018; Sahu & Anand 2018): the CNN family's
+ * inputs (words with entity blinding, two relative-position embeddings; see
+ * inference/relations/cnnRelationModel.ts) read by a bidirectional LSTM, pooled by max over time,
+ * additive attention and the mean over the head's and the tail's tokens (combined: attention
+ * alone lost to max pooling in published comparisons), then dropout and a linear layer over the
+ * task labels. The exported graph takes the same inputs as the CNN, so the same runtime serves it.
+ *
+ * Training graphs unroll the recurrence over a static length (`seq`); exports use onnxruntime's
+ * LSTM op over any length (engine/layers/lstm.ts).
+ */
+import type { Autodiff } from '../../engine/autodiff';
+import type { Dim, Value } from '../../engine/graph';
+import { attr } from '../../engine/graph';
+import { PAD_PENALTY } from '../../engine/layers/convolution';
+import { biLstm, biLstmParams } from '../../engine/layers/lstm';
+import { attentionParams, pool, pooledWidth, type PoolingChoice } from '../../engine/layers/pooling';
+import type { CnnArch, WordTable } from '../cnnRelation/cnnGraph';
+
+/** The BiLSTM's own settings on top of the shared relation architecture. */
+export interface BiLstmArchExtra {
+  hidden: number;
+  attnDim: number;
+  entityPooling: boolean;
+}
+
+/** [tasks, classes] additive mask: 0 on a task's own slice, −PAD_PENALTY elsewhere. */
+function taskClassMask(taskClasses: readonly number[]): Float32Array {
+  const C = taskClasses.reduce((a, b) => a + b, 0);
+  const m = new Float32Array(taskClasses.length * C).fill(-PAD_PENALTY);
+  let off = 0;
+  taskClasses.forEach((n, t) => {
+    m.fill(0, t * C + off, t * C + off + n);
+    off += n;
+  });
+  return m;
+}
+
+/** The BiLSTM classifier graph; `seq` is the static training length or a symbolic name (export). */
+export function buildBiLstmGraph(ad: Autodiff, a: CnnArch & BiLstmArchExtra, table: WordTable, seq: Dim): { logits: Value; loss?: Value } {
+  const g = ad.g;
+  const Dw = a.wordDim;
+  const P = 2 * a.maxDistance + 1;
+  const ids = ad.input('word_ids', 'int64', ['batch', seq]);
+  const pos1 = ad.input('pos1', 'int64', ['batch', seq]);
+  const pos2 = ad.input('pos2', 'int64', ['batch', seq]);
+  const mask = ad.input('mask', 'float32', ['batch', seq]);
+  let we: Value;
+  if (table.kind === 'folded' && table.storage === 'int8') we = g.gatherInt8Rows('emb.word', table.data, [a.vocabSize, Dw], ids);
+  else we = ad.gather(table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, Dw]) : g.initializer('emb.frozen', table.data, [a.vocabSize, Dw]), ids);
+  if (table.kind === 'frozen' && a.tuneRows > 0) {
+    const tune = ad.input('tune_ids', 'int64', ['batch', seq]);
+    we = ad.add(we, ad.gather(ad.param('emb.delta', [a.tuneRows, Dw], { kind: 'zeros' }), tune));
+  }
+  const pe1 = ad.gather(ad.param('pos1.emb', [P, a.posDim], { kind: 'normal', std: 0.1 }), pos1);
+  const pe2 = ad.gather(ad.param('pos2.emb', [P, a.posDim], { kind: 'normal', std: 0.1 }), pos2);
+  const D = Dw + 2 * a.posDim;
+  const mask3 = g.op('Unsqueeze', [mask, g.constI64([2])], {}, ['batch', seq, 1]);
+  const x = ad.dropout(ad.mul(ad.concat([we, pe1, pe2], -1), mask3), a.dropout);
+  const lengths = g.op('Cast', [g.op('ReduceSum', [mask, g.constI64([1])], { keepdims: attr.i(0) }, ['batch'])], { to: attr.i(7) }, ['batch'], 'int64');
+  const h = biLstm(ad, x, lengths, mask, biLstmParams(ad, 'lstm', D, a.hidden));
+  // The argument tokens are where the relative position is 0 (stored as maxDistance).
+  const at = (pos: Value): Value => ad.mul(g.op('Cast', [g.op('Equal', [pos, g.constI64([a.maxDistance], [])], {}, ['batch', seq], 'bool')], { to: attr.i(1) }, ['batch', seq]), mask);
+  const choice: PoolingChoice = {
+    max: true,
+    ...(a.attnDim > 0 ? { attention: attentionParams(ad, 'attn', 2 * a.hidden, a.attnDim) } : {}),
+    ...(a.entityPooling ? { spans: [at(pos1), at(pos2)] } : {}),
+  };
+  const features = pool(ad, h, mask, choice);
+  const F = pooledWidth(2 * a.hidden, choice);
+  let logits = ad.linear(
+    ad.dropout(features, a.dropout),
+    ad.param('cls.w', [F, a.classes], { kind: 'uniform', limit: Math.sqrt(6 / (F + a.classes)) }),
+    ad.param('cls.b', [a.classes], { kind: 'zeros' }, true),
+  );
+  if (a.taskClasses.length > 0) {
+    const taskId = ad.input('task_id', 'int64', ['batch']);
+    logits = ad.add(logits, ad.gather(g.initializer('task.class_mask', taskClassMask(a.taskClasses), [a.taskClasses.length, a.classes]), taskId));
+  }
+  if (!ad.training) return { logits };
+  const labels = ad.input('labels', 'int64', ['batch']);
+  const weights = ad.input('weights', 'float32', ['batch']);
+  return { logits, loss: ad.softmaxCrossEntropy(logits, labels, weights) };
+}
