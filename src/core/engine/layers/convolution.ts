@@ -65,14 +65,3 @@ export function convolve(ad: Autodiff, x: Value, k: number, p: ConvParams, shift
   const pre = ad.linear(im2col, p.w, p.b);
   return ad.relu(extraBias ? ad.add(pre, extraBias) : pre);
 }
-
-/** Large negative added to padded positions before the max: ReLU outputs are ≥ 0, so they never win. */
-export const PAD_PENALTY = 1e4;
-
-/** Max over time of h [B, T, F], padded positions (mask 0) excluded. */
-export function maskedMaxPool(ad: Autodiff, h: Value, mask: Value): Value {
-  const g = ad.g;
-  const [B, T] = h.shape;
-  const penalty = g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [mask, g.constF(1)], {}, [B!, T!]), g.constF(PAD_PENALTY)], {}, [B!, T!]), g.constI64([2])], {}, [B!, T!, 1]);
-  return ad.reduceMax(ad.add(h, penalty), 1, false);
-}

@@ -7,8 +7,8 @@ import type { Autodiff, Param } from '../autodiff';
 import type { Dim, Value } from '../graph';
 import { attr } from '../graph';
 
-/** Penalty added at padded positions before a max or a softmax (finite: no inf − inf). */
-const PAD_PENALTY = 1e4;
+/** Penalty added at padded positions before a max or a softmax (finite: no inf − inf); also the task-slice mask of multi-task heads. */
+export const PAD_PENALTY = 1e4;
 
 function paddingPenalty(ad: Autodiff, mask: Value): Value {
   const g = ad.g;

@@ -12,28 +12,15 @@
 import type { Autodiff } from '../../engine/autodiff';
 import type { Dim, Value } from '../../engine/graph';
 import { attr } from '../../engine/graph';
-import { PAD_PENALTY } from '../../engine/layers/convolution';
 import { biLstm, biLstmParams } from '../../engine/layers/lstm';
 import { attentionParams, pool, pooledWidth, type PoolingChoice } from '../../engine/layers/pooling';
-import type { CnnArch, WordTable } from '../cnnRelation/cnnGraph';
+import { taskClassMask, type CnnArch, type WordTable } from '../cnnRelation/cnnGraph';
 
 /** The BiLSTM's own settings on top of the shared relation architecture. */
 export interface BiLstmArchExtra {
   hidden: number;
   attnDim: number;
   entityPooling: boolean;
-}
-
-/** [tasks, classes] additive mask: 0 on a task's own slice, −PAD_PENALTY elsewhere. */
-function taskClassMask(taskClasses: readonly number[]): Float32Array {
-  const C = taskClasses.reduce((a, b) => a + b, 0);
-  const m = new Float32Array(taskClasses.length * C).fill(-PAD_PENALTY);
-  let off = 0;
-  taskClasses.forEach((n, t) => {
-    m.fill(0, t * C + off, t * C + off + n);
-    off += n;
-  });
-  return m;
 }
 
 /** The BiLSTM classifier graph; `seq` is the static training length or a symbolic name (export). */

@@ -20,7 +20,8 @@
 import type { Autodiff } from '../../engine/autodiff';
 import type { Value } from '../../engine/graph';
 import { attr } from '../../engine/graph';
-import { PAD_PENALTY, convolve, maskedMaxPool } from '../../engine/layers/convolution';
+import { convolve } from '../../engine/layers/convolution';
+import { PAD_PENALTY, maskedMaxPool } from '../../engine/layers/pooling';
 import type { CnnExample } from '../../inference/relations/cnnRelationModel';
 import type { WordVectors } from '../../wordvec/wordVectors';
 import { PAD_ID, SPECIAL_WORDS } from '../../wordvec/wordVocab';
@@ -83,7 +84,7 @@ export function taskOffsets(taskClasses: readonly number[]): number[] {
 }
 
 /** [tasks, classes] additive mask: 0 on a task's own slice, −PAD_PENALTY elsewhere. */
-function taskClassMask(taskClasses: readonly number[]): Float32Array {
+export function taskClassMask(taskClasses: readonly number[]): Float32Array {
   const C = taskClasses.reduce((a, b) => a + b, 0);
   const m = new Float32Array(taskClasses.length * C).fill(-PAD_PENALTY);
   taskOffsets(taskClasses).forEach((off, t) => m.fill(0, t * C + off, t * C + off + taskClasses[t]!));
