@@ -35,8 +35,8 @@ export async function calibrateThresholds(taskName: string, modelDir: string, op
   const folder = routeTasks(relationModelFolders(modelDir).map((dir) => ({ dir, tasks: relationModelTasks(dir) }))).get(spec.task);
   if (!folder) throw new Error(`${modelDir}: no relation model for task ${spec.task}`);
   const docs = await heldOutDocuments(spec.task, folder);
-  const candidates = generateAllCandidates(spec.task, docs);
   const predictor = await loadRelationPredictor(folder, options.threads === undefined ? {} : { threads: options.threads });
+  const candidates = generateAllCandidates(spec.task, docs, predictor.candidateOptions(spec.task));
   let labels: string[];
   let raw;
   try {

@@ -96,7 +96,7 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
   try {
     const split = options.split ?? spec.split;
     const docs = split === HELD_OUT_SPLIT ? await heldOutDocuments(spec.task, modelDir) : (await loadSplit(spec.corpus, split)).documents;
-    const candidates = generateAllCandidates(spec.task, docs, options.negativeFilters === undefined ? {} : { negativeFilters: options.negativeFilters });
+    const candidates = generateAllCandidates(spec.task, docs, { ...predictor.candidateOptions(spec.task), ...(options.negativeFilters === undefined ? {} : { negativeFilters: options.negativeFilters }) });
     const t0 = performance.now();
     const { labels, predictions } = await predictor.scoreCandidates(docs, spec.task, candidates, options.signal);
     const seconds = (performance.now() - t0) / 1000;

@@ -13,7 +13,7 @@ import { documentText } from '../../document/document';
 import { CONFIG_FILE, MODEL_FILE, ModelFolderError, RELATION_MODEL_TYPES, readModelConfig, relationModelFolders } from '../modelFolders';
 import { createSession, type HostTensor, type ModelSession } from '../../runtime/session';
 import type { Candidate } from '../../tasks/candidatePairs';
-import { candidateToRelation, generateCandidates } from '../../tasks/candidates';
+import { candidateToRelation, generateCandidates, type GenerateOptions } from '../../tasks/candidates';
 import type { TaskName } from '../../tasks/definitions';
 import { VOCAB_FILE } from '../../wordvec/wordVectors';
 import { WordVocab } from '../../wordvec/wordVocab';
@@ -63,6 +63,8 @@ export interface RelationPredictor {
    * rule with the model's own probability (to fit the calibration).
    */
   scoreCandidates(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], signal?: AbortSignal, rules?: RuleMode): Promise<{ labels: string[]; predictions: RelationPrediction[] }>;
+  /** How the model serving `task` generates its candidates (evaluation must generate the same). */
+  candidateOptions(task: TaskName): GenerateOptions;
   dispose(): Promise<void>;
 }
 
@@ -77,6 +79,8 @@ class CnnRelationModel {
     readonly multiTask: boolean,
     /** The MeSH hierarchy the folder carries (BC5CDR's broader-concept step), if any. */
     readonly mesh: MeshHierarchy | undefined,
+    /** How the model's candidates are generated (e.g. DDI's negative-pair filters, when it was trained with them). */
+    readonly candidates: GenerateOptions,
   ) {}
 
   static async load(dir: string, threads: number): Promise<CnnRelationModel> {
@@ -98,7 +102,8 @@ class CnnRelationModel {
     }
     const blinding = cfg['blinding'] !== null && cfg['blinding'] !== undefined;
     const encode = { blinding, maxWords: Number(cfg['max_words'] ?? 150), maxDistance: Number(cfg['max_distance'] ?? 50) };
-    return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'), MeshHierarchy.loadFrom(dir));
+    const candidates: GenerateOptions = cfg['negative_filters'] === true ? { negativeFilters: true } : {};
+    return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'), MeshHierarchy.loadFrom(dir), candidates);
   }
 
   async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], rules: RuleMode = 'calibrated'): Promise<{ labels: string[]; predictions: RelationPrediction[] }> {
@@ -141,6 +146,7 @@ export async function loadRelationPredictor(modelDir: string, options: { threads
   return {
     modelDir,
     tasks: [...byTask.keys()],
+    candidateOptions: (task) => modelFor(task).candidates,
     scoreCandidates: (docs, task, candidates, signal, rules) => {
       signal?.throwIfAborted();
       return modelFor(task).score(docs, task, candidates, rules);
@@ -153,7 +159,7 @@ export async function loadRelationPredictor(modelDir: string, options: { threads
         const model = modelFor(task);
         // No gold at prediction: the file's own relations are not labels here, and may belong to another task.
         const view = taskView(doc, task);
-        const candidates = generateCandidates(task, view, { labels: false });
+        const candidates = generateCandidates(task, view, { ...model.candidates, labels: false });
         if (candidates.length === 0) continue;
         const { labels, predictions } = await model.score([view], task, candidates, o.rules);
         candidates.forEach((c, i) => {

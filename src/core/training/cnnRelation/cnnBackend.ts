@@ -149,6 +149,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
         tokenizer: { ...WORD_TOKENIZER, vocab: VOCAB_FILE },
         blinding: o.cnn.blinding ? { head: SPECIAL_WORDS[BLIND_HEAD_ID], tail: SPECIAL_WORDS[BLIND_TAIL_ID], other: SPECIAL_WORDS[BLIND_OTHER_ID] } : null,
         max_words: o.cnn.maxWords,
+        negative_filters: o.cnn.negativeFilters,
         max_distance: o.cnn.maxDistance,
         position_encoding: 'clip(token index − nearest argument token index, ±max_distance) + max_distance',
         cnn: o.cnn,

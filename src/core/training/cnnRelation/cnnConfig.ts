@@ -70,6 +70,11 @@ export const CnnConfigSchema = z.object({
    * A BiLSTM's training graph is unrolled over `maxWords` steps (every batch padded to it).
    */
   family: z.enum(['cnn', 'bilstm']).default('cnn'),
+  /**
+   * DDI: drop the negative pairs of tasks/ddiFilters.ts before training, and have the exported
+   * model drop them at prediction too (recorded in its config.json as `negative_filters`).
+   */
+  negativeFilters: z.boolean().default(false),
   /** BiLSTM: hidden units per direction. */
   hidden: z.number().int().positive().default(200),
   /** BiLSTM: width of the additive-attention scorer (0 = no attention head). */

@@ -109,7 +109,7 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
   for (const task of trainTasks) {
     const docs = await taskDocuments(task, config);
     const tag = (ex: CnnExample[]): CnnExample[] => (multi ? ex.map((e) => ({ ...e, taskId: modelTasks.indexOf(task) })) : ex);
-    const examples = (ds: Document[]): CnnExample[] => tag(encodeCnnCandidates(wv.vocab, ds, generateAllCandidates(task, ds), task, enc));
+    const examples = (ds: Document[]): CnnExample[] => tag(encodeCnnCandidates(wv.vocab, ds, generateAllCandidates(task, ds, { negativeFilters: cnn.negativeFilters }), task, enc));
     const tr = examples(docs.train);
     trainEx.push(...tr);
     dev.push(...examples(docs.dev));
