@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Annotation, Document } from '../core/model/document';
-import { Lexicon, normalizeDocument } from '../core/ner/lexicon';
+import { loadLexicon } from '../core/ner/conceptMatcher';
+import { type Lexicon, normalizeDocument } from '../core/ner/lexicon';
 import { applyMentions, loadNerTagger, type NerTagger } from '../core/ner/nerTagger';
 
 const LEXICON_FILE = 'lexicon.tsv';
@@ -19,7 +20,7 @@ function taggerFor(modelDir: string, threads: number): Promise<{ tagger: NerTagg
     p = (async () => {
       const tagger = await loadNerTagger(modelDir, { threads });
       const lexFile = path.join(modelDir, LEXICON_FILE);
-      return fs.existsSync(lexFile) ? { tagger, lexicon: Lexicon.load(lexFile) } : { tagger };
+      return fs.existsSync(lexFile) ? { tagger, lexicon: loadLexicon(lexFile) } : { tagger };
     })();
     p.catch(() => loaded.delete(key));
     loaded.set(key, p);

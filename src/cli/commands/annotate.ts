@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import { DOCUMENT_FORMATS, detectFormat, documentWriter, emptyInputError, parseFormatName, readDocuments, type CollectionHeader } from '../../core/formats/formatIo';
 import type { Document } from '../../core/model/document';
 import { annotateDocuments, pubTatorLayout, type RelationSuggester } from '../../core/ner/annotate';
-import { Lexicon } from '../../core/ner/lexicon';
+import type { Lexicon } from '../../core/ner/lexicon';
+import { loadLexicon } from '../../core/ner/conceptMatcher';
 import { loadNerTagger, type NerTagger } from '../../core/ner/nerTagger';
 import { NER_TYPES, type NerType } from '../../core/ner/tags';
 import { ModelFolderError, loadRelationPredictor, type RelationPredictor } from '../../core/relations/relationPredictor';
@@ -65,7 +66,7 @@ export function registerAnnotate(program: Command): void {
       }
       const lexFile = o.lexicon ?? path.join(o.model, LEXICON_FILE);
       let lexicon: Lexicon | undefined;
-      if (fs.existsSync(lexFile)) lexicon = Lexicon.load(lexFile);
+      if (fs.existsSync(lexFile)) lexicon = loadLexicon(lexFile);
       else if (o.lexicon) throw new UserError(`${lexFile}: no such file`);
       let predictor: RelationPredictor | undefined;
       if (o.relations !== 'none') {

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { loadSplit } from '../../core/corpora/registry';
 import { annotateDocuments } from '../../core/ner/annotate';
 import { bareCopy } from '../../core/ner/evaluateNer';
-import { Lexicon } from '../../core/ner/lexicon';
+import { loadLexicon } from '../../core/ner/conceptMatcher';
 import { loadNerTagger } from '../../core/ner/nerTagger';
 import { ModelFolderError, loadRelationPredictor } from '../../core/relations/relationPredictor';
 import * as fs from 'node:fs';
@@ -25,7 +25,7 @@ export function registerBenchAnnotate(bench: Command): void {
     .action(async (o: { model: string; relations: string; documents: string; json?: boolean }) => {
       const docs = (await loadSplit('bc5cdr', 'test')).documents.slice(0, Number(o.documents));
       const lexFile = path.join(o.model, LEXICON_FILE);
-      const lexicon = fs.existsSync(lexFile) ? Lexicon.load(lexFile) : undefined;
+      const lexicon = fs.existsSync(lexFile) ? loadLexicon(lexFile) : undefined;
       const rows: { threads: number; relations: string; documents: number; seconds: number; abstractsPerSecond: number; mentions: number; relationsSuggested: number }[] = [];
       for (const threads of [1, 2]) {
         const tagger = await loadNerTagger(o.model, { threads });

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { RELATION_EVAL_TASKS, evaluateRelations } from '../../core/relations/evaluateRelations';
 import { ModelFolderError, loadRelationPredictor } from '../../core/relations/relationPredictor';
 import { NER_EVAL_TASKS, evaluateCdrFromText, evaluateNer } from '../../core/ner/evaluateNer';
-import { Lexicon } from '../../core/ner/lexicon';
+import { loadLexicon } from '../../core/ner/conceptMatcher';
 import { loadNerTagger } from '../../core/ner/nerTagger';
 import { DEFAULT_NER_MODEL, LEXICON_FILE } from './annotate';
 import * as fs from 'node:fs';
@@ -68,7 +68,7 @@ async function evaluateCdrEndToEnd(task: string, o: EvaluateOptions): Promise<Re
   });
   const predictor = await loadRelationPredictor(o.model ?? 'models', { threads: o.threads });
   try {
-    const r = await evaluateCdrFromText(tagger, Lexicon.load(lexFile), { predict: (doc, po) => predictor.predict(doc, { task: 'cdr', ...(po?.signal ? { signal: po.signal } : {}) }) });
+    const r = await evaluateCdrFromText(tagger, loadLexicon(lexFile), { predict: (doc, po) => predictor.predict(doc, { task: 'cdr', ...(po?.signal ? { signal: po.signal } : {}) }) });
     const gold = await evaluateRelations(task, o.model ?? 'models', { threads: o.threads });
     return { task, entities: 'predicted', ...r, goldEntities: { precision: gold.precision, recall: gold.recall, f1: gold.f1 }, nerModel: DEFAULT_NER_MODEL, lexicon: lexFile, model: o.model ?? 'models' };
   } finally {

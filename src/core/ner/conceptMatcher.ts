@@ -9,7 +9,7 @@
  * 2. variant: the same with leading modifier words dropped, longest remainder first
  *    ("severe hepatotoxicity" → "hepatotoxicity");
  * 3. fuzzy: character 3-gram TF-IDF cosine over the names of the mention's type, best name if its
- *    cosine reaches `fuzzyThreshold` (chosen on BC5CDR dev).
+ *    cosine reaches the type's threshold (`fuzzyChemical`, `fuzzyDisease`, chosen on BC5CDR dev).
  *
  * Type constraint: a mention is only matched against names of its own type (so a chemical never
  * gets a C-tree-only descriptor). Among several concepts for one key, the best source wins
@@ -28,8 +28,10 @@ import { SOURCE_RANK, VOCABULARY_FILE, descriptorNumber, loadVocabularyFile, ter
 
 /** Knobs of the matcher; the defaults were chosen on dev (see `DEFAULT_MATCHER_OPTIONS`). */
 export interface MatcherOptions {
-  /** Minimum cosine of the fuzzy step; > 1 turns it off. */
-  fuzzyThreshold: number;
+  /** Minimum cosine of the fuzzy step for chemicals; > 1 turns it off. */
+  fuzzyChemical: number;
+  /** The same for diseases. */
+  fuzzyDisease: number;
   /** Try the mention without its leading words (stage 2). */
   dropModifiers: boolean;
   /** Descriptors newer than the MeSH epoch with no same-name SCR: keep their 2024 id, or give none. */
@@ -47,10 +49,11 @@ export interface MatcherOptions {
  * mentions of BC5CDR dev for chemicals and diseases, BioRED dev for genes); see docs/results.md.
  */
 export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
-  fuzzyThreshold: 0.8,
-  dropModifiers: true,
+  fuzzyChemical: 0.9,
+  fuzzyDisease: 0.7,
+  dropModifiers: false,
   epochPolicy: 'drop',
-  abbreviationTerms: false,
+  abbreviationTerms: true,
   ratPolicy: 'none',
   genesVocabularyFirst: true,
 };
@@ -107,7 +110,7 @@ export class ConceptMatcher {
           else if (prev.rank < c.rank) prev.rank = c.rank;
         }
       }
-      if (this.options.fuzzyThreshold <= 1 && e.source !== 'mesh.abbr') {
+      if (this.fuzzyThreshold(e.type) <= 1 && e.source !== 'mesh.abbr') {
         let f = this.fuzzy.get(e.type);
         if (!f) this.fuzzy.set(e.type, (f = { index: new CharNgramIndex(3), names: [] }));
         f.index.add(e.term);
@@ -115,6 +118,10 @@ export class ConceptMatcher {
       }
     }
     for (const f of this.fuzzy.values()) f.index.finish();
+  }
+
+  private fuzzyThreshold(type: NerType): number {
+    return type === 'Chemical' ? this.options.fuzzyChemical : this.options.fuzzyDisease;
   }
 
   /** Context of a document from its text (species for genes). */
@@ -167,7 +174,7 @@ export class ConceptMatcher {
     if (fz) {
       for (const f of forms) {
         if (surfaceKey(f).length < 4) continue;
-        const hits = fz.index.query(f, this.options.fuzzyThreshold, 8);
+        const hits = fz.index.query(f, this.fuzzyThreshold(type), 8);
         if (hits.length === 0) continue;
         const top = hits[0]!.score;
         const cands = hits.filter((h) => h.score >= top - 1e-6).map((h) => fz.names[h.index]!);

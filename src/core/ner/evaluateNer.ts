@@ -18,7 +18,8 @@ import { scoreCdr } from '../evaluation/scorers';
 import type { Document } from '../model/document';
 import { documentAnnotations } from '../model/document';
 import { annotateDocuments, type RelationSuggester } from './annotate';
-import { isLocalId, Lexicon, normalizeDocument } from './lexicon';
+import { loadLexicon } from './conceptMatcher';
+import { isLocalId, type Lexicon, normalizeDocument } from './lexicon';
 import { typedMentions } from './nerExamples';
 import { applyMentions, loadNerTagger, type PredictedMention } from './nerTagger';
 import { nerTypeOf, type NerType } from './tags';
@@ -129,7 +130,7 @@ export async function evaluateNer(taskName: string, modelDir: string, options: {
     const m = scoreMentions(gold, predicted, spec.types);
     const out: NerEvaluation = { task: taskName, corpus: spec.corpus, split: spec.split, model: modelDir, precision: m.micro.precision, recall: m.micro.recall, f1: m.micro.f1, byType: m.byType, tp: m.micro.tp, fp: m.micro.fp, fn: m.micro.fn, documents: gold.length, seconds: round(seconds) };
     if (options.lexicon && spec.corpus === 'bc5cdr') {
-      const lex = Lexicon.load(options.lexicon);
+      const lex = loadLexicon(options.lexicon);
       const fromPredicted = gold.map((d, i) => {
         const c = bareCopy(d);
         applyMentions(c, predicted[i]!);
