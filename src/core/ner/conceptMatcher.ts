@@ -42,6 +42,12 @@ export interface MatcherOptions {
   ratPolicy: RatPolicy;
   /** Genes: ask the vocabulary before the training lexicon (species-aware) rather than after. */
   genesVocabularyFirst: boolean;
+  /** Genes: a mouse-style symbol (`Sox2`) in a human document is the mouse gene. */
+  mouseCaseHint: boolean;
+  /** Genes: a name known only for the other species gives that gene's same-symbol ortholog. */
+  orthologBySymbol: boolean;
+  /** Species: a mouse or rat word count equal to the human one makes an animal document. */
+  animalWinsTies: boolean;
 }
 
 /**
@@ -50,12 +56,15 @@ export interface MatcherOptions {
  */
 export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
   fuzzyChemical: 0.9,
-  fuzzyDisease: 0.7,
+  fuzzyDisease: 0.8,
   dropModifiers: false,
   epochPolicy: 'drop',
   abbreviationTerms: true,
   ratPolicy: 'none',
   genesVocabularyFirst: true,
+  mouseCaseHint: true,
+  orthologBySymbol: true,
+  animalWinsTies: false,
 };
 
 /** How the vocabulary matched. */
@@ -126,7 +135,7 @@ export class ConceptMatcher {
 
   /** Context of a document from its text (species for genes). */
   context(doc: Document): MatchContext {
-    return { species: documentSpecies(documentText(doc)).species };
+    return { species: documentSpecies(documentText(doc), this.options.animalWinsTies).species };
   }
 
   /** Among candidates, the best (rank, then trained, then id) and the ties; epoch rule applied. */
@@ -189,7 +198,7 @@ export class ConceptMatcher {
   resolve(type: NerType, text: string, long: string | undefined, ctx: MatchContext): ConceptMatch | undefined {
     if (type !== 'Gene') return this.resolveMesh(type, text, long);
     for (const f of long ? [long, text] : [text]) {
-      const g = this.genes.resolve(f, ctx.species, this.options.ratPolicy);
+      const g = this.genes.resolve(f, ctx.species, this.options);
       if (g) return { id: g.id, stage: 'vocabulary', candidates: g.candidates };
     }
     return undefined;

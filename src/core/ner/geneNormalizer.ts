@@ -28,13 +28,18 @@ const SPECIES_WORDS: readonly [Species, RegExp][] = [
   ['rat', /\b(?:rats?)\b/gi],
 ];
 
-/** Species of a document from its words: the most mentioned of human, mouse, rat (human on ties and by default). */
-export function documentSpecies(text: string): { species: Species; counts: Record<Species, number> } {
+/**
+ * Species of a document from its words: the most mentioned of human, mouse, rat; human by default.
+ * With `animalWinsTies`, a mouse or rat count equal to the human one wins (an animal study
+ * mentions humans in passing more often than a human study mentions animals).
+ */
+export function documentSpecies(text: string, animalWinsTies = false): { species: Species; counts: Record<Species, number> } {
   const counts = { human: 0, mouse: 0, rat: 0 } as Record<Species, number>;
   for (const [s, re] of SPECIES_WORDS) counts[s] = text.match(re)?.length ?? 0;
   let species: Species = 'human';
-  if (counts.mouse > counts[species]) species = 'mouse';
-  if (counts.rat > counts[species]) species = 'rat';
+  const beats = (n: number, m: number): boolean => n > m || (animalWinsTies && n > 0 && n === m);
+  if (beats(counts.mouse, counts[species])) species = 'mouse';
+  if (counts.rat > counts[species] || (species === 'human' && beats(counts.rat, counts.human))) species = 'rat';
   return { species, counts };
 }
 
@@ -49,6 +54,17 @@ interface GeneCandidate {
 /** What to do in a rat document (no rat vocabulary): take the mouse or human id, or give no id. */
 export type RatPolicy = 'mouse' | 'human' | 'none';
 
+/** Knobs of the gene lookup (chosen on BioRED dev; see conceptMatcher.ts). */
+export interface GeneOptions {
+  ratPolicy: RatPolicy;
+  /** In a human document, a mention spelled as a mouse symbol (and no human one) is a mouse gene. */
+  mouseCaseHint: boolean;
+  /** When the name is known only for the other species, take that gene's same-symbol ortholog. */
+  orthologBySymbol: boolean;
+}
+
+export const DEFAULT_GENE_OPTIONS: GeneOptions = { ratPolicy: 'none', mouseCaseHint: true, orthologBySymbol: true };
+
 /** Result of a gene lookup. */
 export interface GeneMatch {
   id: string;
@@ -62,6 +78,9 @@ export interface GeneMatch {
 export class GeneIndex {
   private readonly byCase = new Map<string, GeneCandidate[]>();
   private readonly byKey = new Map<string, GeneCandidate[]>();
+  /** Official symbol of each gene, and genes by `taxon:lowercase symbol` (orthologs by symbol). */
+  private readonly symbolOf = new Map<string, string>();
+  private readonly bySymbol = new Map<string, string>();
 
   /** Add a vocabulary entry of type Gene. */
   add(e: VocabularyEntry): void {
@@ -74,6 +93,11 @@ export class GeneIndex {
       if (!l) m.set(k, [c]);
       else if (!l.some((x) => x.id === c.id && x.rank >= c.rank)) l.push(c);
     };
+    if (e.source === 'gene.symbol') {
+      this.symbolOf.set(e.id, e.term);
+      const k = `${taxon}:${e.term.toLowerCase()}`;
+      if (!this.bySymbol.has(k)) this.bySymbol.set(k, e.id);
+    }
     if (symbolLike) push(this.byCase, caseKey(e.term));
     push(this.byKey, surfaceKey(e.term));
   }
@@ -90,19 +114,35 @@ export class GeneIndex {
   }
 
   /** The id for `text` in a document about `species`, or undefined. */
-  resolve(text: string, species: Species, ratPolicy: RatPolicy = 'none'): GeneMatch | undefined {
+  resolve(text: string, species: Species, o: GeneOptions = DEFAULT_GENE_OPTIONS): GeneMatch | undefined {
     const cands = this.candidates(text);
     if (cands.length === 0) return undefined;
     let want: string | undefined = TAXON[species];
-    if (species === 'rat') want = ratPolicy === 'none' ? undefined : TAXON[ratPolicy];
+    if (species === 'rat') want = o.ratPolicy === 'none' ? undefined : TAXON[o.ratPolicy];
     if (want === undefined) return undefined;
+    // Mouse nomenclature (`Sox2`, `Trp53`): a case-exact mouse symbol that is no human one.
+    if (o.mouseCaseHint && want === TAXON.human && /\p{Ll}/u.test(text)) {
+      const exact = cands.filter((c) => c.rank >= 10 && c.symbolLike);
+      if (exact.length && exact.every((c) => c.taxon === TAXON.mouse)) want = TAXON.mouse;
+    }
     let pool = cands.filter((c) => c.taxon === want);
     // Human text naming a gene only the mouse vocabulary knows (and the reverse): take it.
     if (pool.length === 0) pool = cands;
     const score = (c: GeneCandidate): number => c.rank * 2 + (c.proteinCoding ? 1 : 0);
     const best = Math.max(...pool.map(score));
     const top = [...new Set(pool.filter((c) => score(c) === best).map((c) => c.id))].sort((a, b) => Number(a) - Number(b));
-    const id = top[0]!;
-    return { id, candidates: top.slice(1), taxon: pool.find((c) => c.id === id)!.taxon };
+    let id = top[0]!;
+    let taxon = pool.find((c) => c.id === id)!.taxon;
+    // The name is known only for the other species: its ortholog by official symbol
+    // (ADIPOQ ~ Adipoq), which the vocabulary has although it lacks the name for it.
+    if (o.orthologBySymbol && taxon !== want) {
+      const sym = this.symbolOf.get(id);
+      const other = sym === undefined ? undefined : this.bySymbol.get(`${want}:${sym.toLowerCase()}`);
+      if (other !== undefined) {
+        id = other;
+        taxon = want;
+      }
+    }
+    return { id, candidates: top.filter((x) => x !== id), taxon };
   }
 }
