@@ -120,8 +120,9 @@ export class GeneIndex {
     let want: string | undefined = TAXON[species];
     if (species === 'rat') want = o.ratPolicy === 'none' ? undefined : TAXON[o.ratPolicy];
     if (want === undefined) return undefined;
-    // Mouse nomenclature (`Sox2`, `Trp53`): a case-exact mouse symbol that is no human one.
-    if (o.mouseCaseHint && want === TAXON.human && /\p{Ll}/u.test(text)) {
+    // Mouse nomenclature (`Sox2`, `Trp53`: a capital, then lowercase) matching a mouse symbol or
+    // alias case-exactly and no human one (`p53` stays human: human texts write it so).
+    if (o.mouseCaseHint && want === TAXON.human && /^\p{Lu}\p{Ll}/u.test(text)) {
       const exact = cands.filter((c) => c.rank >= 10 && c.symbolLike);
       if (exact.length && exact.every((c) => c.taxon === TAXON.mouse)) want = TAXON.mouse;
     }
