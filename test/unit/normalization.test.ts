@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { Annotation, Document } from '../../src/core/model/document';
 import { documentAnnotations } from '../../src/core/model/document';
-import { ConceptMatcher, attachVocabulary, loadLexicon } from '../../src/core/ner/conceptMatcher';
+import { ConceptMatcher, americanSpelling, attachVocabulary, conjuncts, loadLexicon } from '../../src/core/ner/conceptMatcher';
 import { CharNgramIndex, fuzzyForm } from '../../src/core/ner/fuzzyMatch';
 import { documentSpecies } from '../../src/core/ner/geneNormalizer';
 import { Lexicon, isLocalId, normalizeDocument } from '../../src/core/ner/lexicon';
@@ -219,6 +219,20 @@ test('loadLexicon: the lexicon file with its header, and the vocabulary next to 
   const full = loadLexicon(path.join(modelDir, 'lexicon.tsv'));
   assert.ok(full.matcher);
   assert.equal(full.matcher.resolve('Chemical', 'Xylocaine', undefined, { species: 'human' })!.id, 'D008012');
+});
+
+test('variants: American spelling, conjuncts with the shared head', () => {
+  assert.equal(americanSpelling('Haemorrhage and oedema'), 'Hemorrhage and edema');
+  assert.equal(americanSpelling('tumours'), 'tumors');
+  assert.equal(americanSpelling('aerosol does four'), 'aerosol does four');
+  assert.deepEqual(conjuncts('cocaine or amphetamine abuse'), ['cocaine abuse', 'amphetamine abuse']);
+  assert.deepEqual(conjuncts('Myoclonic, atonic, and absence seizures'), ['Myoclonic seizures', 'atonic seizures', 'absence seizures']);
+  assert.deepEqual(conjuncts('Parkinson disease and schizophrenia'), ['Parkinson disease', 'schizophrenia']);
+  assert.deepEqual(conjuncts('nausea'), []);
+  const vocab = vocabularyFromText(vocabularyToText(buildVocabulary(miniVocabularies(), training), 'x'));
+  const m = new ConceptMatcher(vocab, { fuzzyDisease: 1.1 });
+  const r = m.resolve('Disease', 'neoplasms and depressive disorder', undefined, { species: 'human' })!;
+  assert.deepEqual([r.id, r.stage], ['D009369|D003866', 'variant']);
 });
 
 test('dev option grids: cartesian product, typed values, unknown keys refused', () => {

@@ -6,8 +6,9 @@
  *
  * 1. exact: the surface key (case, hyphens, spaces, plurals, Greek letters; see `surfaceKey`)
  *    against every name's keys, including the natural order of MeSH's `X, Y` names;
- * 2. variant: the same with leading modifier words dropped, longest remainder first
- *    ("severe hepatotoxicity" → "hepatotoxicity");
+ * 2. variant: British spellings made American (`anaemia`); coordinations split into their
+ *    conjuncts, each with the shared head (`cocaine or amphetamine abuse` → two ids); and (off by
+ *    default) leading modifier words dropped ("severe hepatotoxicity" → "hepatotoxicity");
  * 3. fuzzy: character 3-gram TF-IDF cosine over the names of the mention's type, best name if its
  *    cosine reaches the type's threshold (`fuzzyChemical`, `fuzzyDisease`, chosen on BC5CDR dev).
  *
@@ -48,6 +49,10 @@ export interface MatcherOptions {
   orthologBySymbol: boolean;
   /** Species: a mouse or rat word count equal to the human one makes an animal document. */
   animalWinsTies: boolean;
+  /** Stage 2 also tries British spellings made American (`anaemia`, `oedema`, `tumour`). */
+  britishSpelling: boolean;
+  /** Stage 2 also splits coordinations (`cocaine or amphetamine abuse`) into one id per conjunct. */
+  composites: boolean;
 }
 
 /**
@@ -65,6 +70,8 @@ export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
   mouseCaseHint: true,
   orthologBySymbol: true,
   animalWinsTies: false,
+  britishSpelling: true,
+  composites: true,
 };
 
 /** How the vocabulary matched. */
@@ -168,6 +175,25 @@ export class ConceptMatcher {
       const r = this.exact(type, f, abbr(f));
       if (r) return { ...r, stage: 'vocabulary' };
     }
+    if (this.options.britishSpelling) {
+      for (const f of forms) {
+        const us = americanSpelling(f);
+        const r = us === f ? undefined : this.exact(type, us, false);
+        if (r) return { ...r, stage: 'variant' };
+      }
+    }
+    if (this.options.composites) {
+      for (const f of forms) {
+        const parts = conjuncts(f);
+        if (parts.length < 2) continue;
+        const ids: string[] = [];
+        for (const p of parts) {
+          const r = this.exact(type, p, false) ?? (this.options.britishSpelling ? this.exact(type, americanSpelling(p), false) : undefined);
+          if (r && !ids.includes(r.id)) ids.push(r.id);
+        }
+        if (ids.length) return { id: ids.join('|'), stage: 'variant', candidates: [] };
+      }
+    }
     if (this.options.dropModifiers) {
       for (const f of forms) {
         const words = f.trim().split(/\s+/);
@@ -203,6 +229,32 @@ export class ConceptMatcher {
     }
     return undefined;
   }
+}
+
+/** British spellings made American, word by word (`haemorrhage` → `hemorrhage`, `tumour` → `tumor`). */
+export function americanSpelling(s: string): string {
+  return s.replace(/\p{L}+/gu, (w) =>
+    w
+      .replace(/(.)ae/gu, '$1e')
+      .replace(/(.)oe(?!s)/gu, '$1e')
+      .replace(/^Oe/u, 'E')
+      .replace(/^oe/u, 'e')
+      .replace(/(..)our(s?)$/u, '$1or$2'),
+  );
+}
+
+/**
+ * The conjuncts of a coordinated mention, with the shared head word given to each:
+ * `cocaine or amphetamine abuse` → [`cocaine abuse`, `amphetamine abuse`]; `Myoclonic, atonic,
+ * and absence seizures` → three; a mention without `and`/`or` → [].
+ */
+export function conjuncts(s: string): string[] {
+  if (!/\s(?:and|or|and\/or)\s/i.test(s)) return [];
+  const parts = s.split(/\s*,\s*(?:and\s+|or\s+)?|\s+(?:and\/or|and|or)\s+/i).map((p) => p.trim()).filter((p) => p.length > 0);
+  if (parts.length < 2) return [];
+  const lastWords = parts[parts.length - 1]!.split(/\s+/);
+  const head = lastWords.length > 1 ? lastWords[lastWords.length - 1]! : '';
+  return parts.map((p, i) => (i < parts.length - 1 && head && p.split(/\s+/).length === 1 ? `${p} ${head}` : p));
 }
 
 /** Sources a matcher stage may report, for the annotation attribute `normalization`. */
