@@ -187,8 +187,12 @@ export class ConceptMatcher {
         const parts = conjuncts(f);
         if (parts.length < 2) continue;
         const ids: string[] = [];
-        for (const p of parts) {
-          const r = this.exact(type, p, false) ?? (this.options.britishSpelling ? this.exact(type, americanSpelling(p), false) : undefined);
+        for (const alternatives of parts) {
+          let r;
+          for (const p of alternatives) {
+            r = this.exact(type, p, false) ?? (this.options.britishSpelling ? this.exact(type, americanSpelling(p), false) : undefined);
+            if (r) break;
+          }
           if (r && !ids.includes(r.id)) ids.push(r.id);
         }
         if (ids.length) return { id: ids.join('|'), stage: 'variant', candidates: [] };
@@ -244,17 +248,18 @@ export function americanSpelling(s: string): string {
 }
 
 /**
- * The conjuncts of a coordinated mention, with the shared head word given to each:
- * `cocaine or amphetamine abuse` → [`cocaine abuse`, `amphetamine abuse`]; `Myoclonic, atonic,
- * and absence seizures` → three; a mention without `and`/`or` → [].
+ * The conjuncts of a coordinated mention, each as its alternatives: a one-word conjunct first with
+ * the shared head word, then alone (`cocaine or amphetamine abuse` → [[`cocaine abuse`,
+ * `cocaine`], [`amphetamine abuse`]]; `neoplasms and depressive disorder` → `neoplasms` found
+ * alone); a mention without `and`/`or` → [].
  */
-export function conjuncts(s: string): string[] {
+export function conjuncts(s: string): string[][] {
   if (!/\s(?:and|or|and\/or)\s/i.test(s)) return [];
   const parts = s.split(/\s*,\s*(?:and\s+|or\s+)?|\s+(?:and\/or|and|or)\s+/i).map((p) => p.trim()).filter((p) => p.length > 0);
   if (parts.length < 2) return [];
   const lastWords = parts[parts.length - 1]!.split(/\s+/);
   const head = lastWords.length > 1 ? lastWords[lastWords.length - 1]! : '';
-  return parts.map((p, i) => (i < parts.length - 1 && head && p.split(/\s+/).length === 1 ? `${p} ${head}` : p));
+  return parts.map((p, i) => (i < parts.length - 1 && head && p.split(/\s+/).length === 1 ? [`${p} ${head}`, p] : [p]));
 }
 
 /** Sources a matcher stage may report, for the annotation attribute `normalization`. */
