@@ -247,10 +247,28 @@ export interface VocabularyFile {
 
 /** Parse the text form (see `vocabularyToText`). */
 export function vocabularyFromText(text: string, source = 'vocabulary'): VocabularyFile {
+  return vocabularyFromLines(text.split('\n'), source);
+}
+
+/** The lines of a UTF-8 buffer, each its own small string (no slice of one huge string). */
+function* bufferLines(buf: Buffer): Generator<string> {
+  let start = 0;
+  for (;;) {
+    const nl = buf.indexOf(10, start);
+    if (nl < 0) {
+      if (start < buf.length) yield buf.toString('utf8', start);
+      return;
+    }
+    yield buf.toString('utf8', start, nl);
+    start = nl + 1;
+  }
+}
+
+function vocabularyFromLines(lines: Iterable<string>, source: string): VocabularyFile {
   const header: Record<string, string[]> = {};
   const entries: VocabularyEntry[] = [];
   let lineNo = 0;
-  for (const line of text.split('\n')) {
+  for (const line of lines) {
     lineNo++;
     if (!line) continue;
     if (line.startsWith('#')) {
@@ -266,8 +284,12 @@ export function vocabularyFromText(text: string, source = 'vocabulary'): Vocabul
   return { header, epoch: Number(header['epoch']?.[0] ?? 0), entries };
 }
 
-/** Read a (brotli-compressed) vocabulary file. */
+/**
+ * Read a (brotli-compressed) vocabulary file. Line by line from the buffer: names kept by the
+ * matcher then hold only their own line, not the whole decompressed text (V8 substrings keep
+ * their parent string alive).
+ */
 export function loadVocabularyFile(file: string): VocabularyFile {
   const raw = fs.readFileSync(file);
-  return vocabularyFromText((file.endsWith('.br') ? zlib.brotliDecompressSync(raw) : raw).toString('utf8'), file);
+  return vocabularyFromLines(bufferLines(file.endsWith('.br') ? zlib.brotliDecompressSync(raw) : raw), file);
 }
