@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { Annotation, Document } from '../../src/core/model/document';
 import { documentAnnotations } from '../../src/core/model/document';
-import { ConceptMatcher, americanSpelling, attachVocabulary, conjuncts, loadLexicon } from '../../src/core/ner/conceptMatcher';
+import { ConceptMatcher, americanSpelling, attachVocabulary, conjuncts, loadLexicon, numberedConjuncts } from '../../src/core/ner/conceptMatcher';
 import { CharNgramIndex, fuzzyForm } from '../../src/core/ner/fuzzyMatch';
 import { documentSpecies } from '../../src/core/ner/geneNormalizer';
 import { Lexicon, isLocalId, normalizeDocument } from '../../src/core/ner/lexicon';
@@ -198,6 +198,7 @@ test('genes: case where symbols are words, species from the document, orthologs,
   const noMouseName = vocabularyFromText(vocabularyToText({ ...buildVocabulary(dir, training), entries: buildVocabulary(dir, training).entries.filter((e) => !(e.id === '11450' && e.term !== 'Adipoq')) }, 'x'));
   assert.equal(new ConceptMatcher(noMouseName).resolve('Gene', 'adiponectin', undefined, mouse)!.id, '11450');
   assert.equal(new ConceptMatcher(noMouseName, { orthologBySymbol: false }).resolve('Gene', 'adiponectin', undefined, mouse)!.id, '9370');
+  assert.equal(m.resolve('Gene', 'ABC1/2', undefined, human)!.id, '8000|8001', 'numbered members');
   // In a document: ambiguity reported as an attribute.
   const lex = attachVocabulary(new Lexicon(), vocab);
   const d = doc('Patients carried DUP variants.', [['GeneOrGeneProduct', 'DUP']]);
@@ -229,6 +230,10 @@ test('variants: American spelling, conjuncts with the shared head', () => {
   assert.deepEqual(conjuncts('Myoclonic, atonic, and absence seizures'), [['Myoclonic seizures', 'Myoclonic'], ['atonic seizures', 'atonic'], ['absence seizures']]);
   assert.deepEqual(conjuncts('Parkinson disease and schizophrenia'), [['Parkinson disease'], ['schizophrenia']]);
   assert.deepEqual(conjuncts('nausea'), []);
+  assert.deepEqual(numberedConjuncts('ERK1/2'), ['ERK1', 'ERK2']);
+  assert.deepEqual(numberedConjuncts('MMP-2/-9'), ['MMP-2', 'MMP-9']);
+  assert.deepEqual(numberedConjuncts('TIM-1 and 3'), ['TIM-1', 'TIM-3']);
+  assert.deepEqual(numberedConjuncts('IL-6'), []);
   const vocab = vocabularyFromText(vocabularyToText(buildVocabulary(miniVocabularies(), training), 'x'));
   const m = new ConceptMatcher(vocab, { fuzzyDisease: 1.1 });
   const r = m.resolve('Disease', 'neoplasms and depressive disorder', undefined, { species: 'human' })!;

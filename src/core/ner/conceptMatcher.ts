@@ -51,7 +51,10 @@ export interface MatcherOptions {
   animalWinsTies: boolean;
   /** Stage 2 also tries British spellings made American (`anaemia`, `oedema`, `tumour`). */
   britishSpelling: boolean;
-  /** Stage 2 also splits coordinations (`cocaine or amphetamine abuse`) into one id per conjunct. */
+  /**
+   * Stage 2 also splits coordinations (`cocaine or amphetamine abuse`) into one id per conjunct;
+   * for genes, numbered members (`ERK1/2`).
+   */
   composites: boolean;
 }
 
@@ -231,6 +234,15 @@ export class ConceptMatcher {
       const g = this.genes.resolve(f, ctx.species, this.options);
       if (g) return { id: g.id, stage: 'vocabulary', candidates: g.candidates };
     }
+    if (this.options.composites) {
+      const parts = numberedConjuncts(text);
+      const ids: string[] = [];
+      for (const p of parts) {
+        const g = this.genes.resolve(p, ctx.species, this.options);
+        if (g && !ids.includes(g.id)) ids.push(g.id);
+      }
+      if (ids.length) return { id: ids.join('|'), stage: 'variant', candidates: [] };
+    }
     return undefined;
   }
 }
@@ -260,6 +272,17 @@ export function conjuncts(s: string): string[][] {
   const lastWords = parts[parts.length - 1]!.split(/\s+/);
   const head = lastWords.length > 1 ? lastWords[lastWords.length - 1]! : '';
   return parts.map((p, i) => (i < parts.length - 1 && head && p.split(/\s+/).length === 1 ? [`${p} ${head}`, p] : [p]));
+}
+
+/**
+ * Numbered members written together (`ERK1/2`, `caspase-3/7`, `MMP-2/-9`, `TIM-1 and 3`) → each
+ * member's name (`ERK1`, `ERK2`); [] for anything else.
+ */
+export function numberedConjuncts(s: string): string[] {
+  const m = /^(.*?\p{L})([-\s]?)(\d+[A-Za-z]?)\s*(?:\/|,|\s(?:and|or)\s)\s*-?(\d+[A-Za-z]?)$/u.exec(s.trim());
+  if (!m) return [];
+  const [, base = '', sep = '', a = '', b = ''] = m;
+  return [`${base}${sep}${a}`, `${base}${sep}${b}`];
 }
 
 /** Sources a matcher stage may report, for the annotation attribute `normalization`. */
