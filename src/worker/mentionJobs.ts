@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Annotation, Document } from '../core/document/document';
 import { LEXICON_FILE } from '../core/inference/modelFolders';
-import { Lexicon, normalizeDocument } from '../core/inference/normalization/lexicon';
+import { loadLexicon } from '../core/inference/normalization/conceptMatcher';
+import { type Lexicon, normalizeDocument } from '../core/inference/normalization/lexicon';
 import { applyMentions, loadNerTagger, type NerTagger } from '../core/inference/mentions/nerTagger';
 
 const loaded = new Map<string, Promise<{ tagger: NerTagger; lexicon?: Lexicon }>>();
@@ -19,7 +20,7 @@ function taggerFor(modelDir: string, threads: number): Promise<{ tagger: NerTagg
     p = (async () => {
       const tagger = await loadNerTagger(modelDir, { threads });
       const lexFile = path.join(modelDir, LEXICON_FILE);
-      return fs.existsSync(lexFile) ? { tagger, lexicon: Lexicon.load(lexFile) } : { tagger };
+      return fs.existsSync(lexFile) ? { tagger, lexicon: loadLexicon(lexFile) } : { tagger };
     })();
     p.catch(() => loaded.delete(key));
     loaded.set(key, p);

@@ -10,7 +10,8 @@ import { DOCUMENT_FORMATS, detectFormat, documentWriter, emptyInputError, parseF
 import type { Document } from '../../core/document/document';
 import { annotateDocuments, pubTatorLayout, type RelationSuggester } from '../../core/curation/annotate';
 import { LEXICON_FILE, TAGGER_FOLDER } from '../../core/inference/modelFolders';
-import { Lexicon } from '../../core/inference/normalization/lexicon';
+import type { Lexicon } from '../../core/inference/normalization/lexicon';
+import { loadLexicon } from '../../core/inference/normalization/conceptMatcher';
 import { loadNerTagger, type NerTagger } from '../../core/inference/mentions/nerTagger';
 import { NER_TYPES, type NerType } from '../../core/inference/mentions/tags';
 import { ModelFolderError, loadRelationPredictor, type RelationPredictor } from '../../core/inference/relations/relationPredictor';
@@ -73,7 +74,7 @@ export function registerAnnotate(program: Command): void {
       }
       const lexFile = o.lexicon ?? path.join(o.model, LEXICON_FILE);
       let lexicon: Lexicon | undefined;
-      if (fs.existsSync(lexFile)) lexicon = Lexicon.load(lexFile);
+      if (fs.existsSync(lexFile)) lexicon = loadLexicon(lexFile);
       else if (o.lexicon) throw new UserError(`${lexFile}: no such file`);
       let predictor: RelationPredictor | undefined;
       if (o.relations !== 'none') {

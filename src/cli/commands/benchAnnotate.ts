@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { loadSplit } from '../../core/corpora/registry';
 import { annotateDocuments } from '../../core/curation/annotate';
 import { bareCopy } from '../../core/modelEvaluation/evaluateMentions';
-import { Lexicon } from '../../core/inference/normalization/lexicon';
+import { loadLexicon } from '../../core/inference/normalization/conceptMatcher';
 import { loadNerTagger } from '../../core/inference/mentions/nerTagger';
 import { ModelFolderError, loadRelationPredictor } from '../../core/inference/relations/relationPredictor';
 import * as fs from 'node:fs';
@@ -26,7 +26,7 @@ export function registerBenchAnnotate(bench: Command): void {
     .action(async (o: { model: string; relations: string; documents: string; json?: boolean }) => {
       const docs = (await loadSplit('bc5cdr', 'test')).documents.slice(0, Number(o.documents));
       const lexFile = path.join(o.model, LEXICON_FILE);
-      const lexicon = fs.existsSync(lexFile) ? Lexicon.load(lexFile) : undefined;
+      const lexicon = fs.existsSync(lexFile) ? loadLexicon(lexFile) : undefined;
       const rows: { threads: number; relations: string; documents: number; seconds: number; abstractsPerSecond: number; mentions: number; relationsSuggested: number }[] = [];
       for (const threads of [1, 2]) {
         const tagger = await loadNerTagger(o.model, { threads });

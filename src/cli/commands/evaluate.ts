@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { RELATION_EVAL_TASKS, evaluateRelations } from '../../core/modelEvaluation/evaluateRelations';
 import { ModelFolderError, loadRelationPredictor } from '../../core/inference/relations/relationPredictor';
 import { NER_EVAL_TASKS, evaluateCdrFromText, evaluateNer } from '../../core/modelEvaluation/evaluateMentions';
-import { Lexicon } from '../../core/inference/normalization/lexicon';
+import { loadLexicon } from '../../core/inference/normalization/conceptMatcher';
 import { loadNerTagger } from '../../core/inference/mentions/nerTagger';
 import { LEXICON_FILE } from '../../core/inference/modelFolders';
 import { DEFAULT_NER_MODEL } from './annotate';
@@ -85,7 +85,7 @@ async function evaluateCdrEndToEnd(task: string, o: EvaluateOptions): Promise<Re
   });
   const predictor = await loadRelationPredictor(o.model ?? 'models', { threads: o.threads });
   try {
-    const r = await evaluateCdrFromText(tagger, Lexicon.load(lexFile), { predict: (doc, po) => predictor.predict(doc, { task: 'cdr', ...(po?.signal ? { signal: po.signal } : {}) }) });
+    const r = await evaluateCdrFromText(tagger, loadLexicon(lexFile), { predict: (doc, po) => predictor.predict(doc, { task: 'cdr', ...(po?.signal ? { signal: po.signal } : {}) }) });
     const gold = await evaluateRelations(task, o.model ?? 'models', { threads: o.threads });
     return { task, entities: 'predicted', ...r, goldEntities: { precision: gold.precision, recall: gold.recall, f1: gold.f1 }, nerModel: DEFAULT_NER_MODEL, lexicon: lexFile, model: o.model ?? 'models' };
   } finally {

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LEXICON_SOURCES, buildTrainingLexicon } from '../../core/inference/normalization/lexicon';
+import { registerVocabularyCommands, writeVocabularyNextTo } from './nerVocabulary';
 import { nerConfigKeys, resolveNerConfig, runNerTrain } from '../../core/training/ner/nerTrainJob';
 import { repackNerFolder } from '../../core/training/ner/nerModel';
 import { UserError } from '../userError';
@@ -54,7 +55,9 @@ export function registerNer(program: Command): void {
     .description('build the normalization lexicon (surface form -> MeSH / NCBI Gene id) from training annotations')
     .option('--sources <list>', 'corpus:split list (test splits refused)', LEXICON_SOURCES)
     .option('--out <file>', 'output TSV', 'models/ner/lexicon.tsv')
-    .action(async (o: { sources: string; out: string }) => {
+    .option('--vocabularies <dir>', 'also build vocabulary.tsv.br next to --out from these vocabularies (e.g. ../shared/data/vocabularies)')
+    .option('--epoch-sources <list>', 'corpus:split list whose highest MeSH descriptor is the MeSH epoch', 'bc5cdr:train,bc5cdr:dev')
+    .action(async (o: { sources: string; out: string; vocabularies?: string; epochSources: string }) => {
       let r;
       try {
         r = await buildTrainingLexicon(o.sources);
@@ -62,7 +65,10 @@ export function registerNer(program: Command): void {
         throw new UserError((e as Error).message);
       }
       fs.mkdirSync(path.dirname(o.out), { recursive: true });
+      if (o.vocabularies) await writeVocabularyNextTo(r.lexicon, o.out, { ...o, vocabularies: o.vocabularies });
       r.lexicon.save(o.out);
       process.stderr.write(`lexicon: ${r.lexicon.size} entries from ${r.documents} documents (${r.sources.join(', ')}) -> ${o.out}\n`);
     });
+
+  registerVocabularyCommands(ner);
 }

@@ -6,7 +6,7 @@
  * side being every mention of those types (discontinuous mentions by their extent). The tagger
  * decodes only the task's types (NCBI-disease: diseases), as each corpus annotates only those.
  *
- * Normalization (BC5CDR): concept-level P/R/F1 per document as the BC5CDR DNER task scores it,
+ * Normalization (BC5CDR; BioRED genes): concept-level P/R/F1 per document as the BC5CDR DNER task scores it,
  * on sets of (document, type, concept id); document-local ids are "no id" and are not counted
  * as predictions. Reported twice: from predicted mentions (end to end) and from the gold mentions
  * with their ids removed (normalization alone).
@@ -18,14 +18,18 @@ import { scoreCdr } from '../evaluation/scorers';
 import type { Document } from '../document/document';
 import { documentAnnotations } from '../document/document';
 import { annotateDocuments, type RelationSuggester } from '../curation/annotate';
-import { isLocalId, Lexicon, normalizeDocument } from '../inference/normalization/lexicon';
+import { loadLexicon } from '../inference/normalization/conceptMatcher';
+import { isLocalId, type Lexicon, normalizeDocument } from '../inference/normalization/lexicon';
 import { typedMentions } from '../inference/mentions/nerExamples';
 import { applyMentions, loadNerTagger, type PredictedMention } from '../inference/mentions/nerTagger';
 import { nerTypeOf, type NerType } from '../inference/mentions/tags';
 
 /** Public task names → split and the types it scores. */
-export const NER_EVAL_TASKS: Readonly<Record<string, { corpus: string; split: string; types: readonly NerType[] }>> = {
-  'ner-bc5cdr': { corpus: 'bc5cdr', split: 'test', types: ['Chemical', 'Disease'] },
+export const NER_EVAL_TASKS: Readonly<Record<string, { corpus: string; split: string; types: readonly NerType[]; normalization?: boolean }>> = {
+  'ner-bc5cdr': { corpus: 'bc5cdr', split: 'test', types: ['Chemical', 'Disease'], normalization: true },
+  // Genes of BioRED test: mentions, and NCBI Gene ids from them (its chemicals and diseases use a
+  // later MeSH than BC5CDR's and are scored by the BC5CDR task).
+  'ner-biored': { corpus: 'biored', split: 'test', types: ['Gene'], normalization: true },
   'ner-ncbi': { corpus: 'ncbi-disease', split: 'test', types: ['Disease'] },
   'ner-bc2gm': { corpus: 'bc2gm', split: 'test', types: ['Gene'] },
   'ner-drugprot': { corpus: 'drugprot', split: 'dev', types: ['Chemical', 'Gene'] },
@@ -106,7 +110,7 @@ export interface NerEvaluation {
   fn: number;
   documents: number;
   seconds: number;
-  /** BC5CDR with a lexicon: concept-level scores. */
+  /** BC5CDR and BioRED genes with a lexicon: concept-level scores. */
   normalization?: { predictedMentions: { precision: number; recall: number; f1: number; byType: Record<string, Score> }; goldMentions: { precision: number; recall: number; f1: number; byType: Record<string, Score> }; lexicon: string };
 }
 
@@ -128,8 +132,8 @@ export async function evaluateNer(taskName: string, modelDir: string, options: {
     const seconds = (performance.now() - t0) / 1000;
     const m = scoreMentions(gold, predicted, spec.types);
     const out: NerEvaluation = { task: taskName, corpus: spec.corpus, split: spec.split, model: modelDir, precision: m.micro.precision, recall: m.micro.recall, f1: m.micro.f1, byType: m.byType, tp: m.micro.tp, fp: m.micro.fp, fn: m.micro.fn, documents: gold.length, seconds: round(seconds) };
-    if (options.lexicon && spec.corpus === 'bc5cdr') {
-      const lex = Lexicon.load(options.lexicon);
+    if (options.lexicon && spec.normalization) {
+      const lex = loadLexicon(options.lexicon);
       const fromPredicted = gold.map((d, i) => {
         const c = bareCopy(d);
         applyMentions(c, predicted[i]!);

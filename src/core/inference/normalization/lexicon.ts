@@ -59,8 +59,28 @@ export interface LexiconEntry {
 }
 
 /** Surface key → concept id, per type. */
+/**
+ * What normalizeDocument asks of a vocabulary matcher (conceptMatcher.ts has the one we ship):
+ * a per-document context (e.g. the species genes are read in), then one id per mention, with the
+ * matching stage and any tied candidates. Declared here so the lexicon does not import it.
+ */
+export interface VocabularyMatcher {
+  readonly options: { readonly genesVocabularyFirst?: boolean };
+  context(doc: Document): unknown;
+  resolve(type: NerType, text: string, long: string | undefined, ctx: unknown): { id: string; stage: NormalizationSource; candidates: string[] } | undefined;
+}
+
 export class Lexicon {
   private readonly byType = new Map<NerType, Map<string, LexiconEntry>>();
+  /** The vocabulary matcher asked for what the training entries do not know (conceptMatcher.ts). */
+  matcher?: VocabularyMatcher;
+  /** Comment lines `#...` of the file (build provenance), kept for `toText`. */
+  header: string[] = [];
+
+  /** Every entry as [type, key, entry]. */
+  *entries(): IterableIterator<[NerType, string, LexiconEntry]> {
+    for (const [t, m] of this.byType) for (const [k, e] of m) yield [t, k, e];
+  }
 
   /** Add an entry (keeps the one with the higher count). */
   set(type: NerType, key: string, e: LexiconEntry): void {
@@ -119,13 +139,17 @@ export class Lexicon {
   toText(): string {
     const lines: string[] = [];
     for (const [t, m] of this.byType) for (const [k, e] of m) lines.push(`${t}\t${k}\t${e.id}\t${e.count}\t${e.total}`);
-    return lines.sort().join('\n') + '\n';
+    return [...this.header, ...lines.sort()].join('\n') + '\n';
   }
 
   static fromText(text: string, source = 'lexicon'): Lexicon {
     const lex = new Lexicon();
     text.split('\n').forEach((line, i) => {
       if (!line) return;
+      if (line.startsWith('#')) {
+        lex.header.push(line);
+        return;
+      }
       const [t, key, id, count, total] = line.split('\t');
       if (!t || key === undefined || !id || !nerTypeOf(t)) throw new Error(`${source}:${i + 1}: expected "type<TAB>key<TAB>id<TAB>count<TAB>total"`);
       lex.set(t as NerType, key, { id, count: Number(count), total: Number(total) });
@@ -207,7 +231,7 @@ export function findAbbreviations(text: string, base = 0): Abbreviation[] {
 // ---------------------------------------------------------------------------------- normalizing a document
 
 /** How a mention got its id (recorded as the annotation attribute `normalization`). */
-export type NormalizationSource = 'lexicon' | 'abbreviation' | 'document' | 'local';
+export type NormalizationSource = 'lexicon' | 'abbreviation' | 'vocabulary' | 'variant' | 'fuzzy' | 'document' | 'local';
 
 /** Prefix of document-local ids. */
 export const LOCAL_ID_PREFIX = 'local:';
@@ -220,23 +244,37 @@ export const isLocalId = (id: string): boolean => id.startsWith(LOCAL_ID_PREFIX)
  * are left alone). Mutates the annotations; returns how many got an id from each source.
  */
 export function normalizeDocument(doc: Document, lexicon: Lexicon, options: { overwrite?: boolean } = {}): Record<NormalizationSource, number> {
-  const counts: Record<NormalizationSource, number> = { lexicon: 0, abbreviation: 0, document: 0, local: 0 };
+  const counts: Record<NormalizationSource, number> = { lexicon: 0, abbreviation: 0, vocabulary: 0, variant: 0, fuzzy: 0, document: 0, local: 0 };
   const abbreviations = new Map<string, string>();
   for (const p of doc.passages) for (const a of findAbbreviations(p.text, p.offset)) if (!abbreviations.has(a.short)) abbreviations.set(a.short, a.long);
   const mentions = documentAnnotations(doc).filter((a) => nerTypeOf(a.type) && (options.overwrite || a.ids.length === 0));
   const resolved = new Map<string, string>();
+  let context: unknown;
+  // The vocabulary matcher (when the lexicon has one): what the training entries do not know.
+  const fromVocabulary = (a: Annotation, t: NerType, long: string | undefined): [string, NormalizationSource] | undefined => {
+    if (!lexicon.matcher) return undefined;
+    context ??= lexicon.matcher.context(doc);
+    const m = lexicon.matcher.resolve(t, a.text.trim(), long, context);
+    if (!m) return undefined;
+    if (m.candidates.length) a.attributes['candidates'] = m.candidates.join('|');
+    return [m.id, m.stage];
+  };
   const resolve = (a: Annotation): [string, NormalizationSource] | undefined => {
     const t = nerTypeOf(a.type)!;
+    const long = abbreviations.get(a.text.trim());
+    if (t === 'Gene' && lexicon.matcher?.options.genesVocabularyFirst) {
+      const v = fromVocabulary(a, t, long);
+      if (v) return v;
+    }
     const key = surfaceKey(a.text);
     const hit = lexicon.get(t, key);
     if (hit) return [hit.id, 'lexicon'];
-    const long = abbreviations.get(a.text.trim());
     if (long) {
       const lk = surfaceKey(long);
       const viaLong = lexicon.get(t, lk);
       if (viaLong) return [viaLong.id, 'abbreviation'];
     }
-    return undefined;
+    return fromVocabulary(a, t, long);
   };
   // First pass: lexicon and abbreviations; second: share ids within the document, else local.
   const pending: Annotation[] = [];
