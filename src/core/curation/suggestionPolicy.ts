@@ -20,6 +20,26 @@ export interface SuggestionFilter {
   threshold: number;
 }
 
+/** What `biore annotate` and `biore extract` keep: the tasks asked for and a minimum score. */
+export interface PredictionSelection {
+  /** Keep only these tasks (all when absent). */
+  tasks?: readonly TaskName[];
+  /** Keep only predictions scoring at least this (all when absent); document-rule suggestions too. */
+  minScore?: number;
+}
+
+/**
+ * The predictions of a wanted task scoring at least `minScore`, in their order. Unlike the
+ * editor's threshold, a command-line minimum applies to document-rule suggestions as well: the
+ * user asked for a score floor on the output file.
+ */
+export function selectPredictions<P extends PredictionLike>(predictions: readonly P[], selection: PredictionSelection): P[] {
+  return predictions.filter((p) => {
+    if (selection.tasks && !(p.task !== undefined && selection.tasks.includes(p.task))) return false;
+    return selection.minScore === undefined || (p.relation.score ?? 0) >= selection.minScore;
+  });
+}
+
 /**
  * Sidecar suggestions from predictions: of a wanted task, at or above the threshold (a document
  * rule's suggestion is kept whatever its score: it has the model's own low confidence, and the
