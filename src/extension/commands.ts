@@ -14,13 +14,23 @@ import { relationRoles } from '../core/formats/pubtator';
 import { documentText, type Annotation, type RelationArgument } from '../core/document/document';
 import { TASK_NAMES, TASK_RELATION_TYPES, type TaskName } from '../core/tasks/definitions';
 import { relationModelTasks, routeTasks } from '../core/inference/relations/relationHeads';
-import { suggestionsFromPredictions } from '../core/curation/suggestionPolicy';
+import { suggestionsFromPredictions, type PredictionLike } from '../core/curation/suggestionPolicy';
+import { resolveFileTasks } from '../core/curation/fileSchema';
 import type { Settings } from '../core/settings';
 import type { EngineClient } from '../worker/engineClient';
 import { readSettings, setModelPath } from './config';
 import type { CurationSessions, FileSession } from './curationSessions';
 import type { CurationPanel } from './curationPanel';
 import type { ModelStatusBar } from './statusBar';
+
+/** Arguments of `biore.extractRelations` (all optional; tests and CodeLens pass them). */
+interface ExtractArgs {
+  uri?: string;
+  docId?: string;
+  scope?: 'document' | 'file';
+  /** The file's tasks, as if the curator had picked them (kept in the sidecar). */
+  tasks?: TaskName[];
+}
 
 export interface CommandContext {
   sessions: CurationSessions;
@@ -44,13 +54,44 @@ async function switchModel(ctx: CommandContext, dir: string): Promise<void> {
   ctx.statusBar.setModel(modelLabel(readSettings(), ctx.modelRoots));
 }
 
-/** Model folders to run: the configured one, else the bundled/saved ones for the chosen tasks. */
-export function activeModels(settings: Settings, roots: readonly string[]): ModelFolder[] {
+/** Model folders to run: the configured one, else the bundled/saved ones for the tasks (all when none are given). */
+export function activeModels(settings: Settings, roots: readonly string[], tasks: readonly TaskName[] = settings.tasks): ModelFolder[] {
   if (settings.modelPath) return [{ dir: settings.modelPath, label: path.basename(settings.modelPath) }];
   return findRelationModels(roots).filter((m) => {
     const task = /^relation-([a-z]+)/.exec(m.label)?.[1];
-    return !task || !(TASK_NAMES as readonly string[]).includes(task) || settings.tasks.includes(task as TaskName);
+    return !task || !(TASK_NAMES as readonly string[]).includes(task) || tasks.length === 0 || tasks.includes(task as TaskName);
   });
+}
+
+const TASK_CHOICES: Array<vscode.QuickPickItem & { tasks: TaskName[] }> = [
+  { label: 'CID', description: 'chemical-induced disease (BioCreative V CDR)', tasks: ['cdr'] },
+  { label: 'DDI', description: 'drug-drug interactions: mechanism, effect, advise, int (DDI-2013)', tasks: ['ddi'] },
+  { label: 'DrugProt', description: 'chemical-protein, 13 types (BioCreative VII)', tasks: ['drugprot'] },
+  { label: 'BioRED', description: '8 types between chemicals, genes, diseases and variants', tasks: ['biored'] },
+];
+
+/**
+ * The task(s) to suggest for a file: the setting, the sidecar's earlier answer, or what the file
+ * says (core fileSchema); otherwise the curator is asked once and the answer kept in the sidecar.
+ */
+async function tasksForFile(ctx: CommandContext, session: FileSession, settings: Settings, given?: TaskName[]): Promise<TaskName[] | undefined> {
+  if (given?.length) {
+    await session.store.setTasks(given);
+    return given;
+  }
+  const docs = session.file.documents.map((ed) => session.curated(ed.doc.id)?.document ?? ed.doc);
+  const resolved = resolveFileTasks(settings.tasks, session.store.tasks, docs);
+  if (resolved) {
+    ctx.log.info(`${path.basename(session.uri.path)}: suggesting ${resolved.tasks.join(', ')} (${resolved.reason})`);
+    return resolved.tasks;
+  }
+  const pick = await vscode.window.showQuickPick(TASK_CHOICES, {
+    title: `BioRE: which relations should ${path.basename(session.uri.path)} get? (asked once, kept with the file)`,
+    placeHolder: 'The file does not say which annotation scheme it follows',
+  });
+  if (!pick) return undefined;
+  await session.store.setTasks(pick.tasks);
+  return pick.tasks;
 }
 
 export function modelLabel(settings: Settings, roots: readonly string[]): string {
@@ -81,12 +122,14 @@ function abortSignalOf(token: vscode.CancellationToken): AbortSignal {
   return ac.signal;
 }
 
-async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId?: string; scope?: 'document' | 'file' }): Promise<void> {
+async function extractRelations(ctx: CommandContext, arg?: ExtractArgs): Promise<void> {
   const found = await sessionOf(ctx, arg?.uri);
   if (!found) return;
   const { session, editor } = found;
   const settings = readSettings(session.uri);
-  const models = activeModels(settings, ctx.modelRoots);
+  const tasks = await tasksForFile(ctx, session, settings, arg?.tasks?.filter((t) => (TASK_NAMES as readonly string[]).includes(t)));
+  if (!tasks) return;
+  const models = activeModels(settings, ctx.modelRoots, tasks);
   const missing = models.find((m) => !isModelFolder(m.dir));
   if (models.length === 0 || missing) {
     const where = missing ? missing.dir : ctx.modelRoots.map((r) => path.join(r, 'relation-*')).join(', ');
@@ -120,7 +163,7 @@ async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId
   }
   // Each task is answered by the first model that has it (routeTasks); a folder that declares
   // no task it knows runs as it is.
-  const routed = routeTasks(models.map((m) => ({ dir: m.dir, tasks: relationModelTasks(m.dir) })), settings.tasks);
+  const routed = routeTasks(models.map((m) => ({ dir: m.dir, tasks: relationModelTasks(m.dir) })), tasks);
   const plan: { model: ModelFolder; task?: TaskName }[] = models.flatMap((m) => {
     if (relationModelTasks(m.dir).length === 0) return [{ model: m }];
     return [...routed].filter(([, dir]) => dir === m.dir).map(([task]) => ({ model: m, task }));
@@ -139,12 +182,14 @@ async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId
           ctx.statusBar.busy(done, docs.length);
           // Predict on the curated document, so mentions the curator added take part.
           const doc = session.curated(ed.doc.id)?.document ?? ed.doc;
-          const suggestions: Suggestion[] = [];
+          const predictions: Array<PredictionLike & { task: TaskName }> = [];
           for (const { model, task } of plan) {
             const predicted = await ctx.engine().predictRelations(model.dir, doc, { threads: settings.threads, signal, ...(task ? { task } : {}) });
-            suggestions.push(...suggestionsFromPredictions(predicted, settings, model.label));
+            predictions.push(...predicted.map((p) => ({ ...p, modelLabel: model.label })));
           }
           if (signal.aborted) break;
+          // One row per pair across this run's models and schemas (the file's first task wins).
+          const suggestions: Suggestion[] = suggestionsFromPredictions(predictions, { tasks, threshold: settings.threshold }, '');
           await session.setSuggestions(ed.doc.id, suggestions);
           kept += suggestions.length;
           done++;
@@ -160,8 +205,15 @@ async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId
     ctx.statusBar.idle();
   }
   ctx.log.info(`extracted ${kept} suggestions in ${docs.length} document(s) in ${Date.now() - started} ms`);
-  void vscode.window.showInformationMessage(`BioRE: ${kept} relation suggestion(s) in ${docs.length} document(s).`);
-  ctx.panel().show(session);
+  const summary = `BioRE: ${kept} relation suggestion(s) in ${docs.length} document(s).`;
+  // One document: straight to triage. A whole-file run does not pop the panel up (it may be
+  // long; the curator is reading meanwhile): the message offers it, and an open panel updates.
+  if (docs.length === 1 || ctx.panel().isOpen) {
+    void vscode.window.showInformationMessage(summary);
+    if (docs.length === 1) ctx.panel().show(session);
+    return;
+  }
+  void vscode.window.showInformationMessage(summary, 'Open Curation Panel').then((pick) => pick && ctx.panel().show(session));
 }
 
 const EXPORT_CHOICES: Array<{ label: string; format: ExportFormat; ext: string }> = [
@@ -312,7 +364,8 @@ async function addRelation(ctx: CommandContext, arg?: { docId?: string; arg1?: s
   const second = await pickMention('BioRE: add relation — second argument', arg?.arg2);
   if (!second) return;
   const settings = readSettings(session.uri);
-  const types = [...new Set([...session.rows().map((r) => r.type), ...settings.tasks.flatMap((t) => TASK_RELATION_TYPES[t])])];
+  const fileTasks = resolveFileTasks(settings.tasks, session.store.tasks, [curated.document])?.tasks ?? TASK_NAMES;
+  const types = [...new Set([...session.rows().map((r) => r.type), ...fileTasks.flatMap((t) => TASK_RELATION_TYPES[t])])];
   const type = arg?.type ?? (await vscode.window.showQuickPick(types, { title: 'BioRE: relation type' }));
   if (!type) return;
   // Concept-level when both mentions are normalized (BC5CDR/BioRED style), else between the mentions.
@@ -424,7 +477,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         void vscode.window.showErrorMessage(`BioRE: ${message}`);
       });
   return [
-    vscode.commands.registerCommand('biore.extractRelations', guard((arg?: { uri?: string; docId?: string; scope?: 'document' | 'file' }) => extractRelations(ctx, arg))),
+    vscode.commands.registerCommand('biore.extractRelations', guard((arg?: ExtractArgs) => extractRelations(ctx, arg))),
     vscode.commands.registerCommand('biore.openPanel', guard(async () => {
       const e = vscode.window.activeTextEditor;
       const session = e ? await ctx.sessions.open(e.document) : undefined;
