@@ -57,11 +57,16 @@ async function switchModel(ctx: CommandContext, dir: string): Promise<void> {
 /** Model folders to run: the configured one, else the bundled/saved ones for the tasks (all when none are given). */
 export function activeModels(settings: Settings, roots: readonly string[], tasks: readonly TaskName[] = settings.tasks): ModelFolder[] {
   if (settings.modelPath) return [{ dir: settings.modelPath, label: path.basename(settings.modelPath) }];
+  // Fine-tuned versions run only when chosen (Use Model…), so they are never listed as in use here.
   return findRelationModels(roots).filter((m) => {
+    if (FINE_TUNED.test(m.label)) return false;
     const task = /^relation-([a-z]+)/.exec(m.label)?.[1];
     return !task || !(TASK_NAMES as readonly string[]).includes(task) || tasks.length === 0 || tasks.includes(task as TaskName);
   });
 }
+
+/** Folder names of fine-tuned versions (`relation-cdr-ft-20260101-120000`). */
+const FINE_TUNED = /-ft-\d{8}-\d{6}$/;
 
 const TASK_CHOICES: Array<vscode.QuickPickItem & { tasks: TaskName[] }> = [
   { label: 'CID', description: 'chemical-induced disease (BioCreative V CDR)', tasks: ['cdr'] },
@@ -393,7 +398,7 @@ async function useModel(ctx: CommandContext): Promise<void> {
   const recent = [settings.modelPath, ...ctx.recentModels.list()].filter((d) => d !== '' && !listed.has(d) && isModelFolder(d));
   const items: Item[] = [
     { label: 'Bundled models', description: settings.modelPath === '' ? '(in use)' : '', detail: 'the relation-* folders shipped with the extension, one per task', dir: '' },
-    ...models.map((m) => ({ label: m.label, description: settings.modelPath === m.dir ? '(in use)' : '', detail: m.dir, dir: m.dir })),
+    ...models.map((m) => ({ label: m.label, description: settings.modelPath === m.dir ? '(in use)' : FINE_TUNED.test(m.label) ? '(fine-tuned version, not in use)' : '', detail: m.dir, dir: m.dir })),
     ...[...new Set(recent)].map((d) => ({ label: path.basename(d), description: settings.modelPath === d ? '(in use)' : '(used before)', detail: d, dir: d })),
     { label: 'Browse for a model folder…', browse: true },
   ];
@@ -455,15 +460,26 @@ async function fineTune(ctx: CommandContext, storageDir: string): Promise<void> 
       }),
   );
   ctx.log.info(`fine-tuned ${model.dir} -> ${result.outDir}: ${JSON.stringify(result)}`);
-  const heldOut =
-    result.examples.heldOut > 0
-      ? `held-out accuracy ${result.before.accuracy.toFixed(0)}% → ${result.after.accuracy.toFixed(0)}%, F1 ${result.before.f1.toFixed(0)} → ${result.after.f1.toFixed(0)} (${result.examples.heldOut} decision(s))`
-      : 'no held-out part (fewer than 10 decisions)';
-  const pick = await vscode.window.showInformationMessage(
-    `BioRE: fine-tuned ${model.label} on ${result.examples.train} decision(s) in ${result.seconds.toFixed(1)} s; ${heldOut}. Saved as ${name}.`,
-    'Use It',
-  );
+  const message = `BioRE: ${fineTuneSummary(model.label, decisions, result)} Saved as ${name}, not in use yet: "Use It" here, or pick it later in "BioRE: Use Model…".`;
+  const pick = await vscode.window.showInformationMessage(message, 'Use It');
   if (pick === 'Use It') await switchModel(ctx, result.outDir);
+}
+
+/** A held-out set smaller than this gives no meaningful accuracy; the message says so instead. */
+const MIN_HELD_OUT = 20;
+
+/**
+ * The fine-tune result in words: how many of the curator's decisions became training pairs (an
+ * added relation between mentions the model never pairs, or a decision on another task's row, is
+ * no pair), how many were held out, and the held-out score only when there are enough to mean it.
+ */
+export function fineTuneSummary(label: string, decisions: number, r: { seconds: number; examples: { train: number; heldOut: number }; before: { accuracy: number; f1: number }; after: { accuracy: number; f1: number } }): string {
+  const usable = r.examples.train + r.examples.heldOut;
+  const head = `fine-tuned ${label} in ${r.seconds.toFixed(1)} s on ${r.examples.train} pair(s) from your ${decisions} decision(s)${usable < decisions ? ` (${decisions - usable} are no pair the model scores)` : ''}`;
+  if (r.examples.heldOut === 0) return `${head}; none held out to score it (that starts at 10 usable decisions).`;
+  const scores = `accuracy ${r.before.accuracy.toFixed(0)}% → ${r.after.accuracy.toFixed(0)}%, F1 ${r.before.f1.toFixed(0)} → ${r.after.f1.toFixed(0)}`;
+  if (r.examples.heldOut < MIN_HELD_OUT) return `${head}; ${r.examples.heldOut} held out, too few for a score to mean anything (${scores} on them).`;
+  return `${head}; on ${r.examples.heldOut} held-out decisions ${scores}.`;
 }
 
 /** Registers every command; returns their disposables. */

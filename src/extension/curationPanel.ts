@@ -80,10 +80,13 @@ export class CurationPanel implements vscode.Disposable {
   ) {
     this.disposables.push(
       sessions.onDidChangeDocuments(({ session, docIds }) => {
-        if (!this.current || !this.sessions.get(this.current.uri)) {
+        const active = vscode.window.activeTextEditor?.document.uri.toString() === session.uri.toString();
+        if (session === this.current && this.sessions.get(session.uri)) this.schedule(docIds);
+        else if (!this.current || !this.sessions.get(this.current.uri) || active) {
+          // The file being worked on (Detect Mentions, an extraction) is what the panel shows.
           this.current = session;
           this.schedule();
-        } else if (session === this.current) this.schedule(docIds);
+        }
       }),
       vscode.window.onDidChangeActiveTextEditor((e) => {
         const s = e && this.sessions.get(e.document.uri);
