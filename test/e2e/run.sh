@@ -3,7 +3,9 @@
 # twice starts a throw-away code-server on 127.0.0.1 and drives it with Chromium through
 # playwright-core (test/e2e/scenario.mjs):
 #   1. devpath: this repository as the extension under development, the whole curation scenario;
-#   2. vsix:    the packaged .vsix installed offline into a clean code-server, a smoke scenario.
+#   2. vsix:    the five platform .vsix files packaged (deploy/vsix/package.mjs), their contents
+#               checked (test/e2e/checkVsix.mjs), the linux-x64 one installed offline into a clean
+#               code-server, a smoke scenario.
 # Screenshots go to .e2e/screenshots/<mode>/ (E2E_SHOTS to change). E2E_MODES="devpath" skips the
 # VSIX run. usage: run.sh [port]
 set -euo pipefail
@@ -39,9 +41,12 @@ run_mode() {
   if [ "$mode" = vsix ]; then
     # Packaging and installing use no network: vsce packs local files, code-server installs the file.
     node esbuild.mjs --production
-    npx --no-install vsce package --allow-missing-repository --skip-license --no-rewrite-relative-links --target linux-x64 -o "$run/biore-curator.vsix" > "$run/vsce.log" 2>&1 || { cat "$run/vsce.log"; return 1; }
-    "${cs[@]}" --install-extension "$run/biore-curator.vsix" > "$run/install.log" 2>&1 || { cat "$run/install.log"; return 1; }
-    echo "installed $(ls "$run/ext") from $(du -h "$run/biore-curator.vsix" | cut -f1) VSIX"
+    node deploy/vsix/package.mjs --out "$run/vsix" > "$run/vsce.log" 2>&1 || { cat "$run/vsce.log"; return 1; }
+    node test/e2e/checkVsix.mjs "$run/vsix" || return 1
+    local vsix
+    vsix=$(ls "$run"/vsix/biore-curator-linux-x64-*.vsix)
+    "${cs[@]}" --install-extension "$vsix" > "$run/install.log" 2>&1 || { cat "$run/install.log"; return 1; }
+    echo "installed $(ls "$run/ext") from $(du -h "$vsix" | cut -f1) $(basename "$vsix")"
     payload='[]'
   else
     node esbuild.mjs

@@ -520,10 +520,7 @@ try {
   // so the panel holds 3,000+ rows. Goals: a/r/j/k answer in < 100 ms; extraction with the panel
   // open takes <= 1.1 x the time with it closed; no frame stall over 200 ms while it runs.
   await step('panel performance: 500 abstracts, 3,000+ rows', async () => {
-    // In the user settings (a file VS Code watches from the start), as a curator would set it.
-    const userSettings = path.join(process.env.USER_DATA, 'User', 'settings.json');
-    fs.writeFileSync(userSettings, JSON.stringify({ ...JSON.parse(fs.readFileSync(userSettings, 'utf8')), 'biore.threshold': 0 }, null, 2));
-    await page.waitForTimeout(2000);
+    // test/e2e/settings.json sets biore.threshold to 0: every candidate pair is a row.
     await openFile('cdr-test-500.pubtator');
     await editor().locator('.view-line').first().waitFor({ timeout: 30000 });
     const closePanel = async () => {
