@@ -65,6 +65,9 @@ export function activeModels(settings: Settings, roots: readonly string[], tasks
   });
 }
 
+/** During a whole-file extraction, suggestions are saved (and shown) at most this often. */
+const SAVE_BATCH_MS = 500;
+
 /** Folder names of fine-tuned versions (`relation-cdr-ft-20260101-120000`). */
 const FINE_TUNED = /-ft-\d{8}-\d{6}$/;
 
@@ -181,6 +184,17 @@ async function extractRelations(ctx: CommandContext, arg?: ExtractArgs): Promise
       async (progress, token) => {
         const signal = abortSignalOf(token);
         let done = 0;
+        // A whole-file run saves and redraws in batches (one sidecar write, one panel delta, one
+        // editor refresh per SAVE_BATCH_MS), not once per document: the sidecar of a 500-abstract
+        // file is megabytes. A single document is saved at once, as before.
+        let batch: Array<{ docId: string; suggestions: Suggestion[] }> = [];
+        let batchStarted = Date.now();
+        const flush = async (): Promise<void> => {
+          const items = batch;
+          batch = [];
+          batchStarted = Date.now();
+          await session.setSuggestionsMany(items);
+        };
         for (const ed of docs) {
           if (signal.aborted) break;
           progress.report({ message: `${ed.doc.id} (${done + 1}/${docs.length})`, increment: 100 / docs.length });
@@ -195,10 +209,12 @@ async function extractRelations(ctx: CommandContext, arg?: ExtractArgs): Promise
           if (signal.aborted) break;
           // One row per pair across this run's models and schemas (the file's first task wins).
           const suggestions: Suggestion[] = suggestionsFromPredictions(predictions, { tasks, threshold: settings.threshold }, '');
-          await session.setSuggestions(ed.doc.id, suggestions);
+          batch.push({ docId: ed.doc.id, suggestions });
+          if (Date.now() - batchStarted >= SAVE_BATCH_MS) await flush();
           kept += suggestions.length;
           done++;
         }
+        await flush();
       },
     );
   } catch (e) {
@@ -402,7 +418,7 @@ async function useModel(ctx: CommandContext): Promise<void> {
     ...[...new Set(recent)].map((d) => ({ label: path.basename(d), description: settings.modelPath === d ? '(in use)' : '(used before)', detail: d, dir: d })),
     { label: 'Browse for a model folder…', browse: true },
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: 'BioRE: Use Model' });
+  const pick = await vscode.window.showQuickPick(items, { title: 'BioRE: Use Model', matchOnDetail: true });
   if (!pick) return;
   let dir = pick.dir;
   if (pick.browse) {

@@ -32,7 +32,9 @@ run_mode() {
   local mode=$1 run ws cspid remote payload
   run=$E2E/run-$mode-$(date +%s)
   mkdir -p "$run/ud/User" "$run/ext" "$SHOTS_ROOT/$mode"
-  node -e 'const s=require(process.argv[1]); if (process.argv[2]) s["biore.model.path"]=process.argv[2]; require("fs").writeFileSync(process.argv[3], JSON.stringify(s, null, 2))' \
+  # biore.threshold 0: every pair the model calls a relation is a row (the panel-performance step
+  # needs 3,000+ rows from 500 abstracts; the other steps compute what they expect).
+  node -e 'const s=require(process.argv[1]); s["biore.threshold"]=0; if (process.argv[2]) s["biore.model.path"]=process.argv[2]; require("fs").writeFileSync(process.argv[3], JSON.stringify(s, null, 2))' \
     "$ROOT/test/e2e/settings.json" "${E2E_MODEL_DIR:-}" "$run/ud/User/settings.json"
   ws=$run/workspace
   bash test/e2e/prepare-workspace.sh "$ws"

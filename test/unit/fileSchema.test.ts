@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import type { Document, Relation } from '../../src/core/document/document';
 import { inferFileTasks, resolveFileTasks, taskOfRelationType } from '../../src/core/curation/fileSchema';
 import { suggestionsFromPredictions } from '../../src/core/curation/suggestionPolicy';
-import { CurationStore } from '../../src/core/curation/curationStore';
+import { CurationStore, parseSidecar } from '../../src/core/curation/curationStore';
+import { CurationSession } from '../../src/core/curation/curationSession';
 
 function docWith(types: string[], relationTypes: string[] = []): Document {
   let at = 0;
@@ -77,4 +78,28 @@ test('a pair several schemas report is one row, of the first wanted task', () =>
   assert.deepEqual(cdrFirst.map((s) => `${s.type} ${s.args[0]!.ref.id}`).sort(), ['Association D3', 'CID D1']);
   const bioredFirst = suggestionsFromPredictions(preds, { tasks: ['biored', 'cdr'], threshold: 0.5 }, 'm');
   assert.deepEqual(bioredFirst.map((s) => `${s.type} ${s.score}`).sort(), ['Association 0.8', 'Positive_Correlation 0.99']);
+});
+
+test('suggestions of many documents: one sidecar write, one notice naming them all', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'biore-many-'));
+  const file = path.join(dir, 'two.pubtator');
+  const text = '1|t|aspirin causes ulcers\n1\t0\t7\taspirin\tChemical\tD1\n1\t15\t21\tulcers\tDisease\tD2\n\n2|t|aspirin causes ulcers\n2\t0\t7\taspirin\tChemical\tD1\n2\t15\t21\tulcers\tDisease\tD2\n\n';
+  fs.writeFileSync(file, text);
+  const store = await CurationStore.open(file + '.biore.json', file);
+  const session = await CurationSession.create({ path: file }, text, store);
+  const heard: string[][] = [];
+  session.onDidChange((ids) => heard.push([...ids]));
+  let writes = 0;
+  const save = store.save.bind(store);
+  store.save = () => (writes++, save());
+  const args = [{ role: 'Chemical', ref: { kind: 'concept' as const, id: 'D1' } }, { role: 'Disease', ref: { kind: 'concept' as const, id: 'D2' } }];
+  const s = { key: 'CID|c:D1|c:D2', type: 'CID', args, score: 0.8, task: 'cdr' as const, evidence: { start: 0, end: 21 }, model: 'm' };
+  await session.setSuggestionsMany([{ docId: '1', suggestions: [s] }, { docId: '2', suggestions: [s, { ...s, score: 0.7 }] }]);
+  assert.equal(writes, 1);
+  assert.deepEqual(heard, [['1', '2']]);
+  const saved = parseSidecar(fs.readFileSync(file + '.biore.json', 'utf8'), 'x');
+  assert.deepEqual([saved.suggestions['1']!.length, saved.suggestions['2']!.length], [1, 2]);
+  assert.equal(session.curated('2')!.rows.filter((r) => r.status === 'suggested').length, 1, 'replayed (one row per key)');
+  await session.setSuggestionsMany([]);
+  assert.equal(writes, 1, 'nothing to save, no write');
 });

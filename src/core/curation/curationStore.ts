@@ -215,6 +215,13 @@ export class CurationStore {
     await this.save();
   }
 
+  /** Replaces the suggestions of several documents with one write (a whole-file run saves in batches). */
+  async setSuggestionsMany(items: ReadonlyArray<{ docId: string; suggestions: readonly Suggestion[] }>): Promise<void> {
+    if (items.length === 0) return;
+    for (const { docId, suggestions } of items) this.data.suggestions[docId] = [...suggestions];
+    await this.save();
+  }
+
   /** Decisions in force, in order. */
   effective(): Decision[] {
     return effectiveDecisions(this.data.decisions);
