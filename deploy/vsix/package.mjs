@@ -97,4 +97,6 @@ for (const target of targets.length ? targets : Object.keys(TARGETS)) {
   const out = path.join(outDir, `biore-curator-${target}-${version}.vsix`);
   execFileSync(process.execPath, [vsce, 'package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--target', target, '-o', out], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
   console.log(`${path.relative(process.cwd(), out) || out}: ${(fs.statSync(out).size / 2 ** 20).toFixed(1)} MB, onnxruntime-node ${versions.ort} (${TARGETS[target].bin})`);
+  fs.rmSync(dir, { recursive: true, force: true });
 }
+fs.rmSync(path.join(ROOT, '.package'), { recursive: true, force: true });

@@ -595,14 +595,15 @@ try {
     const closed = [await extractWholeFile('closed')];
     assert.equal(await page.locator('.tab', { hasText: 'BioRE Curation' }).count(), 0, 'a whole-file run does not pop the panel up');
     await openPanel();
-    const frame = await panelPage();
     const rows = JSON.parse(fs.readFileSync(path.join(WORKSPACE, 'cdr-test-500.pubtator.biore.json'), 'utf8'));
     const nRows = Object.values(rows.suggestions).reduce((n, l) => n + l.length, 0);
     log('rows in the panel:', nRows);
     assert.ok(nRows >= 3000, `3,000+ rows (${nRows})`);
     const open = [];
     const stalls = { window: { max: 0, over: 0 }, panel: { max: 0, over: 0 } };
-    for (let run = 0; run < 2; run++) {
+    // Runs of a few seconds are noisy on a shared machine: three each, interleaved, medians compared.
+    for (let run = 0; run < 3; run++) {
+      const frame = await panelPage();
       await startStalls(page.mainFrame());
       await startStalls(frame);
       open.push(await extractWholeFile('open'));
@@ -615,9 +616,11 @@ try {
       closed.push(await extractWholeFile('closed'));
       await openPanel();
     }
-    const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-    const ratio = mean(open) / mean(closed);
-    log(`PANEL extraction time, panel open / closed: ${(mean(open) / 1000).toFixed(1)} s / ${(mean(closed) / 1000).toFixed(1)} s = ${ratio.toFixed(2)} (goal <= 1.10; runs open ${open.map((x) => (x / 1000).toFixed(1)).join(', ')}, closed ${closed.map((x) => (x / 1000).toFixed(1)).join(', ')})`);
+    const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    // The first closed run is the warm-up (first extraction of the file): left out of the median.
+    const warm = closed.slice(1);
+    const ratio = median(open) / median(warm);
+    log(`PANEL extraction time over 500 abstracts (median), panel open / closed: ${(median(open) / 1000).toFixed(2)} s / ${(median(warm) / 1000).toFixed(2)} s = ${ratio.toFixed(2)} (goal <= 1.10; runs open ${open.map((x) => (x / 1000).toFixed(2)).join(', ')}, closed ${closed.map((x) => (x / 1000).toFixed(2)).join(', ')}, the first a warm-up)`);
     log(`PANEL longest frame stall while extracting: window ${stalls.window.max.toFixed(0)} ms (${stalls.window.over} over 200 ms), panel ${stalls.panel.max.toFixed(0)} ms (${stalls.panel.over} over 200 ms) (goal < 200 ms)`);
     // Key latency, from the page: keydown's timestamp to the first frame painted after our handler.
     const f2 = await panelPage();
