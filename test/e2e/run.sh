@@ -48,7 +48,7 @@ run_mode() {
     local vsix
     vsix=$(ls "$run"/vsix/biore-curator-linux-x64-*.vsix)
     "${cs[@]}" --install-extension "$vsix" > "$run/install.log" 2>&1 || { cat "$run/install.log"; return 1; }
-    echo "installed $(ls "$run/ext") from $(du -h "$vsix" | cut -f1) $(basename "$vsix")"
+    echo "installed $(ls "$run/ext" | grep -v '\.json$') from $(du -h "$vsix" | cut -f1) $(basename "$vsix")"
     payload='[]'
   else
     node esbuild.mjs

@@ -495,7 +495,10 @@ try {
   }, full);
 
   await step('detect mentions with the bundled tagger: each new one is a recorded decision, highlighted', async () => {
+    // Quick Open opens in the active group: make it the main one (the panel has a group of its own).
+    await focusMainEditor();
     await openFile('unannotated.pubtator');
+    await page.locator('.editor-group-container').first().locator('.tab.active', { hasText: 'unannotated.pubtator' }).waitFor({ timeout: 15000 });
     await editor().locator('.view-line', { hasText: 'nephrogenic diabetes insipidus' }).first().waitFor();
     await focusMainEditor();
     await palette('BioRE: Detect Mentions');
@@ -541,8 +544,9 @@ try {
     const closePanel = async () => {
       const tab = page.locator('.tab', { hasText: 'BioRE Curation' });
       if (await tab.count()) {
-        await tab.first().click();
-        await page.keyboard.press('Control+w');
+        // The tab's own close button (a key press would go to the webview once it has focus).
+        await tab.first().hover();
+        await tab.first().locator('.codicon-close').first().click({ force: true });
         await tab.first().waitFor({ state: 'detached', timeout: 10000 });
       }
     };
