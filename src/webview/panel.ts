@@ -41,7 +41,6 @@ const stored = vscode.getState();
 const view: ViewState = { typeFilter: '', statusFilter: 'open', sort: 'confidence', ...(stored ?? {}) };
 let meta: Omit<PanelSnapshot, 'rows'> = { documents: [], threshold: 0.5, model: '' };
 let rowsByDoc = new Map<string, PanelRow[]>();
-let docOrder = new Map<string, number>();
 let titles = new Map<string, string>();
 /** Verdicts sent but not yet confirmed by a delta. */
 const pending = new Map<string, 'accepted' | 'rejected'>();
@@ -97,22 +96,29 @@ function matchesStatus(r: PanelRow): boolean {
   }
 }
 
-/** Rows grouped by document (in file order); within one, by confidence (highest first), uncertainty (nearest 0.5 first) or as the file has them. */
-function ordered(rows: PanelRow[]): PanelRow[] {
+/** One document's rows that pass the filters, by confidence (highest first), uncertainty (nearest 0.5 first) or as the file has them. */
+function documentVisible(docId: string): PanelRow[] {
+  const rows = (rowsByDoc.get(docId) ?? []).filter((r) => (view.typeFilter === '' || r.type === view.typeFilter) && matchesStatus(r));
   const score = (r: PanelRow): number => r.score ?? 1;
-  const within =
-    view.sort === 'confidence'
-      ? (a: PanelRow, b: PanelRow) => score(b) - score(a)
-      : view.sort === 'uncertainty'
-        ? (a: PanelRow, b: PanelRow) => Math.abs(score(a) - 0.5) - Math.abs(score(b) - 0.5)
-        : () => 0;
-  return [...rows].sort((a, b) => (docOrder.get(a.docId) ?? 0) - (docOrder.get(b.docId) ?? 0) || within(a, b));
+  if (view.sort === 'confidence') rows.sort((a, b) => score(b) - score(a));
+  else if (view.sort === 'uncertainty') rows.sort((a, b) => Math.abs(score(a) - 0.5) - Math.abs(score(b) - 0.5));
+  return rows;
 }
 
-/** Recomputes the filtered, sorted rows and the item offsets (O(rows)); then the summary and the rows in view. */
-function rebuild(): void {
+/** Each document's visible rows; a delta recomputes only the documents it names. */
+let visibleByDoc = new Map<string, PanelRow[]>();
+
+/**
+ * Recomputes the visible rows (of the `changed` documents only, when given: rows are grouped by
+ * document, so the others keep their order) and the item offsets (O(rows), no sort); then the
+ * summary and the rows in view.
+ */
+function rebuild(changed?: readonly string[]): void {
   const rows = allRows();
-  visible = ordered(rows.filter((r) => (view.typeFilter === '' || r.type === view.typeFilter) && matchesStatus(r)));
+  if (changed) for (const id of changed) visibleByDoc.set(id, documentVisible(id));
+  else visibleByDoc = new Map(meta.documents.map((d) => [d.id, documentVisible(d.id)] as const));
+  visible = [];
+  for (const d of meta.documents) for (const r of visibleByDoc.get(d.id) ?? []) visible.push(r);
   items = [];
   tops = [0];
   itemOfRow.clear();
@@ -372,7 +378,6 @@ function applySnapshot(s: PanelSnapshot): void {
   const { rows, ...rest } = s;
   const sameFile = s.fileName !== undefined && s.fileName === view.fileName;
   meta = rest;
-  docOrder = new Map(s.documents.map((d, i) => [d.id, i] as const));
   titles = new Map(s.documents.map((d) => [d.id, d.title] as const));
   rowsByDoc = new Map();
   for (const r of rows) {
@@ -407,7 +412,7 @@ function applyDelta(d: PanelDelta): void {
   }
   renderToolbar();
   if (d.focus) view.selected = rowId(d.focus);
-  rebuild();
+  rebuild(d.documents.map((x) => x.id));
   if (d.focus) select(view.selected);
 }
 

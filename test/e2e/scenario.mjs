@@ -605,8 +605,8 @@ try {
     assert.ok(nRows >= 3000, `3,000+ rows (${nRows})`);
     const open = [];
     const stalls = { window: { max: 0, over: 0 }, panel: { max: 0, over: 0 } };
-    // Runs of a few seconds are noisy on a shared machine: three each, interleaved, medians compared.
-    for (let run = 0; run < 3; run++) {
+    // Runs of a few seconds are noisy on a shared machine: five each, interleaved, medians compared.
+    for (let run = 0; run < 5; run++) {
       const frame = await panelPage();
       await startStalls(page.mainFrame());
       await startStalls(frame);
@@ -649,7 +649,8 @@ try {
       }, true);
     });
     await panelFrame().locator('.keys').click();
-    for (const key of ['j', 'j', 'k', 'j', 'a', 'j', 'r', 'k', 'a', 'j', 'r', 'j', 'k', 'a', 'r', 'j', 'a', 'r', 'k', 'a']) {
+    const keys = ['j', 'j', 'k', 'j', 'a', 'j', 'r', 'k', 'a', 'j', 'r', 'j', 'k', 'a', 'r', 'j', 'a', 'r', 'k', 'a', 'r', 'j'];
+    for (const key of keys) {
       await page.keyboard.press(key);
       await page.waitForTimeout(350);
     }
@@ -667,10 +668,11 @@ try {
     const decided = liveDecisions().filter((d) => d.op === 'relation/verdict').length;
     log('verdicts recorded in this file:', JSON.parse(fs.readFileSync(path.join(WORKSPACE, 'cdr-test-500.pubtator.biore.json'), 'utf8')).decisions.length, '(bc5cdr-sample:', decided, ')');
     await shot('12-panel-3000-rows');
-    assert.ok(ar.n >= 10 && jk.n >= 10, 'every key press measured');
+    assert.equal(ar.n, keys.filter((k) => k === 'a' || k === 'r').length, 'every a/r press measured');
+    assert.equal(jk.n, keys.filter((k) => k === 'j' || k === 'k').length, 'every j/k press measured');
     assert.ok(ar.max < 100, `a/r answer in < 100 ms (max ${ar.max.toFixed(0)} ms)`);
     assert.ok(jk.max < 100, `j/k answer in < 100 ms (max ${jk.max.toFixed(0)} ms)`);
-    assert.ok(confirmed.n >= 8, 'the host confirmed the verdicts');
+    assert.equal(confirmed.n, ar.n, 'the host confirmed every verdict');
     assert.ok(ratio <= 1.1, `extraction with the panel open <= 1.1 x closed (${ratio.toFixed(2)})`);
     assert.ok(stalls.window.max < 200 && stalls.panel.max < 200, `no frame stall over 200 ms (window ${stalls.window.max.toFixed(0)}, panel ${stalls.panel.max.toFixed(0)})`);
   }, hasModel && fs.existsSync(path.join(WORKSPACE, 'cdr-test-500.pubtator')) ? full : { skip: 'needs a relation model and the BC5CDR test set' });
