@@ -35,7 +35,9 @@ function documentRows(session: FileSession, docId: string): PanelRow[] {
     if (r.score !== undefined) row.score = r.score;
     if (r.task !== undefined) row.task = r.task;
     if (r.model !== undefined) row.model = path.basename(r.model);
-    if (r.evidence) row.evidence = text.slice(r.evidence.start, r.evidence.end).replace(/\s+/g, ' ');
+    // The panel shows one line of it (Enter jumps to the whole sentence): a 5,000-row file then
+    // costs a fraction of the message bytes.
+    if (r.evidence) row.evidence = text.slice(r.evidence.start, Math.min(r.evidence.end, r.evidence.start + EVIDENCE_CHARS)).replace(/\s+/g, ' ');
     return row;
   });
 }
@@ -57,6 +59,9 @@ export function panelSnapshot(session: FileSession | undefined, threshold: numbe
 export function panelDelta(session: FileSession, docIds: Iterable<string>, focus?: PanelDelta['focus']): PanelDelta {
   return { fileName: path.basename(session.uri.path), documents: [...docIds].map((id) => ({ id, rows: documentRows(session, id) })), ...(focus ? { focus } : {}) };
 }
+
+/** Characters of a row's evidence sentence sent to the panel. */
+const EVIDENCE_CHARS = 240;
 
 /** At most one delta per this many ms: a whole-file run changes a document every few ms. */
 const DELTA_INTERVAL_MS = 250;

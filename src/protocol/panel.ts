@@ -31,7 +31,7 @@ export interface PanelRow {
   task?: string;
   model?: string;
   args: PanelArgument[];
-  /** The evidence sentence(s), when known. */
+  /** The start of the evidence sentence(s) (up to a few hundred characters), when known. */
   evidence?: string;
 }
 

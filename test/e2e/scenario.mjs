@@ -605,8 +605,8 @@ try {
     assert.ok(nRows >= 3000, `3,000+ rows (${nRows})`);
     const open = [];
     const stalls = { window: { max: 0, over: 0 }, panel: { max: 0, over: 0 } };
-    // Runs of a few seconds are noisy on a shared machine: five each, interleaved, medians compared.
-    for (let run = 0; run < 5; run++) {
+    // Runs of a few seconds are noisy on a shared machine: seven each, interleaved, medians compared.
+    for (let run = 0; run < 7; run++) {
       const frame = await panelPage();
       await startStalls(page.mainFrame());
       await startStalls(frame);
