@@ -9,9 +9,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostToPanel, PanelDelta, PanelRow, PanelSnapshot, PanelToHost } from '../protocol/panel';
-import { documentText } from '../core/document/document';
+import { annotationExtent, documentText, type Annotation, type RelationArgument } from '../core/document/document';
 import type { CurationSessions, FileSession } from './curationSessions';
-import { argumentLabel } from './editorViews';
 import { webviewHtml, webviewRoots } from './webviewHtml';
 import { readSettings } from './config';
 
@@ -22,6 +21,16 @@ function documentRows(session: FileSession, docId: string): PanelRow[] {
   const curated = session.curated(docId);
   if (!curated) return [];
   const text = documentText(curated.document);
+  // Labels from one lookup per document (a mention by id, a concept by its first mention), as
+  // argumentLabel gives them, without a search per argument: a delta may carry thousands of rows.
+  const mentions = curated.document.passages.flatMap((p) => p.annotations).sort((a, b) => annotationExtent(a).start - annotationExtent(b).start);
+  const byId = new Map(mentions.map((m) => [m.id, m] as const));
+  const byConcept = new Map<string, Annotation>();
+  for (const m of mentions) for (const id of m.ids) if (!byConcept.has(id)) byConcept.set(id, m);
+  const label = (ref: RelationArgument['ref']): { label: string; conceptId: string; entityType: string } => {
+    const m = ref.kind === 'annotation' ? byId.get(ref.id) : byConcept.get(ref.id);
+    return { label: m?.text ?? ref.id, conceptId: ref.kind === 'concept' ? ref.id : (m?.ids.join('|') ?? ''), entityType: m?.type ?? '' };
+  };
   return curated.rows.map((r) => {
     const row: PanelRow = {
       key: r.key,
@@ -30,7 +39,7 @@ function documentRows(session: FileSession, docId: string): PanelRow[] {
       status: r.status,
       gold: r.gold,
       added: r.added,
-      args: r.args.map((a, i) => ({ role: a.role, ...argumentLabel(session, r, i) })),
+      args: r.args.map((a) => ({ role: a.role, ...label(a.ref) })),
     };
     if (r.score !== undefined) row.score = r.score;
     if (r.task !== undefined) row.task = r.task;

@@ -523,22 +523,7 @@ try {
   // so the panel holds 3,000+ rows. Goals: a/r/j/k answer in < 100 ms; extraction with the panel
   // open takes <= 1.1 x the time with it closed; no frame stall over 200 ms while it runs.
   await step('panel performance: 500 abstracts, 3,000+ rows', async () => {
-    // run.sh sets biore.threshold to 0. The fixture model (random weights) calls most pairs a
-    // relation, so the 500 abstracts give 3,000+ rows; the fine-tune step switched to another model.
-    if (process.env.E2E_MODEL_DIR) {
-      await focusMainEditor();
-      await palette('BioRE: Use Model');
-      const input = page.locator('.quick-input-widget .quick-input-box input');
-      await input.waitFor();
-      await input.fill('relation-cdr');
-      await page.waitForTimeout(300);
-      // Two folders are called relation-cdr (the bundled one, the fixture): pick by path.
-      const focused = page.locator('.quick-input-list .monaco-list-row.focused');
-      for (let i = 0; i < 20 && !(await focused.innerText().catch(() => '')).includes(process.env.E2E_MODEL_DIR); i++) await page.keyboard.press('ArrowDown');
-      assert.ok((await focused.innerText()).includes(process.env.E2E_MODEL_DIR), 'the fixture model is offered');
-      await page.keyboard.press('Enter');
-      await page.waitForTimeout(500);
-    }
+    await focusMainEditor();
     await openFile('cdr-test-500.pubtator');
     await editor().locator('.view-line').first().waitFor({ timeout: 30000 });
     const closePanel = async () => {
@@ -595,18 +580,34 @@ try {
       log(`extraction over 500 abstracts, panel ${label}: ${(ms / 1000).toFixed(1)} s in the window (extension host: ${(hostMs() / 1000).toFixed(1)} s)`);
       return ms;
     };
+    // run.sh sets biore.threshold to 0. The fixture model (random weights) calls most pairs a
+    // relation, so the 500 abstracts give 3,000+ rows; the fine-tune step switched to another model.
+    const useFixtureModel = async () => {
+      if (!process.env.E2E_MODEL_DIR) return;
+      await focusMainEditor();
+      await palette('BioRE: Use Model');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor();
+      await input.fill('relation-cdr');
+      await page.waitForTimeout(300);
+      // Two folders are called relation-cdr (the bundled one, the fixture): pick by path.
+      const focused = page.locator('.quick-input-list .monaco-list-row.focused');
+      for (let i = 0; i < 20 && !(await focused.innerText().catch(() => '')).includes(process.env.E2E_MODEL_DIR); i++) await page.keyboard.press('ArrowDown');
+      assert.ok((await focused.innerText()).includes(process.env.E2E_MODEL_DIR), 'the fixture model is offered');
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(500);
+    };
+    // Extraction time, with the model in use (the bundled BC5CDR model after the fine-tune step:
+    // the product's own, and runs of several seconds). Closed and open alternate; each open run is
+    // compared with the closed runs just before and after it, so a load change on the shared
+    // machine hits both sides of a ratio; the median ratio is the figure.
     await closePanel();
     const closed = [await extractWholeFile('closed')];
     assert.equal(await page.locator('.tab', { hasText: 'BioRE Curation' }).count(), 0, 'a whole-file run does not pop the panel up');
-    await openPanel();
-    const rows = JSON.parse(fs.readFileSync(path.join(WORKSPACE, 'cdr-test-500.pubtator.biore.json'), 'utf8'));
-    const nRows = Object.values(rows.suggestions).reduce((n, l) => n + l.length, 0);
-    log('rows in the panel:', nRows);
-    assert.ok(nRows >= 3000, `3,000+ rows (${nRows})`);
     const open = [];
     const stalls = { window: { max: 0, over: 0 }, panel: { max: 0, over: 0 } };
-    // Runs of a few seconds are noisy on a shared machine: seven each, interleaved, medians compared.
-    for (let run = 0; run < 7; run++) {
+    for (let run = 0; run < 5; run++) {
+      await openPanel();
       const frame = await panelPage();
       await startStalls(page.mainFrame());
       await startStalls(frame);
@@ -618,14 +619,23 @@ try {
       }
       await closePanel();
       closed.push(await extractWholeFile('closed'));
-      await openPanel();
     }
     const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-    // The first closed run is the warm-up (first extraction of the file): left out of the median.
-    const warm = closed.slice(1);
-    const ratio = median(open) / median(warm);
-    log(`PANEL extraction time over 500 abstracts (median), panel open / closed: ${(median(open) / 1000).toFixed(2)} s / ${(median(warm) / 1000).toFixed(2)} s = ${ratio.toFixed(2)} (goal <= 1.10; runs open ${open.map((x) => (x / 1000).toFixed(2)).join(', ')}, closed ${closed.map((x) => (x / 1000).toFixed(2)).join(', ')}, the first a warm-up)`);
+    // closed[0] is the warm-up (the file's first extraction): open[0] is compared with closed[1] only.
+    const ratios = open.map((o, i) => o / (i === 0 ? closed[1] : (closed[i] + closed[i + 1]) / 2));
+    const ratio = median(ratios);
+    const secs = (a) => a.map((x) => (x / 1000).toFixed(2)).join(', ');
+    log(`PANEL extraction time over 500 abstracts, panel open / closed: median ratio ${ratio.toFixed(2)} (goal <= 1.10; ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}; runs open ${secs(open)} s, closed ${secs(closed)} s, the first a warm-up)`);
     log(`PANEL longest frame stall while extracting: window ${stalls.window.max.toFixed(0)} ms (${stalls.window.over} over 200 ms), panel ${stalls.panel.max.toFixed(0)} ms (${stalls.panel.over} over 200 ms) (goal < 200 ms)`);
+    // Key latency with 3,000+ rows: the fixture model (random weights) calls most pairs a relation.
+    await useFixtureModel();
+    await openPanel();
+    await extractWholeFile('open, fixture model');
+    const rows = JSON.parse(fs.readFileSync(path.join(WORKSPACE, 'cdr-test-500.pubtator.biore.json'), 'utf8'));
+    const nRows = Object.values(rows.suggestions).reduce((n, l) => n + l.length, 0);
+    log('rows in the panel:', nRows);
+    assert.ok(nRows >= 3000, `3,000+ rows (${nRows})`);
+    await panelFrame().locator('.row').first().waitFor({ timeout: 30000 });
     // Key latency, from the page: keydown's timestamp to the first frame painted after our handler.
     const f2 = await panelPage();
     await f2.evaluate(() => {
