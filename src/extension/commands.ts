@@ -67,6 +67,8 @@ export function activeModels(settings: Settings, roots: readonly string[], tasks
 
 /** During a whole-file extraction, suggestions are saved (and shown) at most this often. */
 const SAVE_BATCH_MS = 500;
+/** ... and progress is reported at most this often. */
+const REPORT_MS = 250;
 
 /** Folder names of fine-tuned versions (`relation-cdr-ft-20260101-120000`). */
 const FINE_TUNED = /-ft-\d{8}-\d{6}$/;
@@ -188,6 +190,8 @@ async function extractRelations(ctx: CommandContext, arg?: ExtractArgs): Promise
         // editor refresh per SAVE_BATCH_MS), not once per document: the sidecar of a 500-abstract
         // file is megabytes. A single document is saved at once, as before.
         let batch: Array<{ docId: string; suggestions: Suggestion[] }> = [];
+        let pendingIncrement = 0;
+        let lastReport = 0;
         let batchStarted = Date.now();
         const flush = async (): Promise<void> => {
           const items = batch;
@@ -197,8 +201,14 @@ async function extractRelations(ctx: CommandContext, arg?: ExtractArgs): Promise
         };
         for (const ed of docs) {
           if (signal.aborted) break;
-          progress.report({ message: `${ed.doc.id} (${done + 1}/${docs.length})`, increment: 100 / docs.length });
-          ctx.statusBar.busy(done, docs.length);
+          // The window redraws the notification and the status bar on each report: at most a few a second.
+          pendingIncrement += 100 / docs.length;
+          if (Date.now() - lastReport >= REPORT_MS || done === 0) {
+            progress.report({ message: `${ed.doc.id} (${done + 1}/${docs.length})`, increment: pendingIncrement });
+            ctx.statusBar.busy(done, docs.length);
+            pendingIncrement = 0;
+            lastReport = Date.now();
+          }
           // Predict on the curated document, so mentions the curator added take part.
           const doc = session.curated(ed.doc.id)?.document ?? ed.doc;
           const predictions: Array<PredictionLike & { task: TaskName }> = [];
