@@ -16,7 +16,7 @@ const outsideProtocol = { group: ['**/core/**', '**/extension/**', '**/worker/**
 const restrict = (paths, patterns = []) => ({ 'no-restricted-imports': ['error', { paths, patterns }] });
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', '**/*.mjs', '**/*.cjs', '.ci/**', '.e2e/**', 'runs/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', '**/*.mjs', '**/*.cjs', '.ci/**', '.e2e/**', '.package/**', 'runs/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,7 +1,9 @@
 /**
  * `biore`: the command-line face of the core. Thin: parse arguments, call core, print.
- * Every failure caused by input (FormatError, missing files) prints one line naming the file and
- * exits with status 1; only programming errors print a stack trace.
+ * Every failure caused by input (FormatError, missing files, system errors such as a full disk)
+ * prints one line naming the file and exits with status 1. A reader that closes the pipe early
+ * (`biore convert ... - | head`) ends the command quietly. Anything else is a bug: one line too,
+ * with the stack only under BIORE_DEBUG=1.
  */
 import { Command, CommanderError } from 'commander';
 import { FormatError } from '../core/shared/errors';
@@ -58,13 +60,31 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`biore: ${e.message}\n`);
       return 1;
     }
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
-      process.stderr.write(`biore: ${(e as Error).message}\n`);
+    if (isBrokenPipe(e)) return 0;
+    if (isSystemError(e)) {
+      process.stderr.write(`biore: ${e.message}\n`);
       return 1;
     }
     throw e;
   }
+}
+
+/** Node's system errors (ENOENT, EISDIR, EACCES, ENOSPC, ...) carry `code` and `syscall`; their message names the path. */
+function isSystemError(e: unknown): e is NodeJS.ErrnoException {
+  const x = e as NodeJS.ErrnoException | undefined;
+  return typeof x?.code === 'string' && typeof x.syscall === 'string' && typeof x.message === 'string';
+}
+
+function isBrokenPipe(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
+}
+
+// The reader of our stdout went away (`| head`): stop at once and quietly, as Unix tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
 }
 
 main(process.argv).then(
@@ -72,7 +92,8 @@ main(process.argv).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    process.stderr.write(`biore: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    const detail = process.env['BIORE_DEBUG'] ? ((e as Error).stack ?? String(e)) : `${(e as Error).message ?? String(e)} (BIORE_DEBUG=1 prints the stack)`;
+    process.stderr.write(`biore: internal error: ${detail}\n`);
     process.exitCode = 2;
   },
 );

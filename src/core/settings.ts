@@ -9,18 +9,25 @@ export interface Settings {
   modelPath: string;
   /** Suggestions below this confidence (in [0, 1]) are not kept. */
   threshold: number;
-  /** Tasks whose relations are predicted. */
+  /** Tasks whose relations are suggested, overriding each file's schema; empty = per file (core/curation/fileSchema.ts). */
   tasks: TaskName[];
   /** Threads for inference in the worker. */
   threads: number;
+  /** How relation notes show at evidence sentences (never in a line's text). */
+  relationNotes: RelationNotes;
 }
 
-export const DEFAULT_SETTINGS: Settings = { modelPath: '', threshold: 0.5, tasks: ['cdr', 'ddi', 'drugprot', 'biored'], threads: 2 };
+/** `off`: none; `compact`: underline + gutter marker, details in the hover; `full`: also the note after a line it fits on. */
+export type RelationNotes = 'off' | 'compact' | 'full';
+const RELATION_NOTES: readonly RelationNotes[] = ['off', 'compact', 'full'];
+
+export const DEFAULT_SETTINGS: Settings = { modelPath: '', threshold: 0.5, tasks: [], threads: 2, relationNotes: 'compact' };
 
 /** Settings from loosely typed values (user JSON), each invalid value replaced by its default. */
-export function normalizeSettings(raw: { modelPath?: unknown; threshold?: unknown; tasks?: unknown; threads?: unknown }): Settings {
+export function normalizeSettings(raw: { modelPath?: unknown; threshold?: unknown; tasks?: unknown; threads?: unknown; relationNotes?: unknown }): Settings {
+  const relationNotes = RELATION_NOTES.find((n) => n === raw.relationNotes) ?? DEFAULT_SETTINGS.relationNotes;
   const threshold = typeof raw.threshold === 'number' && raw.threshold >= 0 && raw.threshold <= 1 ? raw.threshold : DEFAULT_SETTINGS.threshold;
   const tasks = Array.isArray(raw.tasks) ? raw.tasks.filter((t): t is TaskName => (TASK_NAMES as readonly unknown[]).includes(t)) : DEFAULT_SETTINGS.tasks;
   const threads = typeof raw.threads === 'number' && Number.isInteger(raw.threads) && raw.threads >= 1 ? raw.threads : DEFAULT_SETTINGS.threads;
-  return { modelPath: typeof raw.modelPath === 'string' ? raw.modelPath.trim() : '', threshold, tasks: tasks.length ? tasks : DEFAULT_SETTINGS.tasks, threads };
+  return { modelPath: typeof raw.modelPath === 'string' ? raw.modelPath.trim() : '', threshold, tasks: [...new Set(tasks)], threads, relationNotes };
 }

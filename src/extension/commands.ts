@@ -14,13 +14,23 @@ import { relationRoles } from '../core/formats/pubtator';
 import { documentText, type Annotation, type RelationArgument } from '../core/document/document';
 import { TASK_NAMES, TASK_RELATION_TYPES, type TaskName } from '../core/tasks/definitions';
 import { relationModelTasks, routeTasks } from '../core/inference/relations/relationHeads';
-import { suggestionsFromPredictions } from '../core/curation/suggestionPolicy';
+import { suggestionsFromPredictions, type PredictionLike } from '../core/curation/suggestionPolicy';
+import { resolveFileTasks } from '../core/curation/fileSchema';
 import type { Settings } from '../core/settings';
 import type { EngineClient } from '../worker/engineClient';
 import { readSettings, setModelPath } from './config';
 import type { CurationSessions, FileSession } from './curationSessions';
 import type { CurationPanel } from './curationPanel';
 import type { ModelStatusBar } from './statusBar';
+
+/** Arguments of `biore.extractRelations` (all optional; tests and CodeLens pass them). */
+interface ExtractArgs {
+  uri?: string;
+  docId?: string;
+  scope?: 'document' | 'file';
+  /** The file's tasks, as if the curator had picked them (kept in the sidecar). */
+  tasks?: TaskName[];
+}
 
 export interface CommandContext {
   sessions: CurationSessions;
@@ -44,13 +54,54 @@ async function switchModel(ctx: CommandContext, dir: string): Promise<void> {
   ctx.statusBar.setModel(modelLabel(readSettings(), ctx.modelRoots));
 }
 
-/** Model folders to run: the configured one, else the bundled/saved ones for the chosen tasks. */
-export function activeModels(settings: Settings, roots: readonly string[]): ModelFolder[] {
+/** Model folders to run: the configured one, else the bundled/saved ones for the tasks (all when none are given). */
+export function activeModels(settings: Settings, roots: readonly string[], tasks: readonly TaskName[] = settings.tasks): ModelFolder[] {
   if (settings.modelPath) return [{ dir: settings.modelPath, label: path.basename(settings.modelPath) }];
+  // Fine-tuned versions run only when chosen (Use Model…), so they are never listed as in use here.
   return findRelationModels(roots).filter((m) => {
+    if (FINE_TUNED.test(m.label)) return false;
     const task = /^relation-([a-z]+)/.exec(m.label)?.[1];
-    return !task || !(TASK_NAMES as readonly string[]).includes(task) || settings.tasks.includes(task as TaskName);
+    return !task || !(TASK_NAMES as readonly string[]).includes(task) || tasks.length === 0 || tasks.includes(task as TaskName);
   });
+}
+
+/** During a whole-file extraction, suggestions are saved (and shown) at most this often. */
+const SAVE_BATCH_MS = 500;
+/** ... and progress is reported at most this often. */
+const REPORT_MS = 250;
+
+/** Folder names of fine-tuned versions (`relation-cdr-ft-20260101-120000`). */
+const FINE_TUNED = /-ft-\d{8}-\d{6}$/;
+
+const TASK_CHOICES: Array<vscode.QuickPickItem & { tasks: TaskName[] }> = [
+  { label: 'CID', description: 'chemical-induced disease (BioCreative V CDR)', tasks: ['cdr'] },
+  { label: 'DDI', description: 'drug-drug interactions: mechanism, effect, advise, int (DDI-2013)', tasks: ['ddi'] },
+  { label: 'DrugProt', description: 'chemical-protein, 13 types (BioCreative VII)', tasks: ['drugprot'] },
+  { label: 'BioRED', description: '8 types between chemicals, genes, diseases and variants', tasks: ['biored'] },
+];
+
+/**
+ * The task(s) to suggest for a file: the setting, the sidecar's earlier answer, or what the file
+ * says (core fileSchema); otherwise the curator is asked once and the answer kept in the sidecar.
+ */
+async function tasksForFile(ctx: CommandContext, session: FileSession, settings: Settings, given?: TaskName[]): Promise<TaskName[] | undefined> {
+  if (given?.length) {
+    await session.store.setTasks(given);
+    return given;
+  }
+  const docs = session.file.documents.map((ed) => session.curated(ed.doc.id)?.document ?? ed.doc);
+  const resolved = resolveFileTasks(settings.tasks, session.store.tasks, docs);
+  if (resolved) {
+    ctx.log.info(`${path.basename(session.uri.path)}: suggesting ${resolved.tasks.join(', ')} (${resolved.reason})`);
+    return resolved.tasks;
+  }
+  const pick = await vscode.window.showQuickPick(TASK_CHOICES, {
+    title: `BioRE: which relations should ${path.basename(session.uri.path)} get? (asked once, kept with the file)`,
+    placeHolder: 'The file does not say which annotation scheme it follows',
+  });
+  if (!pick) return undefined;
+  await session.store.setTasks(pick.tasks);
+  return pick.tasks;
 }
 
 export function modelLabel(settings: Settings, roots: readonly string[]): string {
@@ -81,12 +132,14 @@ function abortSignalOf(token: vscode.CancellationToken): AbortSignal {
   return ac.signal;
 }
 
-async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId?: string; scope?: 'document' | 'file' }): Promise<void> {
+async function extractRelations(ctx: CommandContext, arg?: ExtractArgs): Promise<void> {
   const found = await sessionOf(ctx, arg?.uri);
   if (!found) return;
   const { session, editor } = found;
   const settings = readSettings(session.uri);
-  const models = activeModels(settings, ctx.modelRoots);
+  const tasks = await tasksForFile(ctx, session, settings, arg?.tasks?.filter((t) => (TASK_NAMES as readonly string[]).includes(t)));
+  if (!tasks) return;
+  const models = activeModels(settings, ctx.modelRoots, tasks);
   const missing = models.find((m) => !isModelFolder(m.dir));
   if (models.length === 0 || missing) {
     const where = missing ? missing.dir : ctx.modelRoots.map((r) => path.join(r, 'relation-*')).join(', ');
@@ -120,7 +173,7 @@ async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId
   }
   // Each task is answered by the first model that has it (routeTasks); a folder that declares
   // no task it knows runs as it is.
-  const routed = routeTasks(models.map((m) => ({ dir: m.dir, tasks: relationModelTasks(m.dir) })), settings.tasks);
+  const routed = routeTasks(models.map((m) => ({ dir: m.dir, tasks: relationModelTasks(m.dir) })), tasks);
   const plan: { model: ModelFolder; task?: TaskName }[] = models.flatMap((m) => {
     if (relationModelTasks(m.dir).length === 0) return [{ model: m }];
     return [...routed].filter(([, dir]) => dir === m.dir).map(([task]) => ({ model: m, task }));
@@ -133,22 +186,45 @@ async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId
       async (progress, token) => {
         const signal = abortSignalOf(token);
         let done = 0;
+        // A whole-file run saves and redraws in batches (one sidecar write, one panel delta, one
+        // editor refresh per SAVE_BATCH_MS), not once per document: the sidecar of a 500-abstract
+        // file is megabytes. A single document is saved at once, as before.
+        let batch: Array<{ docId: string; suggestions: Suggestion[] }> = [];
+        let pendingIncrement = 0;
+        let lastReport = 0;
+        let batchStarted = Date.now();
+        const flush = async (): Promise<void> => {
+          const items = batch;
+          batch = [];
+          batchStarted = Date.now();
+          await session.setSuggestionsMany(items);
+        };
         for (const ed of docs) {
           if (signal.aborted) break;
-          progress.report({ message: `${ed.doc.id} (${done + 1}/${docs.length})`, increment: 100 / docs.length });
-          ctx.statusBar.busy(done, docs.length);
+          // The window redraws the notification and the status bar on each report: at most a few a second.
+          pendingIncrement += 100 / docs.length;
+          if (Date.now() - lastReport >= REPORT_MS || done === 0) {
+            progress.report({ message: `${ed.doc.id} (${done + 1}/${docs.length})`, increment: pendingIncrement });
+            ctx.statusBar.busy(done, docs.length);
+            pendingIncrement = 0;
+            lastReport = Date.now();
+          }
           // Predict on the curated document, so mentions the curator added take part.
           const doc = session.curated(ed.doc.id)?.document ?? ed.doc;
-          const suggestions: Suggestion[] = [];
+          const predictions: Array<PredictionLike & { task: TaskName }> = [];
           for (const { model, task } of plan) {
             const predicted = await ctx.engine().predictRelations(model.dir, doc, { threads: settings.threads, signal, ...(task ? { task } : {}) });
-            suggestions.push(...suggestionsFromPredictions(predicted, settings, model.label));
+            predictions.push(...predicted.map((p) => ({ ...p, modelLabel: model.label })));
           }
           if (signal.aborted) break;
-          await session.setSuggestions(ed.doc.id, suggestions);
+          // One row per pair across this run's models and schemas (the file's first task wins).
+          const suggestions: Suggestion[] = suggestionsFromPredictions(predictions, { tasks, threshold: settings.threshold }, '');
+          batch.push({ docId: ed.doc.id, suggestions });
+          if (Date.now() - batchStarted >= SAVE_BATCH_MS) await flush();
           kept += suggestions.length;
           done++;
         }
+        await flush();
       },
     );
   } catch (e) {
@@ -160,8 +236,15 @@ async function extractRelations(ctx: CommandContext, arg?: { uri?: string; docId
     ctx.statusBar.idle();
   }
   ctx.log.info(`extracted ${kept} suggestions in ${docs.length} document(s) in ${Date.now() - started} ms`);
-  void vscode.window.showInformationMessage(`BioRE: ${kept} relation suggestion(s) in ${docs.length} document(s).`);
-  ctx.panel().show(session);
+  const summary = `BioRE: ${kept} relation suggestion(s) in ${docs.length} document(s).`;
+  // One document: straight to triage. A whole-file run does not pop the panel up (it may be
+  // long; the curator is reading meanwhile): the message offers it, and an open panel updates.
+  if (docs.length === 1 || ctx.panel().isOpen) {
+    void vscode.window.showInformationMessage(summary);
+    if (docs.length === 1) ctx.panel().show(session);
+    return;
+  }
+  void vscode.window.showInformationMessage(summary, 'Open Curation Panel').then((pick) => pick && ctx.panel().show(session));
 }
 
 const EXPORT_CHOICES: Array<{ label: string; format: ExportFormat; ext: string }> = [
@@ -312,7 +395,8 @@ async function addRelation(ctx: CommandContext, arg?: { docId?: string; arg1?: s
   const second = await pickMention('BioRE: add relation — second argument', arg?.arg2);
   if (!second) return;
   const settings = readSettings(session.uri);
-  const types = [...new Set([...session.rows().map((r) => r.type), ...settings.tasks.flatMap((t) => TASK_RELATION_TYPES[t])])];
+  const fileTasks = resolveFileTasks(settings.tasks, session.store.tasks, [curated.document])?.tasks ?? TASK_NAMES;
+  const types = [...new Set([...session.rows().map((r) => r.type), ...fileTasks.flatMap((t) => TASK_RELATION_TYPES[t])])];
   const type = arg?.type ?? (await vscode.window.showQuickPick(types, { title: 'BioRE: relation type' }));
   if (!type) return;
   // Concept-level when both mentions are normalized (BC5CDR/BioRED style), else between the mentions.
@@ -340,11 +424,11 @@ async function useModel(ctx: CommandContext): Promise<void> {
   const recent = [settings.modelPath, ...ctx.recentModels.list()].filter((d) => d !== '' && !listed.has(d) && isModelFolder(d));
   const items: Item[] = [
     { label: 'Bundled models', description: settings.modelPath === '' ? '(in use)' : '', detail: 'the relation-* folders shipped with the extension, one per task', dir: '' },
-    ...models.map((m) => ({ label: m.label, description: settings.modelPath === m.dir ? '(in use)' : '', detail: m.dir, dir: m.dir })),
+    ...models.map((m) => ({ label: m.label, description: settings.modelPath === m.dir ? '(in use)' : FINE_TUNED.test(m.label) ? '(fine-tuned version, not in use)' : '', detail: m.dir, dir: m.dir })),
     ...[...new Set(recent)].map((d) => ({ label: path.basename(d), description: settings.modelPath === d ? '(in use)' : '(used before)', detail: d, dir: d })),
     { label: 'Browse for a model folder…', browse: true },
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: 'BioRE: Use Model' });
+  const pick = await vscode.window.showQuickPick(items, { title: 'BioRE: Use Model', matchOnDetail: true });
   if (!pick) return;
   let dir = pick.dir;
   if (pick.browse) {
@@ -402,15 +486,26 @@ async function fineTune(ctx: CommandContext, storageDir: string): Promise<void> 
       }),
   );
   ctx.log.info(`fine-tuned ${model.dir} -> ${result.outDir}: ${JSON.stringify(result)}`);
-  const heldOut =
-    result.examples.heldOut > 0
-      ? `held-out accuracy ${result.before.accuracy.toFixed(0)}% → ${result.after.accuracy.toFixed(0)}%, F1 ${result.before.f1.toFixed(0)} → ${result.after.f1.toFixed(0)} (${result.examples.heldOut} decision(s))`
-      : 'no held-out part (fewer than 10 decisions)';
-  const pick = await vscode.window.showInformationMessage(
-    `BioRE: fine-tuned ${model.label} on ${result.examples.train} decision(s) in ${result.seconds.toFixed(1)} s; ${heldOut}. Saved as ${name}.`,
-    'Use It',
-  );
+  const message = `BioRE: ${fineTuneSummary(model.label, decisions, result)} Saved as ${name}, not in use yet: "Use It" here, or pick it later in "BioRE: Use Model…".`;
+  const pick = await vscode.window.showInformationMessage(message, 'Use It');
   if (pick === 'Use It') await switchModel(ctx, result.outDir);
+}
+
+/** A held-out set smaller than this gives no meaningful accuracy; the message says so instead. */
+const MIN_HELD_OUT = 20;
+
+/**
+ * The fine-tune result in words: how many of the curator's decisions became training pairs (an
+ * added relation between mentions the model never pairs, or a decision on another task's row, is
+ * no pair), how many were held out, and the held-out score only when there are enough to mean it.
+ */
+export function fineTuneSummary(label: string, decisions: number, r: { seconds: number; examples: { train: number; heldOut: number }; before: { accuracy: number; f1: number }; after: { accuracy: number; f1: number } }): string {
+  const usable = r.examples.train + r.examples.heldOut;
+  const head = `fine-tuned ${label} in ${r.seconds.toFixed(1)} s on ${r.examples.train} pair(s) from your ${decisions} decision(s)${usable < decisions ? ` (${decisions - usable} are no pair the model scores)` : ''}`;
+  if (r.examples.heldOut === 0) return `${head}; none held out to score it (that starts at 10 usable decisions).`;
+  const scores = `accuracy ${r.before.accuracy.toFixed(0)}% → ${r.after.accuracy.toFixed(0)}%, F1 ${r.before.f1.toFixed(0)} → ${r.after.f1.toFixed(0)}`;
+  if (r.examples.heldOut < MIN_HELD_OUT) return `${head}; ${r.examples.heldOut} held out, too few for a score to mean anything (${scores} on them).`;
+  return `${head}; on ${r.examples.heldOut} held-out decisions ${scores}.`;
 }
 
 /** Registers every command; returns their disposables. */
@@ -424,7 +519,7 @@ export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
         void vscode.window.showErrorMessage(`BioRE: ${message}`);
       });
   return [
-    vscode.commands.registerCommand('biore.extractRelations', guard((arg?: { uri?: string; docId?: string; scope?: 'document' | 'file' }) => extractRelations(ctx, arg))),
+    vscode.commands.registerCommand('biore.extractRelations', guard((arg?: ExtractArgs) => extractRelations(ctx, arg))),
     vscode.commands.registerCommand('biore.openPanel', guard(async () => {
       const e = vscode.window.activeTextEditor;
       const session = e ? await ctx.sessions.open(e.document) : undefined;

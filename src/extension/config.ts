@@ -12,6 +12,7 @@ export function readSettings(scope?: vscode.Uri): Settings {
     threshold: c.get('threshold'),
     tasks: c.get('tasks'),
     threads: c.get('threads'),
+    relationNotes: c.get('relationNotes'),
   });
 }
 

@@ -1,58 +1,90 @@
 /**
  * Host side of the BioRE panel. The panel shows the curation of the most recently active curated
- * file; the host owns that state and sends a full snapshot whenever the panel is ready, becomes
- * visible, or the curation changes. Intents from the panel (accept, reject, undo, bulk accept,
- * reveal evidence) become recorded decisions through the sessions.
+ * file; the host owns that state and sends a full snapshot when the panel is ready, becomes
+ * visible or switches file, and otherwise deltas: the rows of the documents a change touched,
+ * at most one message per DELTA_INTERVAL_MS (a hidden panel gets nothing until it is shown).
+ * Intents from the panel (accept, reject, undo, bulk accept, reveal evidence) become recorded
+ * decisions through the sessions.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { HostToPanel, PanelRow, PanelSnapshot, PanelToHost } from '../protocol/panel';
-import { documentText } from '../core/document/document';
+import type { HostToPanel, PanelDelta, PanelRow, PanelSnapshot, PanelToHost } from '../protocol/panel';
+import { annotationExtent, documentText, type Annotation, type RelationArgument } from '../core/document/document';
 import type { CurationSessions, FileSession } from './curationSessions';
-import { argumentLabel } from './editorViews';
 import { webviewHtml, webviewRoots } from './webviewHtml';
 import { readSettings } from './config';
 
 export const PANEL_VIEW_TYPE = 'biore.panel';
 
+/** The panel's rows of one document. */
+function documentRows(session: FileSession, docId: string): PanelRow[] {
+  const curated = session.curated(docId);
+  if (!curated) return [];
+  const text = documentText(curated.document);
+  // Labels from one lookup per document (a mention by id, a concept by its first mention), as
+  // argumentLabel gives them, without a search per argument: a delta may carry thousands of rows.
+  const mentions = curated.document.passages.flatMap((p) => p.annotations).sort((a, b) => annotationExtent(a).start - annotationExtent(b).start);
+  const byId = new Map(mentions.map((m) => [m.id, m] as const));
+  const byConcept = new Map<string, Annotation>();
+  for (const m of mentions) for (const id of m.ids) if (!byConcept.has(id)) byConcept.set(id, m);
+  const label = (ref: RelationArgument['ref']): { label: string; conceptId: string; entityType: string } => {
+    const m = ref.kind === 'annotation' ? byId.get(ref.id) : byConcept.get(ref.id);
+    return { label: m?.text ?? ref.id, conceptId: ref.kind === 'concept' ? ref.id : (m?.ids.join('|') ?? ''), entityType: m?.type ?? '' };
+  };
+  return curated.rows.map((r) => {
+    const row: PanelRow = {
+      key: r.key,
+      docId: r.docId,
+      type: r.type,
+      status: r.status,
+      gold: r.gold,
+      added: r.added,
+      args: r.args.map((a) => ({ role: a.role, ...label(a.ref) })),
+    };
+    if (r.score !== undefined) row.score = r.score;
+    if (r.task !== undefined) row.task = r.task;
+    if (r.model !== undefined) row.model = path.basename(r.model);
+    // The panel shows one line of it (Enter jumps to the whole sentence): a 5,000-row file then
+    // costs a fraction of the message bytes.
+    if (r.evidence) row.evidence = text.slice(r.evidence.start, Math.min(r.evidence.end, r.evidence.start + EVIDENCE_CHARS)).replace(/\s+/g, ' ');
+    return row;
+  });
+}
+
 /** The panel's rows for one file. */
-export function panelSnapshot(session: FileSession | undefined, threshold: number, model: string): PanelSnapshot {
+export function panelSnapshot(session: FileSession | undefined, threshold: number, model: string, focusDocId?: string): PanelSnapshot {
   if (!session) return { documents: [], rows: [], threshold, model };
-  const rows: PanelRow[] = [];
-  for (const ed of session.file.documents) {
-    const curated = session.curated(ed.doc.id);
-    if (!curated) continue;
-    const text = documentText(curated.document);
-    for (const r of curated.rows) {
-      const row: PanelRow = {
-        key: r.key,
-        docId: r.docId,
-        type: r.type,
-        status: r.status,
-        gold: r.gold,
-        added: r.added,
-        args: r.args.map((a, i) => ({ role: a.role, ...argumentLabel(session, r, i) })),
-      };
-      if (r.score !== undefined) row.score = r.score;
-      if (r.task !== undefined) row.task = r.task;
-      if (r.model !== undefined) row.model = path.basename(r.model);
-      if (r.evidence) row.evidence = text.slice(r.evidence.start, r.evidence.end).replace(/\s+/g, ' ');
-      rows.push(row);
-    }
-  }
   return {
     fileName: path.basename(session.uri.path),
     documents: session.file.documents.map((ed) => ({ id: ed.doc.id, title: ed.doc.passages[0]?.text.slice(0, 120) ?? '' })),
-    rows,
+    rows: session.file.documents.flatMap((ed) => documentRows(session, ed.doc.id)),
     threshold,
     model,
+    ...(focusDocId ? { focusDocId } : {}),
   };
 }
+
+/** The rows of the documents that changed. */
+export function panelDelta(session: FileSession, docIds: Iterable<string>, focus?: PanelDelta['focus']): PanelDelta {
+  return { fileName: path.basename(session.uri.path), documents: [...docIds].map((id) => ({ id, rows: documentRows(session, id) })), ...(focus ? { focus } : {}) };
+}
+
+/** Characters of a row's evidence sentence sent to the panel. */
+const EVIDENCE_CHARS = 240;
+
+/** At most one delta per this many ms: a whole-file run changes a document every few ms. */
+const DELTA_INTERVAL_MS = 250;
 
 export class CurationPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private current: FileSession | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Documents changed since the last message; `full` when a snapshot is due instead. */
+  private dirty = new Set<string>();
+  private full = false;
+  private focus: PanelDelta['focus'];
+  private timer: NodeJS.Timeout | undefined;
+  private lastSent = 0;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -61,10 +93,13 @@ export class CurationPanel implements vscode.Disposable {
     private readonly revealEvidence: (session: FileSession, docId: string, key: string) => Promise<void>,
   ) {
     this.disposables.push(
-      sessions.onDidChange((s) => {
-        if (!this.current || s === this.current || !this.sessions.get(this.current.uri)) {
-          this.current = s;
-          this.post();
+      sessions.onDidChangeDocuments(({ session, docIds }) => {
+        const active = vscode.window.activeTextEditor?.document.uri.toString() === session.uri.toString();
+        if (session === this.current && this.sessions.get(session.uri)) this.schedule(docIds);
+        else if (!this.current || !this.sessions.get(this.current.uri) || active) {
+          // The file being worked on (Detect Mentions, an extraction) is what the panel shows.
+          this.current = session;
+          this.schedule();
         }
       }),
       vscode.window.onDidChangeActiveTextEditor((e) => {
@@ -75,6 +110,39 @@ export class CurationPanel implements vscode.Disposable {
         }
       }),
     );
+  }
+
+  /** Queues the rows of `docIds` (all documents when absent) and sends them within DELTA_INTERVAL_MS. */
+  private schedule(docIds?: readonly string[]): void {
+    if (docIds) for (const id of docIds) this.dirty.add(id);
+    else this.full = true;
+    if (!this.panel?.visible) return;
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastSent + DELTA_INTERVAL_MS - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, wait);
+  }
+
+  private flush(): void {
+    if (!this.panel?.visible) return;
+    const session = this.current && this.sessions.get(this.current.uri) ? this.current : undefined;
+    if (this.full || !session) {
+      this.post();
+      return;
+    }
+    if (this.dirty.size === 0 && !this.focus) return;
+    const msg: HostToPanel = { type: 'panel/delta', delta: panelDelta(session, this.dirty, this.focus) };
+    this.dirty = new Set();
+    this.focus = undefined;
+    this.lastSent = Date.now();
+    void this.panel.webview.postMessage(msg);
+  }
+
+  /** True while the panel is open (visible or in a background tab). */
+  get isOpen(): boolean {
+    return this.panel !== undefined;
   }
 
   /** Opens (or reveals) the panel beside the editor. */
@@ -105,7 +173,15 @@ export class CurationPanel implements vscode.Disposable {
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, { title: 'BioRE Curation', script: 'panel.js', style: 'panel.css' });
     panel.webview.onDidReceiveMessage((m: PanelToHost) => void this.onMessage(m).catch((e: unknown) => void vscode.window.showErrorMessage(`BioRE: ${(e as Error).message}`)), undefined, this.disposables);
     panel.onDidChangeViewState(() => panel.visible && this.post(), undefined, this.disposables);
-    panel.onDidDispose(() => (this.panel = undefined), undefined, this.disposables);
+    panel.onDidDispose(
+      () => {
+        this.panel = undefined;
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      },
+      undefined,
+      this.disposables,
+    );
   }
 
   private activeSession(): FileSession | undefined {
@@ -113,10 +189,17 @@ export class CurationPanel implements vscode.Disposable {
     return (e && this.sessions.get(e.document.uri)) ?? this.sessions.all()[0];
   }
 
+  /** Sends a full snapshot, opening at the document under the editor's cursor. */
   private post(): void {
     if (!this.panel) return;
     const session = this.current && this.sessions.get(this.current.uri) ? this.current : this.activeSession();
-    const msg: HostToPanel = { type: 'panel/state', snapshot: panelSnapshot(session, readSettings(session?.uri).threshold, this.modelLabel()) };
+    const editor = vscode.window.visibleTextEditors.find((e) => session && e.document.uri.toString() === session.uri.toString());
+    const focusDocId = editor && session ? session.documentAt(editor.document.offsetAt(editor.selection.active))?.doc.id : undefined;
+    const msg: HostToPanel = { type: 'panel/state', snapshot: panelSnapshot(session, readSettings(session?.uri).threshold, this.modelLabel(), focusDocId) };
+    this.dirty = new Set();
+    this.full = false;
+    this.focus = undefined;
+    this.lastSent = Date.now();
     void this.panel.webview.postMessage(msg);
   }
 
@@ -129,9 +212,15 @@ export class CurationPanel implements vscode.Disposable {
       case 'relation/verdict':
         if (session) await session.decide(m.docId, { op: 'relation/verdict', key: m.key, verdict: m.verdict });
         return;
-      case 'relation/undo':
-        if (session) await session.undo();
+      case 'relation/undo': {
+        const undone = session && (await session.undo());
+        // The restored row becomes the selection again.
+        if (undone?.op === 'relation/verdict') {
+          this.focus = { docId: undone.docId, key: undone.key };
+          this.schedule([undone.docId]);
+        }
         return;
+      }
       case 'relation/bulkAccept': {
         if (!session) return;
         const wanted = new Set(m.keys.map((k) => `${k.docId}\n${k.key}`));
@@ -150,6 +239,7 @@ export class CurationPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearTimeout(this.timer);
     this.panel?.dispose();
     for (const d of this.disposables) d.dispose();
   }

@@ -35,8 +35,11 @@ export class CurationSessions implements vscode.Disposable {
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('biore');
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly changedDocuments = new vscode.EventEmitter<{ session: FileSession; docIds?: readonly string[] }>();
   /** Fires after a session's file or curation changed. */
   readonly onDidChange = this.changed.event;
+  /** Like onDidChange, with the documents a recorded change touched (none given: the whole file changed). */
+  readonly onDidChangeDocuments = this.changedDocuments.event;
 
   constructor(
     /** Folder for sidecars of files whose own folder is read-only (and of unsaved files). */
@@ -46,6 +49,7 @@ export class CurationSessions implements vscode.Disposable {
   ) {
     this.disposables.push(
       this.changed,
+      this.changedDocuments,
       this.diagnostics,
       vscode.workspace.onDidOpenTextDocument((d) => void this.openIfCuratable(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.scheduleReread(e.document)),
@@ -99,8 +103,10 @@ export class CurationSessions implements vscode.Disposable {
     }
     const started = Date.now();
     const session = await CurationSession.create(doc.uri, doc.getText(), store);
-    session.onDidChange(() => {
-      if (this.get(doc.uri) === session) this.changed.fire(session);
+    session.onDidChange((docIds) => {
+      if (this.get(doc.uri) !== session) return;
+      this.changed.fire(session);
+      this.changedDocuments.fire({ session, docIds });
     });
     const ms = Date.now() - started;
     this.onRead(path.basename(doc.uri.path), session.file.documents.length, ms);
@@ -108,6 +114,7 @@ export class CurationSessions implements vscode.Disposable {
     this.sessions.set(doc.uri.toString(), session);
     this.publishProblems(session, doc);
     this.changed.fire(session);
+    this.changedDocuments.fire({ session });
     return session;
   }
 
@@ -125,6 +132,7 @@ export class CurationSessions implements vscode.Disposable {
           if (!current || this.get(doc.uri) !== session) return;
           this.publishProblems(session, doc);
           this.changed.fire(session);
+          this.changedDocuments.fire({ session });
         });
       }, 300),
     );

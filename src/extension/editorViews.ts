@@ -1,7 +1,9 @@
 /**
  * What the curator sees in the editor: mention highlights by entity category (colours from
- * `contributes.colors`, so themes can change them), an inline note at each relation's evidence
- * sentence, hovers listing a mention's relations, and one CodeLens per document with counts.
+ * `contributes.colors`, so themes can change them), relation notes at evidence sentences that
+ * never take a word's place (`biore.relationNotes`: an underline and a gutter marker with the
+ * details in the hover; in `full` also the note after a line it fits on), hovers listing a
+ * mention's relations, and one CodeLens per document with counts.
  * All of it reads the curation sessions; offsets become ranges only here.
  */
 import * as path from 'node:path';
@@ -9,6 +11,7 @@ import * as vscode from 'vscode';
 import { entityCategory, type EntityCategory } from '../core/curation/entityCategories';
 import { statusCounts, type RelationRow } from '../core/curation/curatedDocument';
 import { documentText } from '../core/document/document';
+import { affectsSettings, readSettings } from './config';
 import type { CurationSessions, FileSession } from './curationSessions';
 import type { EditorDocument } from '../core/curation/editorDocuments';
 
@@ -17,6 +20,8 @@ const CATEGORIES: readonly EntityCategory[] = ['chemical', 'gene', 'disease', 'o
 const SMALL_FILE_DOCUMENTS = 50;
 /** How far beyond the visible ranges (in characters) a large file is decorated. */
 const NEAR_CHARS = 30_000;
+/** `full` notes go after a line only when line and note together stay within this many columns. */
+const NOTE_FIT_COLUMNS = 120;
 
 function mentionDecoration(category: EntityCategory): vscode.TextEditorDecorationType {
   return vscode.window.createTextEditorDecorationType({
@@ -46,20 +51,29 @@ function shortRow(session: FileSession, row: RelationRow): string {
 /** Keeps every visible editor's decorations in line with its session. */
 export class DecorationController implements vscode.Disposable {
   private readonly mentionTypes = new Map(CATEGORIES.map((c) => [c, mentionDecoration(c)] as const));
-  private readonly evidenceType = vscode.window.createTextEditorDecorationType({
-    borderWidth: '0 0 1px 0',
-    borderStyle: 'dotted',
-    borderColor: new vscode.ThemeColor('biore.relationForeground'),
+  /** The evidence sentence: a dotted underline (takes no space) and a marker in the gutter. */
+  private readonly evidenceType: vscode.TextEditorDecorationType;
+  /** `full`: the note after the end of a line (a zero-length range there), never inside text. */
+  private readonly lineNoteType = vscode.window.createTextEditorDecorationType({
     after: { color: new vscode.ThemeColor('biore.relationForeground'), margin: '0 0 0 1.5em', fontStyle: 'italic' },
   });
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
     private readonly sessions: CurationSessions,
+    extensionUri: vscode.Uri,
     private readonly log?: vscode.LogOutputChannel,
   ) {
+    this.evidenceType = vscode.window.createTextEditorDecorationType({
+      borderWidth: '0 0 1px 0',
+      borderStyle: 'dotted',
+      borderColor: new vscode.ThemeColor('biore.relationForeground'),
+      gutterIconPath: vscode.Uri.joinPath(extensionUri, 'media', 'relation-note.svg'),
+      gutterIconSize: '70%',
+    });
     this.disposables.push(
       sessions.onDidChange((s) => this.updateSession(s)),
+      vscode.workspace.onDidChangeConfiguration((e) => affectsSettings(e) && this.updateAll()),
       vscode.window.onDidChangeVisibleTextEditors(() => this.updateAll()),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.scheduleScroll(e.textEditor)),
     );
@@ -91,6 +105,8 @@ export class DecorationController implements vscode.Disposable {
     const doc = editor.document;
     const byCategory = new Map<EntityCategory, vscode.DecorationOptions[]>(CATEGORIES.map((c) => [c, []]));
     const evidence: vscode.DecorationOptions[] = [];
+    const lineNotes = new Map<number, string[]>();
+    const notes = readSettings(doc.uri).relationNotes;
     // Files of many documents: only documents near the visible ranges (a few screens around them).
     let near = (_ed: EditorDocument): boolean => true;
     if (session.file.documents.length > SMALL_FILE_DOCUMENTS && editor.visibleRanges.length > 0) {
@@ -120,20 +136,29 @@ export class DecorationController implements vscode.Disposable {
         const k = `${r.evidence.start}:${r.evidence.end}`;
         bySentence.set(k, [...(bySentence.get(k) ?? []), r]);
       }
+      if (notes === 'off') continue;
       for (const rows of bySentence.values()) {
         const f = ed.spanToFile(rows[0]!.evidence!);
         if (!f) continue;
-        const shown = rows.slice(0, 2).map((r) => shortRow(session, r)).join('; ');
-        const more = rows.length > 2 ? ` +${rows.length - 2} more` : '';
         const end = doc.positionAt(f.end);
-        evidence.push({
-          range: new vscode.Range(doc.positionAt(f.start), end),
-          renderOptions: { after: { contentText: `◆ ${shown}${more}` } },
-        });
+        const hover = new vscode.MarkdownString(`**BioRE** evidence of ${rows.length} relation(s):\n\n${rows.map((r) => `- ${escapeMd(shortRow(session, r))}`).join('\n')}`);
+        evidence.push({ range: new vscode.Range(doc.positionAt(f.start), end), hoverMessage: hover });
+        if (notes === 'full') {
+          const shown = rows.slice(0, 2).map((r) => shortRow(session, r)).join('; ');
+          lineNotes.set(end.line, [...(lineNotes.get(end.line) ?? []), `${shown}${rows.length > 2 ? ` +${rows.length - 2} more` : ''}`]);
+        }
       }
+    }
+    const after: vscode.DecorationOptions[] = [];
+    for (const [line, texts] of lineNotes) {
+      const note = `◆ ${texts.join(' · ')}`;
+      const end = doc.lineAt(line).range.end;
+      // After the line's last character only, and only when it fits: a note never pushes text away.
+      if (end.character + note.length + 3 <= NOTE_FIT_COLUMNS) after.push({ range: new vscode.Range(end, end), renderOptions: { after: { contentText: note } } });
     }
     for (const [c, t] of this.mentionTypes) editor.setDecorations(t, byCategory.get(c)!);
     editor.setDecorations(this.evidenceType, evidence);
+    editor.setDecorations(this.lineNoteType, after);
     const ms = Date.now() - started;
     if (ms > 10) this.log?.info(`decorated ${path.basename(doc.uri.path)} in ${ms} ms`);
   }
@@ -142,6 +167,7 @@ export class DecorationController implements vscode.Disposable {
     clearTimeout(this.scrollTimer);
     for (const t of this.mentionTypes.values()) t.dispose();
     this.evidenceType.dispose();
+    this.lineNoteType.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }
@@ -187,9 +213,16 @@ export class DocumentCountsLensProvider implements vscode.CodeLensProvider, vsco
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.emitter.event;
   private readonly sub: vscode.Disposable;
+  private settle: NodeJS.Timeout | undefined;
 
   constructor(private readonly sessions: CurationSessions) {
-    this.sub = sessions.onDidChange(() => this.emitter.fire());
+    this.sub = sessions.onDidChange(() => {
+      this.emitter.fire();
+      // Once more when changes settle: the editor debounces CodeLens requests, and a request it
+      // started during a burst (an extraction run) could otherwise leave stale counts on screen.
+      clearTimeout(this.settle);
+      this.settle = setTimeout(() => this.emitter.fire(), 600);
+    });
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
@@ -209,6 +242,7 @@ export class DocumentCountsLensProvider implements vscode.CodeLensProvider, vsco
   }
 
   dispose(): void {
+    clearTimeout(this.settle);
     this.sub.dispose();
     this.emitter.dispose();
   }

@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): void {
       statusBar,
       panel,
       lenses,
-      new DecorationController(sessions, log),
+      new DecorationController(sessions, context.extensionUri, log),
       vscode.languages.registerHoverProvider(languages, new MentionHoverProvider(sessions)),
       vscode.languages.registerCodeLensProvider(languages, lenses),
       vscode.languages.registerDocumentSymbolProvider({ language: 'pubtator' }, outline),

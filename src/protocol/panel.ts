@@ -1,8 +1,10 @@
 /**
  * Messages between the extension host and the BioRE panel webview (src/webview/panel.ts).
- * The host owns all curation state: the panel renders full snapshots (sent on `panel/ready`,
- * on every change and when the panel becomes visible again) and sends the curator's intents.
- * The panel keeps only view state (filters, sort, selection) in its own webview state.
+ * The host owns all curation state: the panel renders a full snapshot (sent on `panel/ready`,
+ * when the panel becomes visible again and when it switches file), then deltas: the rows of the
+ * documents that changed, coalesced to at most a few messages a second, so a whole-file run or a
+ * decision in a 3,000-row file costs the panel only what changed. The panel sends the curator's
+ * intents and keeps only view state (filters, sort, selection) in its own webview state.
  */
 import type { RowStatus } from '../core/curation/decisions';
 
@@ -29,7 +31,7 @@ export interface PanelRow {
   task?: string;
   model?: string;
   args: PanelArgument[];
-  /** The evidence sentence(s), when known. */
+  /** The start of the evidence sentence(s) (up to a few hundred characters), when known. */
   evidence?: string;
 }
 
@@ -44,11 +46,24 @@ export interface PanelSnapshot {
   threshold: number;
   /** Label of the active relation model. */
   model: string;
+  /** The document at the editor's cursor: the panel opens there. */
+  focusDocId?: string;
+}
+
+/** The rows of the documents that changed (each document's rows replace its old ones). */
+export interface PanelDelta {
+  /** The file the delta belongs to (a delta for another file than the panel shows is ignored). */
+  fileName: string;
+  documents: Array<{ id: string; rows: PanelRow[] }>;
+  /** Select this row (the row an undo restored). */
+  focus?: { docId: string; key: string };
 }
 
 export type HostToPanel =
   /** host → panel: the complete state to render. */
-  { type: 'panel/state'; snapshot: PanelSnapshot };
+  | { type: 'panel/state'; snapshot: PanelSnapshot }
+  /** host → panel: what changed since the last state or delta. */
+  | { type: 'panel/delta'; delta: PanelDelta };
 
 export type PanelToHost =
   /** panel → host: the panel loaded and wants a snapshot. */

@@ -20,7 +20,7 @@ import { createCnnBackend } from '../../src/core/training/cnnRelation/cnnBackend
 import { encodeCnnCandidates } from '../../src/core/inference/relations/cnnRelationModel';
 import { resolveCnnConfig } from '../../src/core/training/cnnRelation/cnnConfig';
 
-async function exportRandomModel(out: string, seed: number, sampleFile: string): Promise<void> {
+export async function exportRandomModel(out: string, seed: number, sampleFile: string): Promise<void> {
   const doc = { ...parsePubTator(fs.readFileSync(sampleFile, 'utf8'), sampleFile).documents[0]!, relations: [] };
   const docs = [taskView(doc, 'cdr')];
   const counts = new Map<string, number>();

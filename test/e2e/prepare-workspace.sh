@@ -15,3 +15,5 @@ cp "$ROOT/test/fixtures/bioc/small.xml" "$WS/small.bioc.xml"
 DATA=${BIORE_DATA:-$ROOT/../shared/data}
 CDR_TEST=$DATA/bc5cdr/CDR.Corpus.v010516/CDR_TestSet.PubTator.txt
 if [ -f "$CDR_TEST" ]; then cp "$CDR_TEST" "$WS/CDR_TestSet.PubTator.txt"; fi
+# The panel-performance file: the same 500 abstracts without their relation lines (as a curator gets them).
+if [ -f "$CDR_TEST" ]; then grep -v $'\tCID\t' "$CDR_TEST" > "$WS/cdr-test-500.pubtator"; fi

@@ -268,8 +268,41 @@ try {
     const msg = await notification(/relation suggestion/, 120000);
     log('done:', msg);
     await panelFrame().locator('.row').first().waitFor({ timeout: 30000 });
+    // The document's counts follow at once (they used to stay at 0 until the first decision).
+    const n = Number(/(\d+) relation suggestion/.exec(msg)?.[1]);
+    const lens = await codeLensText(new RegExp(`: ${n} suggested`));
+    log('codelens after extraction:', lens);
+    assert.match(lens, new RegExp(`: ${n} suggested`));
+    // The panel opens at the document under the cursor, confidence highest first.
+    const scores = await panelFrame().locator('.row .score').allInnerTexts();
+    assert.deepEqual(scores.map(Number), [...scores.map(Number)].sort((a, b) => b - a), 'highest confidence first');
     await shot('03-extracted');
   }, hasModel ? {} : { skip: 'no relation model in models/ yet' });
+
+  await step('relation notes take no text\'s place: every word of the abstract stays on screen', async () => {
+    await focusMainEditor();
+    const check = () => page.evaluate(() => {
+      const ed = document.querySelector('.editor-group-container .editor-instance .monaco-editor .lines-content')?.closest('.monaco-scrollable-element');
+      const right = ed.getBoundingClientRect().right;
+      const out = { notesInsideText: 0, wordsPastEdge: [], markers: [...document.querySelectorAll('.editor-group-container .margin *')].filter((e) => getComputedStyle(e).backgroundImage.includes('relation-note')).length };
+      for (const line of document.querySelectorAll('.editor-group-container .editor-instance .view-line')) {
+        const spans = [...line.querySelectorAll('span span, span')].filter((s) => s.children.length === 0);
+        spans.forEach((s, i) => {
+          const after = getComputedStyle(s, '::after').content;
+          if (after && after.includes('◆') && spans.slice(i + 1).some((t) => t.textContent.trim() !== '')) out.notesInsideText++;
+          const r = s.getBoundingClientRect();
+          if (s.textContent.trim() && r.width > 0 && r.left > right - 2) out.wordsPastEdge.push(s.textContent.slice(0, 40));
+        });
+      }
+      return out;
+    });
+    const seen = await check();
+    log('relation notes:', JSON.stringify(seen));
+    assert.equal(seen.notesInsideText, 0, 'no note inside a line of text');
+    assert.deepEqual(seen.wordsPastEdge, [], 'no word pushed past the editor edge');
+    assert.ok(seen.markers >= 1, 'evidence sentences are marked in the gutter');
+    await editor().locator('.view-line', { hasText: 'Clinicians should monitor urine output' }).first().waitFor();
+  }, hasModel ? {} : { skip: 'needs suggestions from a relation model' });
 
   await step('hover a chemical: its relations', async () => {
     const box = await wordBox('amiloride');
@@ -382,6 +415,7 @@ try {
     await palette('BioRE: Fine-tune on My Decisions');
     const msg = await notification(/fine-tuned .* decision/, 120000);
     log('fine-tune:', msg);
+    assert.match(msg, /pair\(s\) from your \d+ decision\(s\).*(none held out|held out)/);
     const versions = path.join(process.env.USER_DATA, 'User', 'globalStorage', 'biore.biore-curator', 'models');
     const made = fs.readdirSync(versions).filter((n) => /^relation-cdr-ft-/.test(n));
     assert.equal(made.length, 1);
@@ -461,7 +495,10 @@ try {
   }, full);
 
   await step('detect mentions with the bundled tagger: each new one is a recorded decision, highlighted', async () => {
+    // Quick Open opens in the active group: make it the main one (the panel has a group of its own).
+    await focusMainEditor();
     await openFile('unannotated.pubtator');
+    await page.locator('.editor-group-container').first().locator('.tab.active', { hasText: 'unannotated.pubtator' }).waitFor({ timeout: 15000 });
     await editor().locator('.view-line', { hasText: 'nephrogenic diabetes insipidus' }).first().waitFor();
     await focusMainEditor();
     await palette('BioRE: Detect Mentions');
@@ -481,6 +518,178 @@ try {
     assert.ok(Object.keys(colours).some((c) => c.startsWith('rgba(63, 163, 77')), 'detected chemicals highlighted');
     await shot('11-detected-mentions');
   }, full);
+
+  // Panel performance on 500 abstracts (issue 16, point 1). Every candidate is kept (threshold 0),
+  // so the panel holds 3,000+ rows. Goals: a/r/j/k answer in < 100 ms; extraction with the panel
+  // open takes <= 1.1 x the time with it closed; no frame stall over 200 ms while it runs.
+  await step('panel performance: 500 abstracts, 3,000+ rows', async () => {
+    await focusMainEditor();
+    await openFile('cdr-test-500.pubtator');
+    await editor().locator('.view-line').first().waitFor({ timeout: 30000 });
+    const closePanel = async () => {
+      const tab = page.locator('.tab', { hasText: 'BioRE Curation' });
+      if (await tab.count()) {
+        // The tab's own close button (a key press would go to the webview once it has focus).
+        await tab.first().hover();
+        await tab.first().locator('.codicon-close').first().click({ force: true });
+        await tab.first().waitFor({ state: 'detached', timeout: 10000 });
+      }
+    };
+    const openPanel = async () => {
+      await focusMainEditor();
+      await palette('BioRE: Open Curation Panel');
+      await panelFrame().locator('.title', { hasText: 'cdr-test-500' }).waitFor({ timeout: 60000 });
+      await focusMainEditor();
+    };
+    const panelPage = async () => {
+      for (let i = 0; i < 100; i++) {
+        for (const f of page.frames()) if (await f.$('.keys').catch(() => null)) return f;
+        await page.waitForTimeout(100);
+      }
+      throw new Error('panel frame not found');
+    };
+    // Longest gap between animation frames (and how many gaps over 200 ms) in a page.
+    const startStalls = (frame) => frame.evaluate(() => {
+      const s = (window.__stalls = { max: 0, over: 0, frames: 0, run: true });
+      let last = performance.now();
+      const tick = (t) => {
+        const d = t - last;
+        last = t;
+        s.frames++;
+        s.max = Math.max(s.max, d);
+        if (d > 200) s.over++;
+        if (s.run) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const stopStalls = (frame) => frame.evaluate(() => ((window.__stalls.run = false), window.__stalls));
+    const hostMs = () => {
+      const logs = execSync(`find ${process.env.USER_DATA} -name '*BioRE.log'`).toString().trim().split('\n').filter(Boolean);
+      const lines = logs.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n')).filter((l) => /extracted \d+ suggestions in 500 document/.test(l));
+      return Number(/in (\d+) ms/.exec(lines[lines.length - 1] ?? '')?.[1]);
+    };
+    const extractWholeFile = async (label) => {
+      await focusMainEditor();
+      await palette('Notifications: Clear All Notifications');
+      await palette('BioRE: Extract Relations');
+      await quickPick('Whole file');
+      const t = Date.now();
+      const toast = page.locator('.notifications-toasts .notification-list-item-message', { hasText: /relation suggestion\(s\) in 500 document/ });
+      await toast.first().waitFor({ state: 'attached', timeout: 300000 });
+      const ms = Date.now() - t;
+      log(`extraction over 500 abstracts, panel ${label}: ${(ms / 1000).toFixed(1)} s in the window (extension host: ${(hostMs() / 1000).toFixed(1)} s)`);
+      return ms;
+    };
+    // run.sh sets biore.threshold to 0. The fixture model (random weights) calls most pairs a
+    // relation, so the 500 abstracts give 3,000+ rows; the fine-tune step switched to another model.
+    const useFixtureModel = async () => {
+      if (!process.env.E2E_MODEL_DIR) return;
+      await focusMainEditor();
+      await palette('BioRE: Use Model');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.waitFor();
+      await input.fill('relation-cdr');
+      await page.waitForTimeout(300);
+      // Two folders are called relation-cdr (the bundled one, the fixture): pick by path.
+      const focused = page.locator('.quick-input-list .monaco-list-row.focused');
+      for (let i = 0; i < 20 && !(await focused.innerText().catch(() => '')).includes(process.env.E2E_MODEL_DIR); i++) await page.keyboard.press('ArrowDown');
+      assert.ok((await focused.innerText()).includes(process.env.E2E_MODEL_DIR), 'the fixture model is offered');
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(500);
+    };
+    // Extraction time, with the model in use (the bundled BC5CDR model after the fine-tune step:
+    // the product's own, and runs of several seconds). Closed and open alternate; each open run is
+    // compared with the closed runs just before and after it, so a load change on the shared
+    // machine hits both sides of a ratio; the median ratio is the figure.
+    await closePanel();
+    const closed = [await extractWholeFile('closed')];
+    assert.equal(await page.locator('.tab', { hasText: 'BioRE Curation' }).count(), 0, 'a whole-file run does not pop the panel up');
+    const open = [];
+    const stalls = { window: { max: 0, over: 0 }, panel: { max: 0, over: 0 }, closed: { max: 0, over: 0 } };
+    for (let run = 0; run < 5; run++) {
+      await openPanel();
+      const frame = await panelPage();
+      await startStalls(page.mainFrame());
+      await startStalls(frame);
+      open.push(await extractWholeFile('open'));
+      for (const [name, f] of [['window', page.mainFrame()], ['panel', frame]]) {
+        const s = await stopStalls(f);
+        stalls[name].max = Math.max(stalls[name].max, s.max);
+        stalls[name].over += s.over;
+      }
+      await closePanel();
+      // For comparison (not a goal): the window's stalls while the panel is closed.
+      await startStalls(page.mainFrame());
+      closed.push(await extractWholeFile('closed'));
+      const c = await stopStalls(page.mainFrame());
+      stalls.closed = { max: Math.max(stalls.closed.max, c.max), over: stalls.closed.over + c.over };
+    }
+    const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    // closed[0] is the warm-up (the file's first extraction): open[0] is compared with closed[1] only.
+    const ratios = open.map((o, i) => o / (i === 0 ? closed[1] : (closed[i] + closed[i + 1]) / 2));
+    const ratio = median(ratios);
+    const secs = (a) => a.map((x) => (x / 1000).toFixed(2)).join(', ');
+    log(`PANEL extraction time over 500 abstracts, panel open / closed: median ratio ${ratio.toFixed(2)} (goal <= 1.10; ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}; runs open ${secs(open)} s, closed ${secs(closed)} s, the first a warm-up)`);
+    log(`PANEL longest frame stall while extracting: window ${stalls.window.max.toFixed(0)} ms (${stalls.window.over} over 200 ms), panel ${stalls.panel.max.toFixed(0)} ms (${stalls.panel.over} over 200 ms) (goal < 200 ms); with the panel closed the window's longest was ${stalls.closed.max.toFixed(0)} ms (${stalls.closed.over} over 200 ms)`);
+    // Key latency with 3,000+ rows: the fixture model (random weights) calls most pairs a relation.
+    await useFixtureModel();
+    await openPanel();
+    await extractWholeFile('open, fixture model');
+    const rows = JSON.parse(fs.readFileSync(path.join(WORKSPACE, 'cdr-test-500.pubtator.biore.json'), 'utf8'));
+    const nRows = Object.values(rows.suggestions).reduce((n, l) => n + l.length, 0);
+    log('rows in the panel:', nRows);
+    assert.ok(nRows >= 3000, `3,000+ rows (${nRows})`);
+    await panelFrame().locator('.row').first().waitFor({ timeout: 30000 });
+    // Key latency, from the page: keydown's timestamp to the first frame painted after our handler.
+    const f2 = await panelPage();
+    await f2.evaluate(() => {
+      window.__lat = [];
+      window.addEventListener('keydown', (e) => {
+        const t0 = e.timeStamp;
+        const sel = document.querySelector('.row.selected')?.dataset.id;
+        const rec = { key: e.key };
+        window.__lat.push(rec);
+        requestAnimationFrame(() => setTimeout(() => {
+          rec.shown = performance.now() - t0;
+          if (e.key !== 'a' && e.key !== 'r') return;
+          // Confirmed: the host's delta arrived and the decided row left the review list.
+          const poll = () => {
+            const el = [...document.querySelectorAll('.row')].find((x) => x.dataset.id === sel);
+            if (!el || !el.classList.contains('pending')) rec.confirmed = performance.now() - t0;
+            else if (performance.now() - t0 < 10000) setTimeout(poll, 2);
+          };
+          poll();
+        }, 0));
+      }, true);
+    });
+    await panelFrame().locator('.keys').click();
+    const keys = ['j', 'j', 'k', 'j', 'a', 'j', 'r', 'k', 'a', 'j', 'r', 'j', 'k', 'a', 'r', 'j', 'a', 'r', 'k', 'a', 'r', 'j'];
+    for (const key of keys) {
+      await page.keyboard.press(key);
+      await page.waitForTimeout(350);
+    }
+    await page.waitForTimeout(1000);
+    const lat = await f2.evaluate(() => window.__lat);
+    const stat = (keys, field) => {
+      const v = lat.filter((l) => keys.includes(l.key) && typeof l[field] === 'number').map((l) => l[field]).sort((a, b) => a - b);
+      return { n: v.length, median: v[Math.floor(v.length / 2)] ?? NaN, max: v[v.length - 1] ?? NaN };
+    };
+    const fmt = (s) => `median ${s.median.toFixed(0)} ms, max ${s.max.toFixed(0)} ms (${s.n} presses)`;
+    const ar = stat(['a', 'r'], 'shown');
+    const jk = stat(['j', 'k'], 'shown');
+    const confirmed = stat(['a', 'r'], 'confirmed');
+    log(`PANEL key latency with ${nRows} rows: a/r ${fmt(ar)}; j/k ${fmt(jk)}; a/r confirmed by the host ${fmt(confirmed)} (goal < 100 ms)`);
+    const decided = liveDecisions().filter((d) => d.op === 'relation/verdict').length;
+    log('verdicts recorded in this file:', JSON.parse(fs.readFileSync(path.join(WORKSPACE, 'cdr-test-500.pubtator.biore.json'), 'utf8')).decisions.length, '(bc5cdr-sample:', decided, ')');
+    await shot('12-panel-3000-rows');
+    assert.equal(ar.n, keys.filter((k) => k === 'a' || k === 'r').length, 'every a/r press measured');
+    assert.equal(jk.n, keys.filter((k) => k === 'j' || k === 'k').length, 'every j/k press measured');
+    assert.ok(ar.max < 100, `a/r answer in < 100 ms (max ${ar.max.toFixed(0)} ms)`);
+    assert.ok(jk.max < 100, `j/k answer in < 100 ms (max ${jk.max.toFixed(0)} ms)`);
+    assert.equal(confirmed.n, ar.n, 'the host confirmed every verdict');
+    assert.ok(ratio <= 1.1, `extraction with the panel open <= 1.1 x closed (${ratio.toFixed(2)})`);
+    assert.ok(stalls.window.max < 200 && stalls.panel.max < 200, `no frame stall over 200 ms (window ${stalls.window.max.toFixed(0)}, panel ${stalls.panel.max.toFixed(0)})`);
+  }, hasModel && fs.existsSync(path.join(WORKSPACE, 'cdr-test-500.pubtator')) ? full : { skip: 'needs a relation model and the BC5CDR test set' });
 } finally {
   await ctx.close();
   fs.rmSync(profile, { recursive: true, force: true });

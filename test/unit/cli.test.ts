@@ -100,3 +100,67 @@ test('evaluate --split: a split the corpus lacks, or a task it does not apply to
   assert.notEqual(ner.code, 0);
   assert.match(ner.stderr, /--split does not apply to ner-bc5cdr/);
 });
+
+/** `n` copies of the sample with distinct PMIDs. */
+function repeatedSample(n: number): string {
+  const one = fs.readFileSync(SAMPLE, 'utf8').trimEnd() + '\n\n';
+  let s = '';
+  for (let i = 0; i < n; i++) s += one.replaceAll('99000001', String(10000000 + i));
+  return s;
+}
+
+test('a file that breaks after documents were written: one line, no stream error, no output', { skip }, () => {
+  // A broken line after n good documents: the writer has begun (a write may be in flight) when
+  // the reader fails. Before the fix this printed ERR_STREAM_DESTROYED's stack after the message.
+  for (const [i, n] of [1, 1, 2, 5, 10, 40].entries()) {
+    const input = tmp('truncated.pubtator', repeatedSample(n) + '10000099\tbroken\n');
+    const out = `${input}.${i}.json`;
+    const r = biore('convert', input, out, '--to', 'biocjson');
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /truncated\.pubtator:\d+: /);
+    assert.doesNotMatch(r.stderr, /ERR_STREAM|\n\s+at /);
+    assert.equal(fs.existsSync(out), false);
+    assert.deepEqual(fs.readdirSync(path.dirname(input)).filter((f) => f.includes('.tmp-')), []);
+  }
+});
+
+test('a reader that closes the pipe early (| head) ends the command quietly', { skip }, () => {
+  const input = tmp('many.pubtator', repeatedSample(3000));
+  for (const to of ['pubtator', 'bioc', 'biocjson']) {
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" convert "${input}" - --to ${to} | head -c 100 > /dev/null`], { encoding: 'utf8' });
+    assert.equal(r.stderr, '', `${to}: ${r.stderr}`);
+    assert.equal(r.status, 0, to);
+  }
+});
+
+test('binary input is "not a text file", naming the file; nothing is echoed', { skip }, () => {
+  const bytes = Buffer.alloc(3000);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37) % 256;
+  bytes.write('ELF', 1);
+  for (const name of ['blob.pubtator', 'blob.txt', 'blob.xml', 'blob.json', 'blob.bin']) {
+    const input = tmp(name);
+    fs.writeFileSync(input, bytes);
+    for (const args of [['inspect', input], ['convert', input, '-', '--to', 'pubtator']]) {
+      const r = biore(...args);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, new RegExp(`^biore: ${input.replace(/[.]/g, '\\.')}:1: not a text file`));
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    }
+  }
+  // A text file with one NUL deep inside is refused at that line.
+  const late = tmp('late.pubtator', repeatedSample(3) + '\0');
+  assert.match(biore('inspect', late).stderr, /late\.pubtator:\d+: not a text file/);
+});
+
+test('--tasks and --min-score: bad values are one-line errors before any model loads', { skip }, () => {
+  for (const cmd of ['annotate', 'extract']) {
+    for (const [flag, value, msg] of [['--tasks', 'cdr,foo', /--tasks: unknown task "foo"/], ['--min-score', '1.5', /--min-score: "1.5" is not a number from 0 to 1/], ['--min-score', 'x', /--min-score/]] as const) {
+      const r = biore(cmd, SAMPLE, flag, value);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, msg);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    }
+  }
+});

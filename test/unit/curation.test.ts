@@ -238,7 +238,11 @@ test('curated document: adding what the model suggested counts as added; a conce
 });
 
 test('settings and entity categories', () => {
-  assert.deepEqual(normalizeSettings({ modelPath: ' /m ', threshold: 2, tasks: ['cdr', 'nope'], threads: 0 }), { modelPath: '/m', threshold: 0.5, tasks: ['cdr'], threads: 2 });
+  assert.deepEqual(normalizeSettings({ modelPath: ' /m ', threshold: 2, tasks: ['cdr', 'nope'], threads: 0, relationNotes: 'loud' }), { modelPath: '/m', threshold: 0.5, tasks: ['cdr'], threads: 2, relationNotes: 'compact' });
   assert.deepEqual(normalizeSettings({}), DEFAULT_SETTINGS);
+  // No tasks set: one schema per file (inferred or asked); a setting lists the override.
+  assert.deepEqual(DEFAULT_SETTINGS.tasks, []);
+  assert.deepEqual(normalizeSettings({ tasks: ['biored', 'cdr', 'biored'], relationNotes: 'full' }).tasks, ['biored', 'cdr']);
+  assert.equal(normalizeSettings({ relationNotes: 'off' }).relationNotes, 'off');
   assert.deepEqual(['Chemical', 'GENE-Y', 'DiseaseOrPhenotypicFeature', 'SequenceVariant', 'drug'].map(entityCategory), ['chemical', 'gene', 'disease', 'other', 'chemical']);
 });

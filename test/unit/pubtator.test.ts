@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { parsePubTator, readPubTator, writePubTator } from '../../src/core/formats/pubtator';
+import { parsePubTator, readPubTator, writePubTator, writePubTatorDocument } from '../../src/core/formats/pubtator';
 import { checkOffsets, documentAnnotations } from '../../src/core/document/document';
 import { FormatError } from '../../src/core/shared/errors';
 import { dataRoot, hasData } from '../../src/core/corpora/dataRoot';
@@ -123,3 +123,18 @@ for (const rel of files) {
     assert.equal(mismatches.length, 0, JSON.stringify(mismatches.slice(0, 3)));
   });
 }
+
+test('relation lines: an optional last score=S column reads back as a suggested relation with that score', () => {
+  const text = '1|t|aspirin causes ulcers\n1\t0\t7\taspirin\tChemical\tD1\n1\t15\t21\tulcers\tDisease\tD2\n1\tCID\tD1\tD2\tscore=0.8125\n1\tCID\tD1\tD2\tNovel\tscore=1\n\n';
+  const col = parsePubTator(text, 'x.pubtator');
+  const [a, b] = col.documents[0]!.relations;
+  assert.equal(a!.score, 0.8125);
+  assert.equal(a!.status, 'suggested');
+  assert.equal(b!.attributes['novel'], 'Novel');
+  assert.equal(b!.score, 1);
+  // Written back only when asked; without scores the lines are the plain 4/5 columns.
+  assert.equal(writePubTator(col).includes('score='), false);
+  const doc = col.documents[0]!;
+  assert.match(writePubTatorDocument(doc, { scores: true }), /\tCID\tD1\tD2\tscore=0\.8125\n1\tCID\tD1\tD2\tNovel\tscore=1\.0000\n/);
+  assert.throws(() => parsePubTator(text.replace('score=0.8125', 'score=1.7'), 'y.pubtator'), /y\.pubtator:4: .*score/);
+});

@@ -9,28 +9,30 @@ import type { Command } from 'commander';
 import { DOCUMENT_FORMATS, detectFormat, documentWriter, emptyInputError, parseFormatName, readDocuments, type CollectionHeader } from '../../core/formats/formatIo';
 import type { Document } from '../../core/document/document';
 import { annotateDocuments, pubTatorLayout, type RelationSuggester } from '../../core/curation/annotate';
-import { LEXICON_FILE, TAGGER_FOLDER } from '../../core/inference/modelFolders';
+import { LEXICON_FILE, bundledModelsRoot, bundledTaggerFolder } from '../../core/inference/modelFolders';
 import type { Lexicon } from '../../core/inference/normalization/lexicon';
 import { loadLexicon } from '../../core/inference/normalization/conceptMatcher';
 import { loadNerTagger, type NerTagger } from '../../core/inference/mentions/nerTagger';
 import { NER_TYPES, type NerType } from '../../core/inference/mentions/tags';
 import { ModelFolderError, loadRelationPredictor, type RelationPredictor } from '../../core/inference/relations/relationPredictor';
-import { TASK_NAMES, type TaskName } from '../../core/tasks/definitions';
+import { selectPredictions } from '../../core/curation/suggestionPolicy';
+import { checkTasksLoaded, parseRelationOptions, relationOptions, type RelationCliOptions } from '../relationOptions';
 import { progressBar } from '../progress';
 import { openOutput } from '../outputFile';
 import { UserError } from '../userError';
 import { planAnnotateShard, runAnnotateShard } from './annotateShard';
 
-/** Default tagger folder shipped in models/. */
-export const DEFAULT_NER_MODEL = `models/${TAGGER_FOLDER}`;
+/** The package's own models/ folder (not the working folder's): the default relation models. */
+export const DEFAULT_MODELS = bundledModelsRoot();
+/** Default tagger folder shipped in the package's models/. */
+export const DEFAULT_NER_MODEL = bundledTaggerFolder();
 
-interface AnnotateCliOptions {
+interface AnnotateCliOptions extends RelationCliOptions {
   out?: string;
   format?: string;
   model: string;
   lexicon?: string;
   relations?: string;
-  task?: string;
   redetect?: boolean;
   types?: string;
   threads: string;
@@ -38,7 +40,7 @@ interface AnnotateCliOptions {
 }
 
 export function registerAnnotate(program: Command): void {
-  program
+  const command = program
     .command('annotate')
     .description('find chemical, gene and disease mentions, normalize them, and suggest relations (text, PubTator or BioC input)')
     .argument('<in>', 'input file (.txt, .pubtator, .xml BioC, .json BioC JSON)')
@@ -46,22 +48,22 @@ export function registerAnnotate(program: Command): void {
     .option('--format <format>', `output format (${DOCUMENT_FORMATS.join('|')}); default: the input's (PubTator for text)`)
     .option('--model <dir>', 'mention tagger folder', DEFAULT_NER_MODEL)
     .option('--lexicon <file>', `normalization lexicon (default: <model>/${LEXICON_FILE})`)
-    .option('--relations <dir>', 'relation model folder, or a folder of them (default: models/ when it holds any; "none" to skip)')
-    .option('--task <task>', `only this relation task (${TASK_NAMES.join('|')})`)
+    .option('--relations <dir>', `relation model folder, or a folder of them (default: the package's models/ when it holds any; "none" to skip)`)
     .option('--redetect', 'detect mentions even where the input already has some (replacing them)')
     .option('--types <list>', `mention types to detect, comma-separated (${NER_TYPES.join(',')})`)
     .option('--threads <n>', 'inference threads', '2')
     .option('--shard <i/n>', 'annotate only shard i of n (contiguous blocks of documents, from 0); --out is then a folder getting the shard output and its manifest; a finished shard is skipped (see biore merge)')
-    .action(async (input: string, o: AnnotateCliOptions) => {
+;
+  relationOptions(command).action(async (input: string, o: AnnotateCliOptions) => {
       if (!fs.existsSync(input)) throw new UserError(`${input}: no such file`);
       const from = detectFormat(input);
       const to = o.format === undefined ? (from === 'text' ? 'pubtator' : from) : parseFormatName(o.format);
       if (!to) throw new UserError(`unknown format "${o.format}" (use ${DOCUMENT_FORMATS.join(', ')})`);
-      if (o.task !== undefined && !(TASK_NAMES as readonly string[]).includes(o.task)) throw new UserError(`unknown task "${o.task}" (use ${TASK_NAMES.join(', ')})`);
+      const selection = parseRelationOptions(o);
       const types = o.types?.split(',').map((t) => t.trim());
       if (types?.some((t) => !(NER_TYPES as readonly string[]).includes(t))) throw new UserError(`--types: use ${NER_TYPES.join(', ')}`);
       const threads = Number(o.threads);
-      const shardPlan = o.shard === undefined ? undefined : await planAnnotateShard(input, from, to, o.lexicon ?? path.join(o.model, LEXICON_FILE), { ...o, shard: o.shard });
+      const shardPlan = o.shard === undefined ? undefined : await planAnnotateShard(input, from, to, o.lexicon ?? path.join(o.model, LEXICON_FILE), { ...o, shard: o.shard, selection });
       if (shardPlan?.status === 'complete') {
         process.stderr.write(`annotate: shard ${o.shard} already complete (${shardPlan.manifest.documents} documents, ${shardPlan.manifestFile}); skipped\n`);
         return;
@@ -79,7 +81,8 @@ export function registerAnnotate(program: Command): void {
       let predictor: RelationPredictor | undefined;
       if (o.relations !== 'none') {
         try {
-          predictor = await loadRelationPredictor(o.relations ?? 'models', { threads });
+          predictor = await loadRelationPredictor(o.relations ?? DEFAULT_MODELS, { threads });
+          checkTasksLoaded(selection, predictor.tasks, o.relations ?? DEFAULT_MODELS);
         } catch (e) {
           if (!(e instanceof ModelFolderError)) throw e;
           if (o.relations !== undefined) throw new UserError(e.message);
@@ -89,7 +92,7 @@ export function registerAnnotate(program: Command): void {
       const relations: RelationSuggester | undefined = predictor
         ? {
             predict: async (doc, po) => {
-              const r = await predictor.predict(doc, { ...(o.task ? { task: o.task as TaskName } : {}), ...(po?.signal ? { signal: po.signal } : {}) });
+              const r = selectPredictions(await predictor.predict(doc, { ...(selection.tasks ? { tasks: selection.tasks } : {}), ...(po?.signal ? { signal: po.signal } : {}) }), selection);
               for (const p of r) p.relation.attributes['task'] = p.task;
               return r;
             },
@@ -102,7 +105,7 @@ export function registerAnnotate(program: Command): void {
         await runAnnotateShard(shardPlan, { annotateBatch, abort: ac, ...(to === 'pubtator' ? { layout: pubTatorLayout } : {}), dispose: async () => (await tagger.dispose(), await predictor?.dispose()) });
         return;
       }
-      const writer = documentWriter(to);
+      const writer = documentWriter(to, { scores: o.scores === true });
       const out = openOutput(o.out);
       const write = out.write;
       const onInt = (): void => ac.abort();
@@ -149,6 +152,6 @@ export function registerAnnotate(program: Command): void {
       }
       bar.stop();
       await out.commit();
-      process.stderr.write(`annotate: ${docs} documents, ${mentions} mentions, ${suggested} relations suggested${predictor ? ` (tasks ${predictor.tasks.join(', ')})` : ''}\n`);
+      process.stderr.write(`annotate: ${docs} documents, ${mentions} mentions, ${suggested} relations suggested${predictor ? ` (tasks ${(selection.tasks ?? predictor.tasks).join(', ')}${selection.minScore !== undefined ? `, score >= ${selection.minScore}` : ''})` : ''}\n`);
     });
 }

@@ -13,6 +13,8 @@ import type { Document } from '../../core/document/document';
 import type { AnnotateReport } from '../../core/curation/annotate';
 import { ModelFolderError, relationModelFolders } from '../../core/inference/relations/relationPredictor';
 import { UserError } from '../userError';
+import type { PredictionSelection } from '../../core/curation/suggestionPolicy';
+import { bundledModelsRoot } from '../../core/inference/modelFolders';
 
 /** The annotate options a shard job reads. */
 export interface ShardCliOptions {
@@ -21,9 +23,10 @@ export interface ShardCliOptions {
   model: string;
   lexicon?: string;
   relations?: string;
-  task?: string;
   redetect?: boolean;
   types?: string;
+  scores?: boolean;
+  selection: PredictionSelection;
 }
 
 /** Build and plan the shard job of `biore annotate IN --shard i/n --out DIR ...`. */
@@ -45,7 +48,7 @@ export async function planAnnotateShard(input: string, from: DocumentFormat, to:
     if (o.relations !== 'none') {
       let folders: string[] = [];
       try {
-        folders = relationModelFolders(o.relations ?? 'models');
+        folders = relationModelFolders(o.relations ?? bundledModelsRoot());
       } catch (e) {
         // As in the single-process run: without --relations, no relation model means mentions only.
         if (!(e instanceof ModelFolderError) || o.relations !== undefined) throw e;
@@ -59,11 +62,13 @@ export async function planAnnotateShard(input: string, from: DocumentFormat, to:
   const settings = {
     from,
     redetect: o.redetect === true,
-    task: o.task ?? null,
+    task: o.selection.tasks?.join(',') ?? null,
+    minScore: o.selection.minScore ?? null,
+    scores: o.scores === true,
     types: o.types?.split(',').map((t) => t.trim()) ?? null,
     relations: o.relations === 'none' ? 'none' : 'all',
   };
-  return planShard({ input, from, format: to as ShardFormat, outDir: o.out, shard, settings, models, command: process.argv.slice(1) });
+  return planShard({ input, from, format: to as ShardFormat, outDir: o.out, shard, settings, models, writer: { scores: o.scores === true }, command: process.argv.slice(1) });
 }
 
 /** What {@link runAnnotateShard} needs from the loaded pipeline. */

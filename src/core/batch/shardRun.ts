@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Document } from '../document/document';
-import { documentWriter, emptyInputError, formatExtension, readDocuments, type CollectionHeader, type DocumentFormat } from '../formats/formatIo';
+import { documentWriter, emptyInputError, formatExtension, readDocuments, type CollectionHeader, type DocumentFormat, type DocumentWriterOptions } from '../formats/formatIo';
 import { SHARD_MANIFEST_KIND, SHARD_MANIFEST_VERSION, checkShard, sha256File, writeFileAtomic, type ModelFingerprint, type ShardIdentity, type ShardManifest } from './shardManifest';
 import { shardRange, shardStem, type ShardSpec } from './shardPlan';
 
@@ -30,6 +30,8 @@ export interface ShardJob {
   /** Output-affecting options (recorded, and compared on reruns). */
   settings: Record<string, unknown>;
   models: readonly ModelFingerprint[];
+  /** Writer options (PubTator scores); also part of `settings`, so a change redoes the shard. */
+  writer?: DocumentWriterOptions;
   /** The command line, recorded in the manifest. */
   command: readonly string[];
 }
@@ -96,7 +98,7 @@ export async function writeShard(plan: Extract<ShardPlan, { status: 'todo' }>, o
   if (total === 0) throw emptyInputError(job.input);
   const range = shardRange(total, job.shard);
 
-  const writer = documentWriter(job.format);
+  const writer = documentWriter(job.format, job.writer ?? {});
   const tmp = `${files.output}.tmp-${process.pid}`;
   const stream = fs.createWriteStream(tmp);
   // A write error (disk full) fails the shard at the next write instead of crashing the process.

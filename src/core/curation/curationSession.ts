@@ -99,6 +99,13 @@ export class CurationSession<U extends { readonly path: string } = { readonly pa
     this.changed([docId]);
   }
 
+  /** Replaces several documents' suggestions with one sidecar write, replays them, notifies once. */
+  async setSuggestionsMany(items: ReadonlyArray<{ docId: string; suggestions: readonly Suggestion[] }>): Promise<void> {
+    if (items.length === 0) return;
+    await this.store.setSuggestionsMany(items);
+    this.changed(items.map((i) => i.docId));
+  }
+
   /** A fresh id for a mention the curator (or Detect Mentions) adds. */
   newMentionId(): string {
     return `cm${this.store.nextSeq}`;

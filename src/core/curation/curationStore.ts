@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { FormatError } from '../shared/errors';
-import { TASK_NAMES } from '../tasks/definitions';
+import { TASK_NAMES, type TaskName } from '../tasks/definitions';
 import { effectiveDecisions, lastUndoable, type Decision, type DecisionBody, type Suggestion } from './decisions';
 
 /** What the sidecar file holds. */
@@ -25,6 +25,8 @@ export interface SidecarData {
   suggestions: Record<string, Suggestion[]>;
   /** Every decision in the order made. */
   decisions: Decision[];
+  /** The relation task(s) the curator chose for this file (one schema per file), when asked. */
+  tasks?: TaskName[];
 }
 
 export const SIDECAR_SUFFIX = '.biore.json';
@@ -57,6 +59,7 @@ const sidecarSchema = z.object({
   file: z.string(),
   suggestions: z.record(z.string(), z.array(suggestion)),
   decisions: z.array(decision),
+  tasks: z.array(z.enum(TASK_NAMES as [string, ...string[]])).optional(),
 });
 
 /** True when the process may create files in `dir`. */
@@ -151,6 +154,17 @@ export class CurationStore {
     return this.data.decisions;
   }
 
+  /** The task(s) chosen for this file, when the curator was asked. */
+  get tasks(): readonly TaskName[] | undefined {
+    return this.data.tasks;
+  }
+
+  /** Keeps the curator's choice of task(s) for this file. */
+  async setTasks(tasks: readonly TaskName[]): Promise<void> {
+    this.data.tasks = [...tasks];
+    await this.save();
+  }
+
   /** Suggestions of one document. */
   suggestionsOf(docId: string): readonly Suggestion[] {
     return this.data.suggestions[docId] ?? [];
@@ -198,6 +212,13 @@ export class CurationStore {
   /** Replaces the suggestions of one document (a new extraction run) and persists. */
   async setSuggestions(docId: string, suggestions: readonly Suggestion[]): Promise<void> {
     this.data.suggestions[docId] = [...suggestions];
+    await this.save();
+  }
+
+  /** Replaces the suggestions of several documents with one write (a whole-file run saves in batches). */
+  async setSuggestionsMany(items: ReadonlyArray<{ docId: string; suggestions: readonly Suggestion[] }>): Promise<void> {
+    if (items.length === 0) return;
+    for (const { docId, suggestions } of items) this.data.suggestions[docId] = [...suggestions];
     await this.save();
   }
 

@@ -73,14 +73,14 @@ export async function* readDocuments(
   onHeader?: (h: CollectionHeader) => void,
 ): AsyncGenerator<Document> {
   const name = file === '-' ? '<stdin>' : file;
-  const input = (): NodeJS.ReadableStream => (file === '-' ? process.stdin : fs.createReadStream(file, { highWaterMark: 1 << 20 }));
+  const input = (): AsyncIterable<Buffer> => textOnly(file === '-' ? process.stdin : fs.createReadStream(file, { highWaterMark: 1 << 20 }), name);
   switch (format) {
     case 'pubtator':
       onHeader?.({ source: 'PubTator', date: '', key: '', attributes: {} });
-      yield* readPubTator(input() as AsyncIterable<Buffer>, name);
+      yield* readPubTator(input(), name);
       return;
     case 'bioc':
-      yield* readBiocXml(input() as AsyncIterable<Buffer>, name, onHeader ? { onHeader } : {});
+      yield* readBiocXml(input(), name, onHeader ? { onHeader } : {});
       return;
     case 'biocjson': {
       const col = parseBiocJson(await readAll(input()), name);
@@ -97,9 +97,42 @@ export async function* readDocuments(
   }
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+/**
+ * Passes a byte stream through unchanged, failing with `not a text file` (naming the line) at the
+ * first NUL byte, or when the first block is mostly control characters: a binary file (an
+ * executable, a gzip or a UTF-16 file) must not be parsed as PubTator and echoed back.
+ */
+export async function* textOnly(stream: AsyncIterable<Buffer | string>, name: string): AsyncGenerator<Buffer> {
+  let line = 1;
+  let first = true;
+  for await (const c of stream) {
+    const chunk = typeof c === 'string' ? Buffer.from(c) : c;
+    const nul = chunk.indexOf(0);
+    if (nul >= 0 || (first && controlShare(chunk) > 0.1)) {
+      const upTo = nul >= 0 ? nul : 0;
+      for (let i = 0; i < upTo; i++) if (chunk[i] === 10) line++;
+      throw new FormatError({ source: name, line }, 'not a text file (it holds binary data); give a PubTator, BioC XML, BioC JSON or plain-text file');
+    }
+    first = false;
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) line++;
+    yield chunk;
+  }
+}
+
+/** Share of control bytes other than tab, newline, carriage return and form feed in the first 4 KB. */
+function controlShare(chunk: Buffer): number {
+  const n = Math.min(chunk.length, 4096);
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const b = chunk[i]!;
+    if (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12) bad++;
+  }
+  return n === 0 ? 0 : bad / n;
+}
+
+async function readAll(stream: AsyncIterable<Buffer>): Promise<string> {
   const parts: Buffer[] = [];
-  for await (const c of stream as AsyncIterable<Buffer | string>) parts.push(typeof c === 'string' ? Buffer.from(c) : c);
+  for await (const c of stream) parts.push(c);
   return Buffer.concat(parts).toString('utf8');
 }
 
@@ -118,11 +151,17 @@ export interface DocumentWriter {
   end(): string;
 }
 
+/** Options of {@link documentWriter}. */
+export interface DocumentWriterOptions {
+  /** PubTator: append each relation's confidence as a last `score=S` column (BioC always keeps it as the `score` infon). */
+  scores?: boolean;
+}
+
 /** A streaming writer for `format` (plain text buffers its documents: one file is one document). */
-export function documentWriter(format: DocumentFormat): DocumentWriter {
+export function documentWriter(format: DocumentFormat, options: DocumentWriterOptions = {}): DocumentWriter {
   switch (format) {
     case 'pubtator':
-      return { begin: () => '', document: (d) => writePubTatorDocument(d), end: () => '' };
+      return { begin: () => '', document: (d) => writePubTatorDocument(d, { scores: options.scores === true }), end: () => '' };
     case 'bioc':
       return { begin: (h) => biocXmlHeader({ ...h, documents: [] }), document: (d) => biocXmlDocument(d), end: () => biocXmlFooter() };
     case 'biocjson': {

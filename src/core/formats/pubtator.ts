@@ -2,8 +2,9 @@
  * PubTator reader and writer (BioCreative V CDR flavour and BioRED flavour).
  *
  * A document is `PMID|t|title`, `PMID|a|abstract`, then tab-separated mention lines
- * `PMID start end text type id [extra...]` and relation lines `PMID type id1 id2 [novelty]`,
- * and a blank line. Offsets index into `title + " " + abstract`.
+ * `PMID start end text type id [extra...]` and relation lines `PMID type id1 id2 [novelty]`
+ * `[score=S]`, and a blank line. The `score=S` column is ours: a model's confidence in [0, 1],
+ * written only when asked (`--scores`), read back as the relation's score with status `suggested`. Offsets index into `title + " " + abstract`.
  *
  * The reader is a line-driven state machine, so the same code parses a string and streams a
  * file of any size with flat memory. CRLF line endings and a UTF-8 BOM are accepted. Writing a
@@ -21,6 +22,16 @@ export const PUBTATOR_ID_KEY = 'pubtator:id';
 export const PUBTATOR_EXTRA_KEY = 'pubtator:extra';
 
 const INT = /^(0|[1-9][0-9]*)$/;
+/** Our optional last column of a relation line: a confidence in [0, 1]. */
+const SCORE_COLUMN = /^score=(0(?:\.[0-9]+)?|1(?:\.0+)?)$/;
+
+/** Options of the PubTator writer. */
+export interface PubTatorWriteOptions {
+  /** Line ending (default `\n`). */
+  eol?: string;
+  /** Append `score=S` (4 decimals) to each relation line that has a score. */
+  scores?: boolean;
+}
 
 /** Roles of relation arguments, by relation type, chosen to match the BioC layout of each corpus. */
 export function relationRoles(type: string): [string, string] {
@@ -125,7 +136,10 @@ export class PubTatorParser {
       });
       return undefined;
     }
-    if (cols.length > 5) this.fail(`relation line needs 4 or 5 columns, got ${cols.length}`);
+    const scoreCol = cols.length > 4 ? SCORE_COLUMN.exec(cols[cols.length - 1]!) : null;
+    if (scoreCol) cols.pop();
+    else if (cols.length > 4 && cols[cols.length - 1]!.startsWith('score=')) this.fail(`relation line: "${cols[cols.length - 1]}" is not a score from 0 to 1`);
+    if (cols.length > 5) this.fail(`relation line needs 4 or 5 columns (and an optional score=S), got ${cols.length}`);
     const [, type, id1, id2, novelty] = cols as [string, string, string, string, string | undefined];
     if (!type || !id1 || !id2) this.fail('relation line with an empty type or argument');
     const roles = relationRoles(type);
@@ -137,7 +151,8 @@ export class PubTatorParser {
         { role: roles[1], ref: { kind: 'concept', id: id2 } },
       ],
       attributes: novelty === undefined ? {} : { novel: novelty },
-      status: 'gold',
+      status: scoreCol ? 'suggested' : 'gold',
+      ...(scoreCol ? { score: Number(scoreCol[1]) } : {}),
     };
     cur.relations.push(rel);
     return undefined;
@@ -268,7 +283,8 @@ function sameIds(x: readonly string[], y: readonly string[]): boolean {
 }
 
 /** Serialize one document (its lines plus the blank separator line). */
-export function writePubTatorDocument(doc: Document, eol = '\n'): string {
+export function writePubTatorDocument(doc: Document, options: string | PubTatorWriteOptions = '\n'): string {
+  const { eol = '\n', scores = false } = typeof options === 'string' ? { eol: options } : options;
   const title = doc.passages.find((p) => p.attributes['type'] === 'title') ?? doc.passages[0];
   const rest = doc.passages.filter((p) => p !== title);
   const lines: string[] = [];
@@ -309,6 +325,7 @@ export function writePubTatorDocument(doc: Document, eol = '\n'): string {
     });
     const cols = [doc.id, r.type, ...ids];
     if (r.attributes['novel'] !== undefined) cols.push(r.attributes['novel']);
+    if (scores && r.score !== undefined && Number.isFinite(r.score)) cols.push(`score=${Math.min(1, Math.max(0, r.score)).toFixed(4)}`);
     lines.push(cols.join('\t'));
   }
   return lines.join(eol) + eol + eol;

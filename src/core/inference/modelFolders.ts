@@ -28,6 +28,24 @@ export const TAGGER_MODEL_TYPE = 'biore-cnn-ner';
 /** Folder name of the mention tagger among the bundled models. */
 export const TAGGER_FOLDER = 'ner';
 
+/**
+ * The `models/` folder shipped with this package, found from this module's own location (so
+ * `biore annotate` works from any folder, and from an installed package): the `models/` folder
+ * beside the nearest `package.json` above the running code (the bundle in `dist/`, or the compiled
+ * tests in `out/`). Falls back to `models` in the working folder.
+ */
+export function bundledModelsRoot(from: string = __dirname): string {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'models'))) return path.join(dir, 'models');
+    if (path.dirname(dir) === dir) return 'models';
+  }
+}
+
+/** The shipped mention tagger folder (`<bundledModelsRoot>/ner`). */
+export function bundledTaggerFolder(from?: string): string {
+  return path.join(bundledModelsRoot(from), TAGGER_FOLDER);
+}
+
 /** Error for a folder that is not a usable model folder; the message names the path and a fix. */
 export class ModelFolderError extends Error {
   override name = 'ModelFolderError';

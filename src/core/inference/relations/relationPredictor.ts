@@ -43,6 +43,8 @@ export interface PredictedRelation {
 export interface PredictOptions {
   /** Only this task (default: every task the loaded models know). */
   task?: TaskName;
+  /** Only these tasks, of those the loaded models know (overrides `task`). */
+  tasks?: readonly TaskName[];
   signal?: AbortSignal;
   /** Document rules: the folder's calibrated ones (default), or all of them at the model's confidence (for comparison). */
   rules?: RuleMode;
@@ -152,7 +154,7 @@ export async function loadRelationPredictor(modelDir: string, options: { threads
       return modelFor(task).score(docs, task, candidates, rules);
     },
     async predict(doc, o = {}) {
-      const tasks = o.task ? [o.task] : [...byTask.keys()];
+      const tasks = o.tasks ? o.tasks.filter((t) => byTask.has(t)) : o.task ? [o.task] : [...byTask.keys()];
       const out: PredictedRelation[] = [];
       for (const task of tasks) {
         o.signal?.throwIfAborted();
