@@ -114,10 +114,11 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--task <task>', 'relation task without document rules (ddi, drugprot, biored)')
     .option('--model <dir>', 'relation model folder, or a folder of them', 'models')
     .option('--min-gain <f1>', 'smallest held-out F1 gain that keeps the biases', '0.3')
+    .option('--shared', 'one bias for all relation classes against none instead of one per class')
     .option('--threads <n>', 'inference threads', '2')
-    .action(async (o: { task: string; model: string; minGain: string; threads: string }) => {
+    .action(async (o: { task: string; model: string; minGain: string; threads: string; shared?: boolean }) => {
       try {
-        const r = await calibrateThresholds(o.task, o.model, { threads: Number(o.threads), minGain: Number(o.minGain), command: `biore calibrate-thresholds --task ${o.task} --model ${o.model} --min-gain ${o.minGain}` });
+        const r = await calibrateThresholds(o.task, o.model, { threads: Number(o.threads), minGain: Number(o.minGain), shared: o.shared === true, command: `biore calibrate-thresholds --task ${o.task} --model ${o.model} --min-gain ${o.minGain}${o.shared ? ' --shared' : ''}` });
         process.stdout.write(JSON.stringify(r) + '\n');
       } catch (e) {
         if (e instanceof ModelFolderError || /unknown relation task|document rules|no relation model|records no training split/.test((e as Error).message)) throw new UserError((e as Error).message);

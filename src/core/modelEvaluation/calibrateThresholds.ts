@@ -5,6 +5,11 @@
  * of 0.25, two passes, maximizing the official scorer's micro F1 there. Biases are kept only when
  * they gain at least `minGain` F1 on those documents; only the decision moves, the suggestions
  * keep their calibrated probabilities (relationPrediction.ts, `withClassBias`).
+ *
+ * `shared`: one bias for every relation class against `none` (a single number fitted on the
+ * held-out documents instead of one per class): it moves the precision/recall balance that the
+ * training's `noneWeight` set, and with one degree of freedom it overfits a few hundred documents
+ * far less than thirteen.
  */
 import * as path from 'node:path';
 import { scoreCandidatePredictions } from '../evaluation/candidateScores';
@@ -28,7 +33,7 @@ export interface ThresholdFit {
   kept: boolean;
 }
 
-export async function calibrateThresholds(taskName: string, modelDir: string, options: { threads?: number; minGain?: number; command?: string } = {}): Promise<ThresholdFit> {
+export async function calibrateThresholds(taskName: string, modelDir: string, options: { threads?: number; minGain?: number; shared?: boolean; command?: string } = {}): Promise<ThresholdFit> {
   const spec = RELATION_EVAL_TASKS[taskName];
   if (!spec) throw new Error(`unknown relation task "${taskName}" (use ${Object.keys(RELATION_EVAL_TASKS).join(', ')})`);
   if (DOCUMENT_RULE_TASKS.has(spec.task)) throw new Error(`${taskName}: its document rules are calibrated with calibrate-rules; per-class thresholds are for the other tasks`);
@@ -46,11 +51,40 @@ export async function calibrateThresholds(taskName: string, modelDir: string, op
     await predictor.dispose();
   }
   const f1With = (bias: readonly number[]): number => scoreCandidatePredictions(spec.task, docs, candidates, raw.map((p) => withClassBias(p, bias))).micro.f1;
-  const bias = labels.map(() => 0);
+  const { bias, f1Argmax, best } = fitClassBias(labels.length, f1With, options.shared === true);
+  const kept = best - f1Argmax >= (options.minGain ?? 0.3);
+  const cfg = readModelConfig(folder);
+  const record = { values: kept ? bias : labels.map(() => 0), fitted: bias, kept, mode: options.shared ? 'shared' : 'per-class', fittedOn: 'heldout', documents: docs.length, f1Argmax: +f1Argmax.toFixed(4), f1Biased: +best.toFixed(4), command: options.command ?? `biore calibrate-thresholds --task ${taskName} --model ${modelDir}` };
+  const heads = cfg['tasks'] as Record<string, { calibration?: Record<string, unknown> }> | undefined;
+  if (heads?.[spec.task]) heads[spec.task]!.calibration = { ...(heads[spec.task]!.calibration ?? {}), classBias: record };
+  else cfg['calibration'] = { ...((cfg['calibration'] as Record<string, unknown> | undefined) ?? {}), classBias: record };
+  writeModelConfig(folder, cfg);
+  return { folder: path.join(folder, CONFIG_FILE), documents: docs.length, labels, values: bias, f1Argmax, f1Biased: best, kept };
+}
+
+/**
+ * The search itself, over any scorer: per class, coordinate ascent on GRID (two passes, `none`
+ * fixed at 0); shared, one grid value for every relation class. Returns the biases and the F1 at
+ * zero bias and at the chosen ones.
+ */
+export function fitClassBias(classes: number, f1With: (bias: readonly number[]) => number, shared: boolean): { bias: number[]; f1Argmax: number; best: number } {
+  const bias = new Array<number>(classes).fill(0);
   const f1Argmax = f1With(bias);
   let best = f1Argmax;
+  if (shared) {
+    let bestValue = 0;
+    for (const v of GRID) {
+      const f = f1With(bias.map((_, k) => (k === 0 ? 0 : v)));
+      if (f > best + 1e-9) {
+        best = f;
+        bestValue = v;
+      }
+    }
+    for (let k = 1; k < classes; k++) bias[k] = bestValue;
+    return { bias, f1Argmax, best };
+  }
   for (let pass = 0; pass < 2; pass++) {
-    for (let k = 1; k < labels.length; k++) {
+    for (let k = 1; k < classes; k++) {
       let bestValue = bias[k]!;
       for (const v of GRID) {
         bias[k] = v;
@@ -63,12 +97,5 @@ export async function calibrateThresholds(taskName: string, modelDir: string, op
       bias[k] = bestValue;
     }
   }
-  const kept = best - f1Argmax >= (options.minGain ?? 0.3);
-  const cfg = readModelConfig(folder);
-  const record = { values: kept ? bias : labels.map(() => 0), fitted: bias, kept, fittedOn: 'heldout', documents: docs.length, f1Argmax: +f1Argmax.toFixed(4), f1Biased: +best.toFixed(4), command: options.command ?? `biore calibrate-thresholds --task ${taskName} --model ${modelDir}` };
-  const heads = cfg['tasks'] as Record<string, { calibration?: Record<string, unknown> }> | undefined;
-  if (heads?.[spec.task]) heads[spec.task]!.calibration = { ...(heads[spec.task]!.calibration ?? {}), classBias: record };
-  else cfg['calibration'] = { ...((cfg['calibration'] as Record<string, unknown> | undefined) ?? {}), classBias: record };
-  writeModelConfig(folder, cfg);
-  return { folder: path.join(folder, CONFIG_FILE), documents: docs.length, labels, values: bias, f1Argmax, f1Biased: best, kept };
+  return { bias, f1Argmax, best };
 }
