@@ -1,7 +1,7 @@
 /** The MeSH hierarchy of a relation folder, the broader-concept step of BC5CDR, and class biases. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MeshHierarchy, broaderPairs } from '../../src/core/inference/relations/meshHierarchy';
+import { MeshHierarchy, broaderNegatives, broaderPairs } from '../../src/core/inference/relations/meshHierarchy';
 import { softmaxPrediction, withClassBias } from '../../src/core/inference/relations/relationPrediction';
 
 // Kidney diseases > renal insufficiency > acute kidney injury; hypertension elsewhere.
@@ -40,4 +40,16 @@ test('class biases move only the decision: the prediction keeps its calibrated p
   assert.equal(biased.prob, p.probs[1]);
   assert.deepEqual(biased.probs, p.probs);
   assert.equal(withClassBias(p, [0, 0, 0]), p);
+});
+
+test('training: a negative whose disease is an ancestor of a gold disease of the same chemical (same document) is dropped', () => {
+  const pairs = [
+    { documentId: 'd1', head: 'C1', tail: 'D058186', positive: true },
+    { documentId: 'd1', head: 'C1', tail: 'D007674', positive: false }, // broader than the gold pair: dropped
+    { documentId: 'd1', head: 'C2', tail: 'D007674', positive: false }, // another chemical: kept
+    { documentId: 'd2', head: 'C1', tail: 'D051437', positive: false }, // another document: kept
+    { documentId: 'd1', head: 'C1', tail: 'D006973', positive: false }, // unrelated disease: kept
+    { documentId: 'd1', head: 'C1', tail: 'D051437', positive: true }, // a positive is never dropped
+  ];
+  assert.deepEqual(broaderNegatives(pairs, MESH), [1]);
 });

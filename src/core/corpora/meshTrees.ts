@@ -11,6 +11,13 @@ export const MESH_DESCRIPTORS = 'mesh2024/descriptors.tsv.gz';
 
 /** Writes `out` from `<vocabularies>/mesh2024/descriptors.tsv.gz`; returns the descriptors written. */
 export function writeMeshTreeFile(vocabularies: string, out: string): number {
+  const { text, descriptors } = meshTreeText(vocabularies);
+  fs.writeFileSync(out, text);
+  return descriptors;
+}
+
+/** The `mesh-tree.tsv` text of the C and D trees (what writeMeshTreeFile writes) and its descriptor count. */
+export function meshTreeText(vocabularies: string): { text: string; descriptors: number } {
   const file = path.join(vocabularies, MESH_DESCRIPTORS);
   if (!fs.existsSync(file)) throw new Error(`${file}: no such file (the MeSH descriptors of the shared vocabularies)`);
   const lines = zlib.gunzipSync(fs.readFileSync(file)).toString('utf8').split('\n');
@@ -25,6 +32,5 @@ export function writeMeshTreeFile(vocabularies: string, out: string): number {
     const trees = (f[treeCol] ?? '').split('|').filter((t) => t.startsWith('C') || t.startsWith('D'));
     if (trees.length) rows.push(`${f[idCol]}\t${trees.join('|')}`);
   }
-  fs.writeFileSync(out, rows.join('\n') + '\n');
-  return rows.length - 1;
+  return { text: rows.join('\n') + '\n', descriptors: rows.length - 1 };
 }

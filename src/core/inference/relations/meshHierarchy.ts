@@ -64,3 +64,30 @@ export function broaderPairs(pairs: ReadonlyArray<{ documentId: string; head: st
   for (const group of byTail.values()) for (const i of group) if (group.some((j) => mesh.isAncestor(pairs[i]!.head, pairs[j]!.head))) drop.add(i);
   return [...drop].sort((a, b) => a - b);
 }
+
+/**
+ * Indexes of negative pairs that are broader versions of a positive one in the same document:
+ * the tail a MeSH ancestor of a positive tail of the same head, or the head an ancestor of a
+ * positive head of the same tail. BC5CDR annotates only the most specific concept, so such a
+ * pair is not a real negative (Gu et al. 2016 drop them from training). Training data only:
+ * `positive` is the gold label.
+ */
+export function broaderNegatives(pairs: ReadonlyArray<{ documentId: string; head: string; tail: string; positive: boolean }>, mesh: MeshHierarchy): number[] {
+  const tailsOfHead = new Map<string, string[]>();
+  const headsOfTail = new Map<string, string[]>();
+  for (const p of pairs) {
+    if (!p.positive) continue;
+    const h = `${p.documentId}\t${p.head}`;
+    const t = `${p.documentId}\t${p.tail}`;
+    tailsOfHead.set(h, [...(tailsOfHead.get(h) ?? []), p.tail]);
+    headsOfTail.set(t, [...(headsOfTail.get(t) ?? []), p.head]);
+  }
+  const out: number[] = [];
+  pairs.forEach((p, i) => {
+    if (p.positive) return;
+    const tails = tailsOfHead.get(`${p.documentId}\t${p.head}`) ?? [];
+    const heads = headsOfTail.get(`${p.documentId}\t${p.tail}`) ?? [];
+    if (tails.some((t) => mesh.isAncestor(p.tail, t)) || heads.some((h) => mesh.isAncestor(p.head, h))) out.push(i);
+  });
+  return out;
+}

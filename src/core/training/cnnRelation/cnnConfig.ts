@@ -75,6 +75,13 @@ export const CnnConfigSchema = z.object({
    * model drop them at prediction too (recorded in its config.json as `negative_filters`).
    */
   negativeFilters: z.boolean().default(false),
+  /**
+   * BC5CDR: drop training negatives that are a broader MeSH concept of a positive pair of the
+   * same document (the disease an ancestor of a gold disease of the same chemical, or the
+   * chemical of a gold chemical with the same disease); the MeSH 2024 C and D trees come from
+   * `<data>/vocabularies`. Training split only: selection and test keep every pair.
+   */
+  broaderNegatives: z.enum(['keep', 'drop']).default('keep'),
   /** BiLSTM: hidden units per direction. */
   hidden: z.number().int().positive().default(200),
   /** BiLSTM: width of the additive-attention scorer (0 = no attention head). */

@@ -14,7 +14,10 @@ import { encodeCnnCandidates, predictCnn, type CnnExample } from '../../inferenc
 import { DOCUMENT_RULE_TASKS, applyDocumentRules } from '../../inference/relations/documentRules';
 import type { RelationPrediction } from '../../inference/relations/relationPrediction';
 import { createSession } from '../../runtime/session';
-import { generateAllCandidates } from '../../tasks/candidates';
+import { generateAllCandidates, type Candidate } from '../../tasks/candidates';
+import { MeshHierarchy, broaderNegatives } from '../../inference/relations/meshHierarchy';
+import { meshTreeText } from '../../corpora/meshTrees';
+import { dataRoot } from '../../corpora/dataRoot';
 import { taskLabels, type TaskName } from '../../tasks/definitions';
 import { loadWordVectors } from '../../wordvec/wordVectors';
 import { UNK_ID } from '../../wordvec/wordVocab';
@@ -110,7 +113,9 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
     const docs = await taskDocuments(task, config);
     const tag = (ex: CnnExample[]): CnnExample[] => (multi ? ex.map((e) => ({ ...e, taskId: modelTasks.indexOf(task) })) : ex);
     const examples = (ds: Document[]): CnnExample[] => tag(encodeCnnCandidates(wv.vocab, ds, generateAllCandidates(task, ds, { negativeFilters: cnn.negativeFilters }), task, enc));
-    const tr = examples(docs.train);
+    const trainCandidates = generateAllCandidates(task, docs.train, { negativeFilters: cnn.negativeFilters });
+    const kept = task === 'cdr' && cnn.broaderNegatives === 'drop' ? withoutBroaderNegatives(trainCandidates, log) : trainCandidates;
+    const tr = tag(encodeCnnCandidates(wv.vocab, docs.train, kept, task, enc));
     trainEx.push(...tr);
     dev.push(...examples(docs.dev));
     test.push(...examples(docs.test));
@@ -174,4 +179,12 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
   cfg['test_metrics'] = results;
   fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 1) + '\n');
   return { summary, dev: summary.best, test: results, examples: { train: trainEx.length, dev: dev.length, test: test.length }, bestModel: bestDir, config: { train: config, cnn } };
+}
+
+/** CDR training candidates without the broader-concept negatives (cnnConfig `broaderNegatives`). */
+function withoutBroaderNegatives(candidates: Candidate[], log: (line: string) => void): Candidate[] {
+  const mesh = MeshHierarchy.parse(meshTreeText(path.join(dataRoot(), 'vocabularies')).text, 'MeSH 2024 descriptors');
+  const drop = new Set(broaderNegatives(candidates.map((c) => ({ documentId: c.documentId, head: c.head.id, tail: c.tail.id, positive: c.label !== 'none' })), mesh));
+  log(`cdr: ${drop.size} training negatives dropped as broader MeSH concepts of a positive pair (of ${candidates.filter((c) => c.label === 'none').length})`);
+  return candidates.filter((_, i) => !drop.has(i));
 }
