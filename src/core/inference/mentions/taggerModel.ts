@@ -9,10 +9,24 @@ import { FEATURE_SLOTS } from './features';
 import type { NerExample } from './nerExamples';
 import { NER_LABELS, NER_TYPES, restrictToTypes, viterbiBio, type NerType, type TokenMention } from './tags';
 
-/** Padded input feeds of a batch (word ids, hashed features, mask); `tuneIndex` adds tune_ids (training graphs). */
-export function nerInputFeeds(batch: readonly Pick<NerExample, 'words' | 'feats'>[], options: { tuneIndex?: Int32Array } = {}): Record<string, HostTensor> {
+/** How nerInputFeeds pads and what it adds to the CNN's three inputs. */
+export interface NerFeedOptions {
+  /** Adds tune_ids (training graphs with a trainable word offset table). */
+  tuneIndex?: Int32Array | undefined;
+  /** Pad to at least this many tokens (training graphs unrolled over a static length). */
+  padTo?: number | undefined;
+  /** Adds char_ids [batch, seq, maxChars] from each example's `chars` (taggers with a char encoder). */
+  maxChars?: number | undefined;
+}
+
+/**
+ * Padded input feeds of a batch: word_ids and mask [batch, seq], feat_ids [batch, seq, slots],
+ * plus tune_ids and char_ids when the options ask for them (a graph without those inputs refuses
+ * them, so a CNN folder is fed exactly what it always was).
+ */
+export function nerInputFeeds(batch: readonly Pick<NerExample, 'words' | 'feats' | 'chars'>[], options: NerFeedOptions = {}): Record<string, HostTensor> {
   const B = batch.length;
-  const T = Math.max(1, ...batch.map((e) => e.words.length));
+  const T = Math.max(1, options.padTo ?? 1, ...batch.map((e) => e.words.length));
   const K = FEATURE_SLOTS;
   const ids = new BigInt64Array(B * T).fill(BigInt(PAD_ID));
   const feats = new BigInt64Array(B * T * K);
@@ -34,11 +48,20 @@ export function nerInputFeeds(batch: readonly Pick<NerExample, 'words' | 'feats'
     mask: { data: mask, dims: [B, T] },
   };
   if (tune) f['tune_ids'] = { data: tune, dims: [B, T] };
+  if (options.maxChars !== undefined) {
+    const L = options.maxChars;
+    const chars = new BigInt64Array(B * T * L);
+    batch.forEach((e, b) => {
+      if (!e.chars || e.chars.length !== e.words.length * L) throw new Error(`char ids missing or not ${L} per token (encode with the tagger's char scheme)`);
+      for (let i = 0; i < e.chars.length; i++) chars[b * T * L + i] = BigInt(e.chars[i]!);
+    });
+    f['char_ids'] = { data: chars, dims: [B, T, L] };
+  }
   return f;
 }
 
 /** Per-example logits [tokens × classes] of a forward session, in batches sorted by length. */
-export async function nerLogits(session: ModelSession, examples: readonly Pick<NerExample, 'words' | 'feats'>[], options: { tuneIndex?: Int32Array; extraFeeds?: (f: Record<string, HostTensor>) => void; batchSize?: number; signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+export async function nerLogits(session: ModelSession, examples: readonly Pick<NerExample, 'words' | 'feats' | 'chars'>[], options: Omit<NerFeedOptions, 'padTo'> & { extraFeeds?: (f: Record<string, HostTensor>) => void; batchSize?: number; signal?: AbortSignal } = {}): Promise<Float32Array[]> {
   const bs = options.batchSize ?? 64;
   const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.words.length - examples[b]!.words.length);
   const out = new Array<Float32Array>(examples.length);
@@ -48,7 +71,7 @@ export async function nerLogits(session: ModelSession, examples: readonly Pick<N
     const idx = order.slice(s, s + bs);
     const f = nerInputFeeds(
       idx.map((i) => examples[i]!),
-      options.tuneIndex ? { tuneIndex: options.tuneIndex } : {},
+      { tuneIndex: options.tuneIndex, maxChars: options.maxChars },
     );
     options.extraFeeds?.(f);
     const r = await session.run(f);
