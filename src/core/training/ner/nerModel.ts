@@ -308,8 +308,9 @@ export function microPrf(counts: Iterable<{ tp: number; fp: number; fn: number }
 
 /**
  * Offset-table rows for the `maxRows` − 1 most frequent words of the training examples (row 0 =
- * every other word, never updated). Capped because the optimizer is dense: every row costs an
- * Adam update per step, and rare words gain little from tuning.
+ * every other word: shared, so the training words beyond the cap do update it). Capped because
+ * the optimizer is dense: every row costs an Adam update per step, and rare words gain little
+ * from tuning.
  */
 export function nerTuneIndex(vocabSize: number, examples: readonly NerExample[], maxRows = Infinity): { index: Int32Array; rows: number } {
   const freq = new Int32Array(vocabSize);
@@ -320,6 +321,19 @@ export function nerTuneIndex(vocabSize: number, examples: readonly NerExample[],
   const kept = words.slice(0, Math.max(0, maxRows - 1)).sort((a, b) => a - b);
   kept.forEach((w, i) => (index[w] = i + 1));
   return { index, rows: kept.length + 1 };
+}
+
+/**
+ * The exported word table: the frozen vectors plus each word's offset row, row 0 included. Unlike
+ * the relation model's index (every training word has its own row, so row 0 never gets a
+ * gradient), the tagger's is capped, and the training words past the cap share and train row 0:
+ * leaving it out would make the export disagree with the graph that was trained and selected.
+ */
+export function nerFoldedTable(base: Float32Array, delta: Float32Array | undefined, tuneIndex: Int32Array, dim: number): Float32Array {
+  const folded = foldTunedRows(base, delta, tuneIndex, dim);
+  if (!delta) return folded;
+  for (let w = 0; w < tuneIndex.length; w++) if (tuneIndex[w] === 0) for (let k = 0; k < dim; k++) folded[w * dim + k] = folded[w * dim + k]! + delta[k]!;
+  return folded;
 }
 
 export interface NerBackendOptions {
@@ -440,7 +454,7 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
     restore: (s) => runner.restore(s),
     async exportModel(dir, meta) {
       const weights = runner.weights();
-      const folded = foldTunedRows(o.table, weights.get('emb.delta'), tune.index, arch.wordDim);
+      const folded = nerFoldedTable(o.table, weights.get('emb.delta'), tune.index, arch.wordDim);
       const ex = new Autodiff(bilstm ? 'bilstm-ner' : 'cnn-ner', { training: false, weights, halfWeights: true });
       ex.g.output(buildNerGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded }).logits, 'logits');
       writeModelFolder(dir, ex.g.toBytes(), { ...nerRuntimeConfig(arch, o.ner), ...meta });
