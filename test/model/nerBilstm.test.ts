@@ -16,7 +16,7 @@ import { CHAR_ALPHABET, charScheme, charTable, tokenCharIds } from '../../src/co
 import { encodeTrainingDocuments, type NerExample } from '../../src/core/inference/mentions/nerExamples';
 import { loadNerTagger } from '../../src/core/inference/mentions/nerTagger';
 import { NER_LABELS } from '../../src/core/inference/mentions/tags';
-import { decodeMentions, nerInputFeeds, nerLogits } from '../../src/core/inference/mentions/taggerModel';
+import { decodeMentions, nerEmissions, nerInputFeeds, nerLogits } from '../../src/core/inference/mentions/taggerModel';
 import { MODEL_FILE, readModelConfig } from '../../src/core/inference/modelFolders';
 import { createSession, type HostTensor } from '../../src/core/runtime/session';
 import { buildNerGraph, createNerBackend, nerCharScheme, nerFeeds, nerFoldedTable, nerTrainLengths, nerTuneIndex } from '../../src/core/training/ner/nerModel';
@@ -217,4 +217,45 @@ test('CNN folders: no char input, no new config fields; the shipped tagger decod
     out[0]!.map((m) => ({ start: m.span.start, end: m.span.end, type: m.type, text: m.text, score: +m.score.toFixed(5) })),
     golden,
   );
+});
+
+test('BiLSTM-CRF tagger: partial-label CRF loss falls, the export carries the CRF scores, the runtime decodes with them', async () => {
+  const { vocab, table, dim } = toyVocab();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ner-crf-'));
+  const { train: config, ner } = resolveNerConfig([`outDir=${dir}`, 'encoder=bilstm', 'crf=true', 'hidden=12', 'charFilters=8', 'charDim=6', 'maxChars=10', 'maxTokens=40', 'batchSize=8', 'learningRate=0.02', 'maxSteps=100', 'dropout=0', 'inputDropout=0', 'threads=1', 'buckets=256', 'featDim=8', 'tuneWords=12']);
+  const docs = Array.from({ length: 45 }, (_, i) => toyDoc(i));
+  const enc = { vocab, buckets: ner.buckets, maxTokens: ner.maxTokens, chars: nerCharScheme(ner) };
+  const trainEx = [...encodeTrainingDocuments(docs.slice(0, 15), 'both', ['Chemical', 'Disease'], enc), ...encodeTrainingDocuments(docs.slice(15, 30), 'chem', ['Chemical'], enc)];
+  const devEx = encodeTrainingDocuments(docs.slice(30), 'both', ['Chemical', 'Disease'], enc);
+  const backend = await createNerBackend({ config, ner, vocab, table, wordDim: dim, train: trainEx, dev: devEx });
+  assert.equal(backend.arch.crf, true);
+  const losses: number[] = [];
+  for (let s = 0; s < config.maxSteps; s++) losses.push((await backend.step(config.learningRate)).loss);
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  assert.ok(mean(losses.slice(-10)) < 0.3 * mean(losses.slice(0, 10)), `loss ${mean(losses.slice(0, 10))} → ${mean(losses.slice(-10))}`);
+  const dev = await backend.evaluate();
+  assert.ok(dev['f1']! > 90, `held-out F1 ${JSON.stringify(dev)}`);
+  const modelDir = path.join(dir, 'export');
+  await backend.exportModel(modelDir, {});
+  const weights = new Map(backend.state().tensors);
+  await backend.session.dispose();
+  const cfg = readModelConfig(modelDir);
+  assert.deepEqual(cfg['outputs'], ['logits', 'crf_transitions', 'crf_start', 'crf_end']);
+  const session = await createSession(path.join(modelDir, MODEL_FILE));
+  const { crf } = await nerEmissions(session, devEx.slice(0, 2), { maxChars: ner.maxChars });
+  await session.dispose();
+  assert.ok(crf, 'CRF scores come with the emissions');
+  assertClose(crf.end, weights.get('crf.end')!, 0, 'exported end scores');
+  assertClose(crf.transitions, weights.get('crf.transitions')!, 5e-3, 'exported transitions (float16)');
+  const tagger = await loadNerTagger(modelDir);
+  const devDocs = docs.slice(30);
+  const tagged = await tagger.tagDocuments(devDocs, { types: ['Chemical', 'Disease'], consistency: false });
+  // Restricted to diseases, no chemical comes out (the type restriction holds with the CRF).
+  const diseasesOnly = await tagger.tagDocuments(devDocs, { types: ['Disease'], consistency: false });
+  await tagger.dispose();
+  const gold = devDocs.map((d) => d.passages[0]!.annotations.map((a) => `${a.type}:${a.spans[0]!.start}-${a.spans[0]!.end}`).sort());
+  const found = tagged.map((ms) => ms.map((m) => `${m.type}:${m.span.start}-${m.span.end}`).sort());
+  assert.ok(found.filter((x, i) => x.join() === gold[i]!.join()).length >= devDocs.length - 1, `runtime mentions ${JSON.stringify(found)}`);
+  assert.ok(diseasesOnly.every((ms) => ms.every((m) => m.type === 'Disease')) && diseasesOnly.some((ms) => ms.length > 0));
+  fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -15,7 +15,7 @@ import { documentSentences, encodeSentence, type NerSentence } from './nerExampl
 import { NER_LABELS, NER_TYPES, type NerType, type PredictedMention } from './tags';
 
 export type { PredictedMention } from './tags';
-import { decodeMentions, nerLogits } from './taggerModel';
+import { decodeMentions, nerEmissions } from './taggerModel';
 
 /** A predicted mention with document offsets. */
 export interface TagOptions {
@@ -59,13 +59,13 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
         for (const s of documentSentences(d, maxTokens)) if (s.tokens.length) sentences.push({ doc: i, s });
       });
       const examples = sentences.map((x) => encodeSentence(x.s, { vocab, buckets, chars }));
-      const logits = await nerLogits(session, examples, { maxChars: chars?.maxChars, ...(o.signal ? { signal: o.signal } : {}) });
+      const { logits, crf } = await nerEmissions(session, examples, { maxChars: chars?.maxChars, ...(o.signal ? { signal: o.signal } : {}) });
       const out: PredictedMention[][] = docs.map(() => []);
       const texts = docs.map((d) => new Map(d.passages.map((p) => [p, p.text] as const)));
       sentences.forEach((x, i) => {
         const C = NER_LABELS.length;
         const l = logits[i]!;
-        for (const m of decodeMentions(l, x.s.tokens.length, types)) {
+        for (const m of decodeMentions(l, x.s.tokens.length, types, crf)) {
           const span = { start: x.s.tokens[m.first]!.start, end: x.s.tokens[m.last]!.end };
           const p = docs[x.doc]!.passages.find((q) => span.start >= q.offset && span.end <= q.offset + q.text.length);
           const text = p ? texts[x.doc]!.get(p)!.slice(span.start - p.offset, span.end - p.offset) : '';

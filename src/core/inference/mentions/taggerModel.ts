@@ -8,6 +8,8 @@ import { PAD_ID } from '../../wordvec/wordVocab';
 import { FEATURE_SLOTS } from './features';
 import type { NerExample } from './nerExamples';
 import { NER_LABELS, NER_TYPES, restrictToTypes, viterbiBio, type NerType, type TokenMention } from './tags';
+import { CRF_OUTPUTS } from '../../engine/layers/crf';
+import { bioConstraints, viterbiDecode, type CrfScores } from '../sequence/viterbi';
 
 /** How nerInputFeeds pads and what it adds to the CNN's three inputs. */
 export interface NerFeedOptions {
@@ -60,8 +62,20 @@ export function nerInputFeeds(batch: readonly Pick<NerExample, 'words' | 'feats'
   return f;
 }
 
+/** Options of nerLogits and nerEmissions. */
+export type NerRunOptions = Omit<NerFeedOptions, 'padTo'> & { extraFeeds?: (f: Record<string, HostTensor>) => void; batchSize?: number; signal?: AbortSignal };
+
 /** Per-example logits [tokens × classes] of a forward session, in batches sorted by length. */
-export async function nerLogits(session: ModelSession, examples: readonly Pick<NerExample, 'words' | 'feats' | 'chars'>[], options: Omit<NerFeedOptions, 'padTo'> & { extraFeeds?: (f: Record<string, HostTensor>) => void; batchSize?: number; signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+export async function nerLogits(session: ModelSession, examples: readonly Pick<NerExample, 'words' | 'feats' | 'chars'>[], options: NerRunOptions = {}): Promise<Float32Array[]> {
+  return (await nerEmissions(session, examples, options)).logits;
+}
+
+/**
+ * Per-example logits as nerLogits, plus the CRF scores when the graph outputs them (a tagger
+ * trained with crf=true; they are constants of the model, read from the first batch's run).
+ */
+export async function nerEmissions(session: ModelSession, examples: readonly Pick<NerExample, 'words' | 'feats' | 'chars'>[], options: NerRunOptions = {}): Promise<{ logits: Float32Array[]; crf?: CrfScores }> {
+  let crf: CrfScores | undefined;
   const bs = options.batchSize ?? 64;
   const order = examples.map((_, i) => i).sort((a, b) => examples[a]!.words.length - examples[b]!.words.length);
   const out = new Array<Float32Array>(examples.length);
@@ -76,19 +90,27 @@ export async function nerLogits(session: ModelSession, examples: readonly Pick<N
     options.extraFeeds?.(f);
     const r = await session.run(f);
     const logits = r['logits']!.data as Float32Array;
+    if (!crf && r[CRF_OUTPUTS.transitions]) crf = { tags: C, transitions: r[CRF_OUTPUTS.transitions]!.data as Float32Array, start: r[CRF_OUTPUTS.start]!.data as Float32Array, end: r[CRF_OUTPUTS.end]!.data as Float32Array };
     const T = f['word_ids']!.dims[1]!;
     idx.forEach((ex, b) => {
       const n = examples[ex]!.words.length;
       out[ex] = logits.slice(b * T * C, (b * T + n) * C);
     });
   }
-  return out;
+  return { logits: out, ...(crf ? { crf } : {}) };
 }
 
-/** Decoded token mentions of one example's logits, for `types`. */
-export function decodeMentions(logits: Float32Array, n: number, types: readonly NerType[]): TokenMention[] {
+const BIO_CONSTRAINTS = bioConstraints(NER_LABELS);
+
+/**
+ * Decoded token mentions of one example's logits, for `types`. With `crf`, Viterbi adds the CRF's
+ * transition, start and end scores under the BIO constraints; the type restriction is the same
+ * (per-token log-softmax with the other types' mass moved to O: the per-token normalizer shifts
+ * every path equally, so on CRF emissions it only merges the other types into O).
+ */
+export function decodeMentions(logits: Float32Array, n: number, types: readonly NerType[], crf?: CrfScores): TokenMention[] {
   const lp = restrictToTypes(logits, 0, n, types);
-  const labels = viterbiBio(lp, n, types);
+  const labels = crf ? viterbiDecode(lp, n, crf, BIO_CONSTRAINTS) : viterbiBio(lp, n, types);
   const out: TokenMention[] = [];
   let open: TokenMention | undefined;
   labels.forEach((l, i) => {

@@ -42,6 +42,7 @@ import { cnnWordTable, foldTunedRows } from '../cnnRelation/cnnGraph';
 import { convolve, shiftTime, type ConvParams } from '../../engine/layers/convolution';
 import { biLstm, biLstmParams } from '../../engine/layers/lstm';
 import { charCnn, charCnnParams } from '../../engine/layers/charEncoder';
+import { CRF_OUTPUTS, crfParams, crfPartialNll, crfScoreOutputs, type CrfParams } from '../../engine/layers/crf';
 import { attr, type Dim } from '../../engine/graph';
 import { TAGGER_MODEL_TYPE, BILSTM_TAGGER_MODEL_TYPE } from '../../inference/modelFolders';
 import { CHAR_ALPHABET, charScheme, type CharScheme } from '../../inference/mentions/features';
@@ -68,6 +69,12 @@ export const NerConfigSchema = z.object({
   charWidth: z.number().int().positive().refine((w) => w % 2 === 1, 'charWidth must be odd').default(3),
   /** Characters per word the char encoder reads (longer words keep head and tail; features.ts). */
   maxChars: z.number().int().min(4).max(64).default(20),
+  /**
+   * A linear-chain CRF over the logits, trained with partial labels (engine/layers/crf.ts
+   * crfPartialNll) and decoded with its transitions; its training graphs are unrolled per static
+   * length, as the BiLSTM's.
+   */
+  crf: z.boolean().default(false),
   /** Convolution widths, one layer each, comma-separated. */
   layers: z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/).default('5,3,3'),
   /** Dilation per layer (1 = contiguous), comma-separated; missing entries are 1, extra ones unused. */
@@ -166,6 +173,8 @@ export interface NerArch {
   encoder?: 'cnn' | 'bilstm';
   /** BiLSTM units per direction (encoder 'bilstm'). */
   hidden?: number;
+  /** A CRF on top (absent: per-token softmax). */
+  crf?: boolean;
   /** The char encoder (absent: none): alphabet size with the pad and unknown ids, sizes, characters per word. */
   chars?: { alphabet: number; dim: number; filters: number; width: number; maxChars: number };
 }
@@ -175,7 +184,7 @@ export interface NerArch {
  * `seq` is the padded length: symbolic for exports and eval graphs, a number for BiLSTM training
  * graphs (the unrolled recurrence needs it static).
  */
-export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' | 'folded'; data: Float32Array; storage?: 'fp16' | 'int8' }, seq: Dim = 'seq'): { logits: Value; loss?: Value } {
+export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' | 'folded'; data: Float32Array; storage?: 'fp16' | 'int8' }, seq: Dim = 'seq'): { logits: Value; loss?: Value; crf?: CrfParams } {
   const g = ad.g;
   const ids = ad.input('word_ids', 'int64', ['batch', seq]);
   const feats = ad.input('feat_ids', 'int64', ['batch', seq, a.slots]);
@@ -207,10 +216,16 @@ export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' 
     ad.param('cls.w', [width, a.classes], { kind: 'uniform', limit: Math.sqrt(6 / (width + a.classes)) }),
     ad.param('cls.b', [a.classes], { kind: 'zeros' }, true),
   );
-  if (!ad.training) return { logits };
-  const flat = ad.reshape(logits, [-1, a.classes], ['tokens', a.classes]);
+  const crf = a.crf ? crfParams(ad, 'crf', a.classes) : undefined;
+  if (!ad.training) return { logits, ...(crf ? { crf } : {}) };
   const allowed = ad.input('allowed', 'float32', ['tokens', a.classes]);
   const weights = ad.input('weights', 'float32', ['tokens']);
+  if (crf) {
+    // Per sentence: the same allowed sets, now constraining whole paths (weights stay unused).
+    const allowed3 = g.op('Reshape', [allowed, g.shapeOf(logits)], {}, logits.shape);
+    return { logits, crf, loss: crfPartialNll(ad, logits, allowed3, mask, crf) };
+  }
+  const flat = ad.reshape(logits, [-1, a.classes], ['tokens', a.classes]);
   return { logits, loss: ad.partialSoftmaxCrossEntropy(flat, allowed, weights) };
 }
 
@@ -377,6 +392,7 @@ export function nerArch(ner: NerConfig, c: Pick<TrainConfig, 'dropout'>, wordDim
     tuneRows: ner.tuneEmbeddings ? tuneRows : 0,
     // Folders of the CNN family stay as they were (no encoder or chars fields).
     ...(ner.encoder === 'bilstm' ? { encoder: 'bilstm' as const, hidden: ner.hidden } : {}),
+    ...(ner.crf ? { crf: true } : {}),
     ...(charFilters > 0 ? { chars: { alphabet: 2 + CHAR_ALPHABET.length, dim: ner.charDim, filters: charFilters, width: ner.charWidth, maxChars: ner.maxChars } } : {}),
   };
 }
@@ -390,9 +406,9 @@ export function nerRuntimeConfig(arch: NerArch, ner: NerConfig): Record<string, 
     id2label: Object.fromEntries(NER_LABELS.map((l, i) => [String(i), l])),
     label2id: Object.fromEntries(NER_LABELS.map((l, i) => [l, i])),
     entity_types: [...NER_TYPES],
-    tag_scheme: 'BIO, constrained Viterbi decoding',
+    tag_scheme: arch.crf ? 'BIO, linear-chain CRF, constrained Viterbi decoding' : 'BIO, constrained Viterbi decoding',
     inputs: ['word_ids', 'feat_ids', 'mask', ...(arch.chars ? ['char_ids'] : [])],
-    outputs: ['logits'],
+    outputs: ['logits', ...(arch.crf ? [CRF_OUTPUTS.transitions, CRF_OUTPUTS.start, CRF_OUTPUTS.end] : [])],
     architecture: { ...arch, tuneRows: 0 },
     tokenizer: { ...WORD_TOKENIZER, hyphens: 'parts', vocab: VOCAB_FILE },
     features: { ...FEATURE_SCHEME, buckets: arch.buckets },
@@ -410,11 +426,12 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
   const arch = nerArch(o.ner, c, o.wordDim, o.vocab.size, tune.rows);
   const frozen = { kind: 'frozen' as const, data: o.table };
   const bilstm = arch.encoder === 'bilstm';
+  // The recurrences (the LSTM, the CRF's forward algorithm) unroll over a static length.
   const trainer = await createGraphTrainer({
     name: 'ner',
     config: c,
     build: (ad, seq) => buildNerGraph(ad, arch, frozen, seq ?? 'seq'),
-    ...(bilstm ? { staticLengths: nerTrainLengths(o.ner.maxTokens) } : {}),
+    ...(bilstm || arch.crf ? { staticLengths: nerTrainLengths(o.ner.maxTokens) } : {}),
   });
   const { evalSession, runner, withWeights } = trainer;
   const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
@@ -436,10 +453,12 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
     },
     async evaluate() {
       const logits = await predict(o.dev);
+      const w = runner.weights();
+      const crf = arch.crf ? { tags: arch.classes, transitions: w.get('crf.transitions')!, start: w.get('crf.start')!, end: w.get('crf.end')! } : undefined;
       const all = new Map<string, { tp: number; fp: number; fn: number }>();
       const bySource = new Map<string, Map<string, { tp: number; fp: number; fn: number }>>();
       o.dev.forEach((e, i) => {
-        const pred = decodeMentions(logits[i]!, e.words.length, e.types);
+        const pred = decodeMentions(logits[i]!, e.words.length, e.types, crf);
         countMentions(e.gold ?? [], pred, all);
         const m = bySource.get(e.source) ?? new Map<string, { tp: number; fp: number; fn: number }>();
         bySource.set(e.source, m);
@@ -456,7 +475,9 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
       const weights = runner.weights();
       const folded = nerFoldedTable(o.table, weights.get('emb.delta'), tune.index, arch.wordDim);
       const ex = new Autodiff(bilstm ? 'bilstm-ner' : 'cnn-ner', { training: false, weights, halfWeights: true });
-      ex.g.output(buildNerGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded }).logits, 'logits');
+      const graph = buildNerGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded });
+      ex.g.output(graph.logits, 'logits');
+      if (graph.crf) crfScoreOutputs(ex, graph.crf);
       writeModelFolder(dir, ex.g.toBytes(), { ...nerRuntimeConfig(arch, o.ner), ...meta });
       fs.writeFileSync(path.join(dir, VOCAB_FILE), o.vocab.toText());
     },
@@ -474,7 +495,9 @@ export function repackNerFolder(from: string, to: string): { bytes: number } {
   const table = weights.get('emb.word');
   if (!table) throw new Error(`${from}: no word table (emb.word) in model.onnx`);
   const ex = new Autodiff(arch.encoder === 'bilstm' ? 'bilstm-ner' : 'cnn-ner', { training: false, weights, halfWeights: true });
-  ex.g.output(buildNerGraph(ex, arch, { kind: 'folded', data: table, storage: 'int8' }).logits, 'logits');
+  const graph = buildNerGraph(ex, arch, { kind: 'folded', data: table, storage: 'int8' });
+  ex.g.output(graph.logits, 'logits');
+  if (graph.crf) crfScoreOutputs(ex, graph.crf);
   const bytes = ex.g.toBytes();
   const extra = fs.readdirSync(from).filter((f) => f !== MODEL_FILE && f !== 'config.json');
   const copies = new Map(extra.map((f) => [f, fs.readFileSync(path.join(from, f))]));
