@@ -10,7 +10,7 @@ import type { Value } from '../../src/core/engine/graph';
 import { initialize } from '../../src/core/engine/initialize';
 import { appendOptimizer } from '../../src/core/engine/optimizer';
 import { StepRunner } from '../../src/core/engine/stepRunner';
-import { CRF_OUTPUTS, crfNll, crfParams, crfScoreOutputs } from '../../src/core/engine/layers/crf';
+import { CRF_OUTPUTS, crfNll, crfParams, crfPartialNll, crfScoreOutputs } from '../../src/core/engine/layers/crf';
 import { biLstm, biLstmParams } from '../../src/core/engine/layers/lstm';
 import { pathScore, viterbiBatch, type CrfScores } from '../../src/core/inference/sequence/viterbi';
 import { createSession, type HostTensor } from '../../src/core/runtime/session';
@@ -82,6 +82,78 @@ test('CRF NLL gradients match finite differences (emissions, transitions, start,
     params: { em: [B, T, K], transitions: [K, K], start: [K], end: [K] },
     data: { tags: i64([0, 2, 1, 1, 2, 0, 1, 1], [B, T]), mask: f32(maskOf(lengths, T), [B, T]) },
     build: (ad, p, d) => crfNll(ad, p['em']!, d['tags']!, d['mask']!, { transitions: p['transitions'] as never, start: p['start'] as never, end: p['end'] as never, tags: K }),
+    isLoss: true,
+    picks: spread(12),
+  });
+});
+
+/** −log of the probability mass of the paths inside each token's allowed set, by enumeration. */
+function brutePartialNll(em: Float32Array, allowed: number[][], crf: CrfScores): number {
+  const lse = (xs: number[]): number => {
+    const m = Math.max(...xs);
+    return m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
+  };
+  const paths = allPaths(allowed.length, crf.tags);
+  const kept = paths.filter((p) => p.every((k, t) => allowed[t]!.includes(k)));
+  return lse(paths.map((p) => pathScore(em, p, crf))) - lse(kept.map((p) => pathScore(em, p, crf)));
+}
+
+/** allowed float [B, T, K] from per-token tag lists (padding allows everything). */
+function allowedOf(rows: number[][][], T: number): Float32Array {
+  const out = new Float32Array(rows.length * T * K).fill(1);
+  rows.forEach((row, b) =>
+    row.forEach((tags, t) => {
+      for (let k = 0; k < K; k++) out[(b * T + t) * K + k] = tags.includes(k) ? 1 : 0;
+    }),
+  );
+  return out;
+}
+
+test('CRF partial-label NLL equals enumeration over the allowed paths; one tag per token gives crfNll', async () => {
+  const crf = scores(8);
+  const T = 5;
+  const rows = [
+    [[0, 1], [2], [0, 1, 2], [1], [0, 2]],
+    [[2], [0, 1]],
+  ];
+  const lengths = rows.map((r) => r.length);
+  const em = rand(rows.length * T * K, 21, 2);
+  const feeds: Record<string, HostTensor> = {
+    em: { data: em, dims: [rows.length, T, K] },
+    allowed: { data: allowedOf(rows, T), dims: [rows.length, T, K] },
+    mask: { data: maskOf(lengths, T), dims: [rows.length, T] },
+    'crf.transitions': { data: Float32Array.from(crf.transitions), dims: [K, K] },
+    'crf.start': { data: Float32Array.from(crf.start), dims: [K] },
+    'crf.end': { data: Float32Array.from(crf.end), dims: [K] },
+  };
+  const partial = async (f: Record<string, HostTensor>, B: number): Promise<number> => {
+    const ad = new Autodiff('crf-partial', { training: true });
+    const p = crfParams(ad, 'crf', K);
+    const loss = crfPartialNll(ad, ad.input('em', 'float32', [B, T, K]), ad.input('allowed', 'float32', [B, T, K]), ad.input('mask', 'float32', [B, T]), p);
+    return (await runForward(ad, loss, f))[0]!;
+  };
+  const expected = rows.map((r, b) => brutePartialNll(em.subarray(b * T * K, (b * T + r.length) * K), r, crf));
+  const got = await partial(feeds, rows.length);
+  assert.ok(Math.abs(got - (expected[0]! + expected[1]!) / 2) < 1e-3, `partial NLL ${got} vs ${(expected[0]! + expected[1]!) / 2}`);
+  // Exactly one allowed tag per token: the full-label NLL.
+  const gold = [2, 0, 0, 1];
+  const one = allowedOf([gold.map((k) => [k])], T);
+  const single = await partial({ ...feeds, em: { data: em.slice(0, T * K), dims: [1, T, K] }, allowed: { data: one, dims: [1, T, K] }, mask: { data: maskOf([4], T), dims: [1, T] } }, 1);
+  const full = await graphNll(em.slice(0, T * K), [...gold, 0], [4], T, crf);
+  assert.ok(Math.abs(single - full) < 1e-3, `single-tag partial ${single} vs crfNll ${full}`);
+});
+
+test('CRF partial-label NLL gradients match finite differences (emissions, transitions, start, end)', async () => {
+  const B = 2;
+  const T = 4;
+  const rows = [
+    [[0, 1], [2], [0, 1, 2], [1]],
+    [[2], [0, 1]],
+  ];
+  await gradCheck('crf-partial', {
+    params: { em: [B, T, K], transitions: [K, K], start: [K], end: [K] },
+    data: { allowed: f32(allowedOf(rows, T), [B, T, K]), mask: f32(maskOf(rows.map((r) => r.length), T), [B, T]) },
+    build: (ad, p, d) => crfPartialNll(ad, p['em']!, d['allowed']!, d['mask']!, { transitions: p['transitions'] as never, start: p['start'] as never, end: p['end'] as never, tags: K }),
     isLoss: true,
     picks: spread(12),
   });

@@ -17,7 +17,7 @@ export function registerNer(program: Command): void {
 
   ner
     .command('train')
-    .description(`train the CNN mention tagger on word vectors; key=value overrides. Keys: ${nerConfigKeys().join(', ')}`)
+    .description(`train the mention tagger (encoder=cnn, or encoder=bilstm with a char CNN) on word vectors; key=value overrides. Keys: ${nerConfigKeys().join(', ')}`)
     .option('--no-resume', 'start from scratch even if <outDir>/checkpoint.bin exists')
     .argument('[overrides...]', 'config overrides key=value')
     .action(async (overrides: string[], o: { resume: boolean }) => {

@@ -43,8 +43,12 @@ export class StepRunner {
     return this.t;
   }
 
-  /** One optimizer step on a batch; `lr` is the already-scheduled learning rate. */
-  async run(batch: Record<string, HostTensor>, lr: number): Promise<StepResult> {
+  /**
+   * One optimizer step on a batch; `lr` is the already-scheduled learning rate. `session`
+   * replaces the runner's own for this step: another training graph over the same parameters
+   * (a recurrence unrolled over another static length).
+   */
+  async run(batch: Record<string, HostTensor>, lr: number, session: ModelSession = this.session): Promise<StepResult> {
     this.t++;
     const { beta1, beta2, epsilon, weightDecay } = this.options;
     const root = Math.sqrt(1 - beta2 ** this.t);
@@ -57,7 +61,7 @@ export class StepRunner {
     if (weightDecay > 0) feeds[OPT.lrDecay] = { data: Float32Array.of(lr * weightDecay), dims: [] };
     const out: Record<string, HostTensor> = {};
     for (const [k, v] of Object.entries(this.next)) out[OPT.next(k)] = v;
-    const r = await this.session.run(feeds, out);
+    const r = await session.run(feeds, out);
     const swap = this.current;
     this.current = this.next;
     this.next = swap;

@@ -23,8 +23,12 @@ export const RELATION_MODEL_TYPE = 'biore-cnn-relation';
 export const BILSTM_RELATION_MODEL_TYPE = 'biore-bilstm-relation';
 /** Every relation `model_type` this runtime loads. */
 export const RELATION_MODEL_TYPES: ReadonlySet<string> = new Set([RELATION_MODEL_TYPE, BILSTM_RELATION_MODEL_TYPE]);
-/** `model_type` of the mention tagger folder. */
+/** `model_type` of the mention tagger folder (the CNN family). */
 export const TAGGER_MODEL_TYPE = 'biore-cnn-ner';
+/** `model_type` of a BiLSTM tagger folder (inputs and outputs as its config.json lists them). */
+export const BILSTM_TAGGER_MODEL_TYPE = 'biore-bilstm-ner';
+/** Every tagger `model_type` this runtime loads. */
+export const TAGGER_MODEL_TYPES: ReadonlySet<string> = new Set([TAGGER_MODEL_TYPE, BILSTM_TAGGER_MODEL_TYPE]);
 /** Folder name of the mention tagger among the bundled models. */
 export const TAGGER_FOLDER = 'ner';
 

@@ -16,15 +16,27 @@ export interface GraphTrainerOptions {
   /** Graph name prefix (`<name>-train`, `<name>-eval`). */
   name: string;
   config: TrainConfig;
-  /** Builds the model on `ad`: logits always, the loss when `ad.training`. */
-  build: (ad: Autodiff) => { logits: Value; loss?: Value };
+  /**
+   * Builds the model on `ad`: logits always, the loss when `ad.training`. With `staticLengths`,
+   * training graphs are built once per length (`seq`); the eval graph gets `seq` undefined.
+   */
+  build: (ad: Autodiff, seq?: number) => { logits: Value; loss?: Value };
+  /**
+   * Training graphs unrolled over a static sequence length (a recurrence): one graph and session
+   * per length, all over the same parameters and optimizer state; `sessionFor(n)` picks one.
+   */
+  staticLengths?: readonly number[];
   /** Weights to start from; those whose name and size match a parameter replace its initial value. */
   initialWeights?: ReadonlyMap<string, Float32Array>;
 }
 
 export interface GraphTrainer {
-  /** The training session (one step = one run). */
+  /** The training session (one step = one run); with staticLengths, the longest length's. */
   session: ModelSession;
+  /** The training session of the shortest static length ≥ n (the only one without staticLengths). */
+  sessionFor: (n: number) => { session: ModelSession; length: number | undefined };
+  /** Disposes every session (training ones and the eval one). */
+  dispose: () => Promise<void>;
   runner: StepRunner;
   /** The forward-only session; feed it through `withWeights`. */
   evalSession: ModelSession;
@@ -34,13 +46,20 @@ export interface GraphTrainer {
 
 export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphTrainer> {
   const c = o.config;
-  const ad = new Autodiff(`${o.name}-train`, { training: true, seed: c.seed });
-  const { loss } = o.build(ad);
-  if (!loss) throw new Error(`${o.name}: the training graph has no loss`);
   const opt = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm };
-  appendOptimizer(ad, loss, opt);
-  const session = await createSession(ad.g.toBytes(), { threads: c.threads });
-  const init = initialize(ad.params, c.seed);
+  const lengths = o.staticLengths ? [...new Set(o.staticLengths)].sort((a, b) => a - b) : [undefined];
+  const sessions: ModelSession[] = [];
+  let ad: Autodiff | undefined;
+  for (const n of lengths) {
+    const graph = new Autodiff(`${o.name}-train${n === undefined ? '' : `-${n}`}`, { training: true, seed: c.seed });
+    const { loss } = o.build(graph, n);
+    if (!loss) throw new Error(`${o.name}: the training graph has no loss`);
+    appendOptimizer(graph, loss, opt);
+    if (ad && graph.params.map((p) => p.name).join() !== ad.params.map((p) => p.name).join()) throw new Error(`${o.name}: training graphs of different lengths declare different parameters`);
+    ad ??= graph;
+    sessions.push(await createSession(graph.g.toBytes(), { threads: c.threads }));
+  }
+  const init = initialize(ad!.params, c.seed);
   if (o.initialWeights) {
     let loaded = 0;
     for (const [k, v] of o.initialWeights) {
@@ -51,7 +70,8 @@ export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphT
     }
     if (loaded === 0) throw new Error(`initFrom: no weight matched the ${o.name} model (architecture mismatch?)`);
   }
-  const runner = new StepRunner(session, ad.params, init, opt);
+  const session = sessions[sessions.length - 1]!;
+  const runner = new StepRunner(session, ad!.params, init, opt);
   const ev = new Autodiff(`${o.name}-eval`, { training: false });
   ev.g.output(o.build(ev).logits, 'logits');
   const evalSession = await createSession(ev.g.toBytes(), { threads: c.threads });
@@ -59,5 +79,13 @@ export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphT
     const w = runner.weights();
     for (const p of ev.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
   };
-  return { session, runner, evalSession, withWeights };
+  const sessionFor = (n: number): { session: ModelSession; length: number | undefined } => {
+    const i = lengths.findIndex((l) => l === undefined || l >= n);
+    if (i < 0) throw new Error(`${o.name}: a batch of ${n} tokens is longer than the longest training graph (${String(lengths[lengths.length - 1])})`);
+    return { session: sessions[i]!, length: lengths[i] };
+  };
+  const dispose = async (): Promise<void> => {
+    for (const s of [...sessions, evalSession]) await s.dispose();
+  };
+  return { session, sessionFor, dispose, runner, evalSession, withWeights };
 }

@@ -55,7 +55,20 @@ export function crfNll(ad: Autodiff, emissions: Value, tags: Value, mask: Value,
   const lastTag = g.op('ReduceSum', [g.op('Mul', [onehot, isLast], {}, [B, T, K]), g.constI64([1])], { keepdims: attr.i(0) }, [B, K]);
   gold = ad.add(gold, all(ad.mul(lastTag, p.end)));
 
-  // 2. log Z by the forward algorithm; alpha keeps its value at padded steps.
+  // 2. log Z by the forward algorithm.
+  const { logZ, rows } = crfLogPartition(ad, emissions, mask, p);
+
+  // 3. Mean over non-empty rows.
+  return meanOverRows(ad, ad.sub(logZ, gold), rows);
+}
+
+/**
+ * log Z [B] of each row by the forward algorithm over emissions [B, T, K] (T static); alpha keeps
+ * its value at padded steps. Also returns whether each row has a first real token ([B, 1]).
+ */
+function crfLogPartition(ad: Autodiff, emissions: Value, mask: Value, p: CrfParams): { logZ: Value; rows: Value } {
+  const g = ad.g;
+  const [B, T, K] = emissions.shape as [Dim, number, number];
   const steps = ad.split(emissions, 1, new Array<number>(T).fill(1)).map((e) => ad.reshape(e, [0, K], [B, K]));
   const masks = g.opN('Split', [mask, g.constI64(new Array<number>(T).fill(1))], { axis: attr.i(1) }, new Array(T).fill(0).map(() => ({ shape: [B, 1] })));
   let alpha = ad.add(steps[0]!, p.start);
@@ -66,14 +79,37 @@ export function crfNll(ad: Autodiff, emissions: Value, tags: Value, mask: Value,
     const keep = g.op('Sub', [g.constF(1), m], {}, [B, 1]);
     alpha = ad.add(ad.mul(next, m), ad.mul(alpha, keep));
   }
-  const logZ = ad.logSumExp(ad.add(alpha, p.end), 1, false);
+  return { logZ: ad.logSumExp(ad.add(alpha, p.end), 1, false), rows: masks[0]! };
+}
 
-  // 3. Mean over non-empty rows.
-  const rows = masks[0]!;
-  const nll = ad.mul(ad.sub(logZ, gold), g.op('Squeeze', [rows, g.constI64([1])], {}, [B]));
+/** Mean of per-row values [B] over the rows whose `rows` flag ([B, 1]) is 1. */
+function meanOverRows(ad: Autodiff, perRow: Value, rows: Value): Value {
+  const g = ad.g;
+  const B = perRow.shape[0]!;
+  const nll = ad.mul(perRow, g.op('Squeeze', [rows, g.constI64([1])], {}, [B]));
   const count = g.op('Max', [g.op('ReduceSum', [rows], { keepdims: attr.i(0) }, []), g.constF(1)], {}, []);
-  const total = ad.reduceSum(nll, [0], false);
-  return ad.mul(total, g.op('Reciprocal', [count], {}, []));
+  return ad.mul(ad.reduceSum(nll, [0], false), g.op('Reciprocal', [count], {}, []));
+}
+
+/** The score added to a forbidden tag: finite (−∞ would give NaN gradients in logSumExp), yet far below any path. */
+const FORBIDDEN = -1e4;
+
+/**
+ * Mean NLL under partial labels: each token allows a set of tags (allowed float [B, T, K], 1 =
+ * allowed; any value at padding), and the loss is −log P(the path stays in the allowed sets) =
+ * log Z(all paths) − log Z(allowed paths), the second partition function the forward algorithm
+ * over emissions + log(allowed) (FORBIDDEN where a tag is not allowed). With one allowed tag per
+ * token this is crfNll. Rows without a real token are ignored; every real token must allow at
+ * least one tag.
+ */
+export function crfPartialNll(ad: Autodiff, emissions: Value, allowed: Value, mask: Value, p: CrfParams): Value {
+  const g = ad.g;
+  if (typeof emissions.shape[1] !== 'number') throw new Error('crfPartialNll needs a static sequence length');
+  const all = crfLogPartition(ad, emissions, mask, p);
+  // (allowed − 1)·|FORBIDDEN|: 0 where allowed, FORBIDDEN where not (data, no gradient).
+  const penalty = g.op('Mul', [g.op('Sub', [allowed, g.constF(1)], {}, allowed.shape), g.constF(-FORBIDDEN)], {}, allowed.shape);
+  const kept = crfLogPartition(ad, ad.add(emissions, penalty), mask, p);
+  return meanOverRows(ad, ad.sub(all.logZ, kept.logZ), all.rows);
 }
 
 /** Output names of the CRF scores in an exported tagger graph (see crfScoreOutputs). */

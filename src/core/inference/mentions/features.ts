@@ -97,3 +97,56 @@ export function tokenWordId(vocab: WordVocab, t: NerToken, maxWords = Infinity):
   const id = vocab.id(t.norm === NUM ? NUM : t.norm);
   return id < maxWords ? id : UNK_ID;
 }
+
+// ---------------------------------------------------------------------------------- characters
+
+/**
+ * The character alphabet of the tagger's char encoder: printable ASCII without the space (tokens
+ * never hold one) and the Greek letters of names like `TNF-α` or `β-blocker`. Id 0 is padding,
+ * 1 every other character, then 2 + the index in this string. Fixed, and recorded in config.json
+ * (`chars.alphabet`), so a runtime rebuilds the same ids from the folder alone.
+ */
+export const CHAR_ALPHABET: string = [
+  ...Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)),
+  ...Array.from({ length: 0x3c9 - 0x391 + 1 }, (_, i) => String.fromCharCode(0x391 + i)).filter((c) => /\p{L}/u.test(c)),
+].join('');
+
+/** Char id of padding and of characters outside the alphabet. */
+export const CHAR_PAD = 0;
+export const CHAR_UNKNOWN = 1;
+
+/** What a tagger with a char encoder records in config.json (`chars`) and its runtime needs. */
+export interface CharScheme {
+  kind: 'biore-ner-chars';
+  version: 1;
+  alphabet: string;
+  /** Characters per word; longer words keep their first ⌈maxChars/2⌉ and last ⌊maxChars/2⌋. */
+  maxChars: number;
+  truncation: 'head+tail';
+}
+
+/** The scheme for `maxChars` characters per word over CHAR_ALPHABET. */
+export function charScheme(maxChars: number): CharScheme {
+  return { kind: 'biore-ner-chars', version: 1, alphabet: CHAR_ALPHABET, maxChars, truncation: 'head+tail' };
+}
+
+const charTables = new Map<string, ReadonlyMap<string, number>>();
+
+/** Ids of a scheme's alphabet (character → 2 + index), built once per alphabet. */
+export function charTable(scheme: Pick<CharScheme, 'alphabet'>): ReadonlyMap<string, number> {
+  let t = charTables.get(scheme.alphabet);
+  if (!t) charTables.set(scheme.alphabet, (t = new Map(Array.from(scheme.alphabet, (c, i) => [c, 2 + i] as const))));
+  return t;
+}
+
+/**
+ * Write a token's `maxChars` char ids at `out[at…]` (CHAR_PAD after the word). A longer word keeps
+ * its head and its tail rather than only its head, because the suffix (`-itis`, `-mab`, `-ase`)
+ * is what names a class of chemical, disease or protein.
+ */
+export function tokenCharIds(surface: string, table: ReadonlyMap<string, number>, maxChars: number, out: Uint8Array, at: number): void {
+  let chars = Array.from(surface);
+  if (chars.length > maxChars) chars = [...chars.slice(0, Math.ceil(maxChars / 2)), ...chars.slice(chars.length - Math.floor(maxChars / 2))];
+  chars.forEach((c, i) => (out[at + i] = table.get(c) ?? CHAR_UNKNOWN));
+  out.fill(CHAR_PAD, at + chars.length, at + maxChars);
+}

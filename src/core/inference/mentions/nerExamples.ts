@@ -17,7 +17,7 @@ import type { Document, Span } from '../../document/document';
 import { documentAnnotations } from '../../document/document';
 import { splitSentences } from '../../text/sentences';
 import type { WordVocab } from '../../wordvec/wordVocab';
-import { FEATURE_SLOTS, nerTokens, tokenFeatures, tokenWordId, type NerToken } from './features';
+import { FEATURE_SLOTS, charTable, nerTokens, tokenCharIds, tokenFeatures, tokenWordId, type CharScheme, type NerToken } from './features';
 import { NER_LABELS, NER_TYPES, beginLabel, insideLabel, labelsToMentions, nerTypeOf, type NerType, type TokenMention } from './tags';
 
 /** One sentence chunk. */
@@ -32,6 +32,8 @@ export interface NerExample {
   words: Int32Array;
   /** tokens × FEATURE_SLOTS hashed feature ids. */
   feats: Int32Array;
+  /** tokens × maxChars char ids, for a tagger with a char encoder (features.ts CharScheme). */
+  chars?: Uint8Array;
   /** Per token, bit k set when label k is allowed (training only). */
   allowed?: Uint8Array;
   /** Gold mentions (token ranges) of the corpus's types. */
@@ -54,22 +56,28 @@ export function documentSentences(doc: Document, maxTokens: number): NerSentence
   return out;
 }
 
-/** What encoding needs: vocabulary, feature buckets, vocabulary cut. */
+/** What encoding needs: vocabulary, feature buckets, sentence cut, and the char scheme when the tagger reads characters. */
 export interface NerEncodeOptions {
   vocab: WordVocab;
   buckets: number;
   maxTokens: number;
+  chars?: CharScheme | undefined;
 }
 
-/** Model inputs of a sentence. */
-export function encodeSentence(s: NerSentence, o: Pick<NerEncodeOptions, 'vocab' | 'buckets'>): { words: Int32Array; feats: Int32Array } {
+/** Model inputs of a sentence (`chars` only with a char scheme). */
+export function encodeSentence(s: NerSentence, o: Pick<NerEncodeOptions, 'vocab' | 'buckets' | 'chars'>): { words: Int32Array; feats: Int32Array; chars?: Uint8Array } {
   const words = new Int32Array(s.tokens.length);
   const feats = new Int32Array(s.tokens.length * FEATURE_SLOTS);
   s.tokens.forEach((t, i) => {
     words[i] = tokenWordId(o.vocab, t);
     tokenFeatures(t, o.buckets, feats, i * FEATURE_SLOTS);
   });
-  return { words, feats };
+  if (!o.chars) return { words, feats };
+  const L = o.chars.maxChars;
+  const table = charTable(o.chars);
+  const chars = new Uint8Array(s.tokens.length * L);
+  s.tokens.forEach((t, i) => tokenCharIds(t.surface, table, L, chars, i * L));
+  return { words, feats, chars };
 }
 
 /** Counts of what could not be turned into tags. */

@@ -5,17 +5,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Annotation, Document } from '../../document/document';
-import { MODEL_FILE, readModelConfig } from '../modelFolders';
+import { MODEL_FILE, TAGGER_MODEL_TYPES, readModelConfig } from '../modelFolders';
 import { createSession, type ModelSession } from '../../runtime/session';
 import { VOCAB_FILE } from '../../wordvec/wordVectors';
 import { WordVocab } from '../../wordvec/wordVocab';
 import { propagateMentions } from './consistency';
-import { FEATURE_SCHEME } from './features';
+import { FEATURE_SCHEME, type CharScheme } from './features';
 import { documentSentences, encodeSentence, type NerSentence } from './nerExamples';
 import { NER_LABELS, NER_TYPES, type NerType, type PredictedMention } from './tags';
 
 export type { PredictedMention } from './tags';
-import { decodeMentions, nerLogits } from './taggerModel';
+import { decodeMentions, nerEmissions } from './taggerModel';
 
 /** A predicted mention with document offsets. */
 export interface TagOptions {
@@ -38,9 +38,10 @@ export interface NerTagger {
 /** Load a tagger model folder; throws naming the folder when it is not one. */
 export async function loadNerTagger(modelDir: string, options: { threads?: number } = {}): Promise<NerTagger> {
   const cfg = readModelConfig(modelDir);
-  if (cfg['model_type'] !== 'biore-cnn-ner') throw new Error(`${modelDir}: not a mention tagger folder (model_type ${String(cfg['model_type'])}; train one with \`biore ner train\`)`);
+  if (!TAGGER_MODEL_TYPES.has(String(cfg['model_type']))) throw new Error(`${modelDir}: not a mention tagger folder (model_type ${String(cfg['model_type'])}; train one with \`biore ner train\`)`);
   const features = cfg['features'] as { kind?: string; version?: number; buckets?: number } | undefined;
   if (!features || features.kind !== FEATURE_SCHEME.kind || features.version !== FEATURE_SCHEME.version || typeof features.buckets !== 'number') throw new Error(`${modelDir}: unknown feature scheme ${JSON.stringify(features)}`);
+  const chars = taggerCharScheme(modelDir, cfg);
   const labels = Object.values((cfg['id2label'] ?? {}) as Record<string, string>);
   if (labels.join(',') !== NER_LABELS.join(',')) throw new Error(`${modelDir}: labels ${labels.join(',')} differ from ${NER_LABELS.join(',')}`);
   for (const f of [MODEL_FILE, VOCAB_FILE]) if (!fs.existsSync(path.join(modelDir, f))) throw new Error(`${modelDir}: ${f} is missing`);
@@ -57,14 +58,14 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
       docs.forEach((d, i) => {
         for (const s of documentSentences(d, maxTokens)) if (s.tokens.length) sentences.push({ doc: i, s });
       });
-      const examples = sentences.map((x) => encodeSentence(x.s, { vocab, buckets }));
-      const logits = await nerLogits(session, examples, { ...(o.signal ? { signal: o.signal } : {}) });
+      const examples = sentences.map((x) => encodeSentence(x.s, { vocab, buckets, chars }));
+      const { logits, crf } = await nerEmissions(session, examples, { maxChars: chars?.maxChars, ...(o.signal ? { signal: o.signal } : {}) });
       const out: PredictedMention[][] = docs.map(() => []);
       const texts = docs.map((d) => new Map(d.passages.map((p) => [p, p.text] as const)));
       sentences.forEach((x, i) => {
         const C = NER_LABELS.length;
         const l = logits[i]!;
-        for (const m of decodeMentions(l, x.s.tokens.length, types)) {
+        for (const m of decodeMentions(l, x.s.tokens.length, types, crf)) {
           const span = { start: x.s.tokens[m.first]!.start, end: x.s.tokens[m.last]!.end };
           const p = docs[x.doc]!.passages.find((q) => span.start >= q.offset && span.end <= q.offset + q.text.length);
           const text = p ? texts[x.doc]!.get(p)!.slice(span.start - p.offset, span.end - p.offset) : '';
@@ -85,6 +86,17 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
     },
     dispose: () => session.dispose(),
   };
+}
+
+/**
+ * The char scheme a tagger folder records (`chars`), or undefined for a tagger that reads no
+ * characters (every CNN folder): its graph then has no char_ids input, and none is fed.
+ */
+export function taggerCharScheme(modelDir: string, cfg: Record<string, unknown>): CharScheme | undefined {
+  const c = cfg['chars'] as Partial<CharScheme> | undefined;
+  if (c === undefined) return undefined;
+  if (c.kind !== 'biore-ner-chars' || c.version !== 1 || c.truncation !== 'head+tail' || typeof c.alphabet !== 'string' || typeof c.maxChars !== 'number') throw new Error(`${modelDir}: unknown char scheme ${JSON.stringify(c)}`);
+  return c as CharScheme;
 }
 
 /** Replace (or fill) a document's annotations with predicted mentions, ids `N1`, `N2`, ... */

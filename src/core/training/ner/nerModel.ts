@@ -1,12 +1,17 @@
 /**
- * The mention tagger: a word-level CNN over skip-gram vectors plus hashed spelling features,
+ * The mention tagger: a word-level encoder over skip-gram vectors plus hashed spelling features,
  * trained with the project's autodiff, loop and model-folder export (the same recipe as the CNN
- * relation model in training/cnnRelation/, sharing engine/layers/convolution.ts and graphTrainer.ts).
+ * relation model in training/cnnRelation/, sharing engine/layers/ and graphTrainer.ts).
  *
  *   input per token = [word vector (frozen skip-gram table + trainable offset rows) ;
- *                      Σ of FEATURE_SLOTS hashed feature embeddings]
- *   → dropout → same-padded convolutions (widths `layers`, ReLU; residual when widths > first)
- *   → dropout → linear → per-token logits over NER_LABELS (O, B-/I- Chemical, Gene, Disease)
+ *                      Σ of FEATURE_SLOTS hashed feature embeddings ;
+ *                      char CNN features (optional, engine/layers/charEncoder.ts)]
+ *   → dropout → encoder → dropout → linear → per-token logits over NER_LABELS
+ *
+ * Two encoder families: `cnn`, same-padded convolutions (widths `layers`, ReLU; residual when
+ * widths > first), the shipped tagger; and `bilstm`, a bidirectional LSTM as in Lample et al.
+ * 2016 / Ma & Hovy 2016 (engine/layers/lstm.ts: unrolled over a static length for training,
+ * onnxruntime's LSTM op over any length in the export). Labels: O, B-/I- Chemical, Gene, Disease.
  *
  * Loss: partial-label cross-entropy (see nerExamples.ts for why). Dev selection: strict
  * token-mention F1 on held-out documents of every source, each decoded for its corpus's types.
@@ -32,9 +37,15 @@ import { PAD_ID, SPECIAL_WORDS, WORD_TOKENIZER, WordVocab, isCompound } from '..
 import { FEATURE_SCHEME, FEATURE_SLOTS } from '../../inference/mentions/features';
 import type { NerExample } from '../../inference/mentions/nerExamples';
 import { NER_LABELS, NER_TYPES, type TokenMention } from '../../inference/mentions/tags';
-import { decodeMentions, nerInputFeeds, nerLogits } from '../../inference/mentions/taggerModel';
+import { decodeMentions, nerInputFeeds, nerLogits, type NerFeedOptions } from '../../inference/mentions/taggerModel';
 import { cnnWordTable, foldTunedRows } from '../cnnRelation/cnnGraph';
 import { convolve, shiftTime, type ConvParams } from '../../engine/layers/convolution';
+import { biLstm, biLstmParams } from '../../engine/layers/lstm';
+import { charCnn, charCnnParams } from '../../engine/layers/charEncoder';
+import { CRF_OUTPUTS, crfParams, crfPartialNll, crfScoreOutputs, type CrfParams } from '../../engine/layers/crf';
+import { attr, type Dim } from '../../engine/graph';
+import { TAGGER_MODEL_TYPE, BILSTM_TAGGER_MODEL_TYPE } from '../../inference/modelFolders';
+import { CHAR_ALPHABET, charScheme, type CharScheme } from '../../inference/mentions/features';
 
 // ---------------------------------------------------------------------------------- config
 
@@ -46,6 +57,24 @@ export const NerConfigSchema = z.object({
   sources: z.string().default('bc5cdr:train,bc5cdr:dev,ncbi-disease:train,bc2gm:train,drugprot:train'),
   /** Share of each source's documents held out for model selection (by a hash of the id). */
   devShare: z.number().min(0).max(0.5).default(0.1),
+  /** Encoder family: 'cnn' (the shipped word CNN; `layers`, `dilations`, `filters`) or 'bilstm' (`hidden`). */
+  encoder: z.enum(['cnn', 'bilstm']).default('cnn'),
+  /** BiLSTM units per direction (encoder=bilstm). */
+  hidden: z.number().int().positive().default(200),
+  /** Char CNN features per word; 0 = no char encoder; -1 = the encoder's default (50 with bilstm, 0 with cnn, as shipped). */
+  charFilters: z.number().int().min(-1).default(-1),
+  /** Character embedding size of the char encoder. */
+  charDim: z.number().int().positive().default(25),
+  /** Char CNN window (odd). */
+  charWidth: z.number().int().positive().refine((w) => w % 2 === 1, 'charWidth must be odd').default(3),
+  /** Characters per word the char encoder reads (longer words keep head and tail; features.ts). */
+  maxChars: z.number().int().min(4).max(64).default(20),
+  /**
+   * A linear-chain CRF over the logits, trained with partial labels (engine/layers/crf.ts
+   * crfPartialNll) and decoded with its transitions; its training graphs are unrolled per static
+   * length, as the BiLSTM's.
+   */
+  crf: z.boolean().default(false),
   /** Convolution widths, one layer each, comma-separated. */
   layers: z.string().regex(/^[1-9]\d*(,[1-9]\d*)*$/).default('5,3,3'),
   /** Dilation per layer (1 = contiguous), comma-separated; missing entries are 1, extra ones unused. */
@@ -68,6 +97,16 @@ export const NerConfigSchema = z.object({
 });
 
 export type NerConfig = z.infer<typeof NerConfigSchema>;
+
+/** Char CNN features per word after resolving charFilters=-1 (the encoder's default). */
+export function nerCharFilters(ner: Pick<NerConfig, 'encoder' | 'charFilters'>): number {
+  return ner.charFilters >= 0 ? ner.charFilters : ner.encoder === 'bilstm' ? 50 : 0;
+}
+
+/** The char scheme examples must be encoded with, or undefined when the tagger reads no characters. */
+export function nerCharScheme(ner: Pick<NerConfig, 'encoder' | 'charFilters' | 'maxChars'>): CharScheme | undefined {
+  return nerCharFilters(ner) > 0 ? charScheme(ner.maxChars) : undefined;
+}
 
 /** Loop settings the tagger starts from, before key=value overrides. */
 export const NER_TRAIN_DEFAULTS: Partial<TrainConfig> = {
@@ -130,26 +169,70 @@ export interface NerArch {
   classes: number;
   /** Rows of the trainable word offset table (row 0 = untuned words); 0 = none. */
   tuneRows: number;
+  /** Encoder family (absent in folders from before the BiLSTM: the CNN). */
+  encoder?: 'cnn' | 'bilstm';
+  /** BiLSTM units per direction (encoder 'bilstm'). */
+  hidden?: number;
+  /** A CRF on top (absent: per-token softmax). */
+  crf?: boolean;
+  /** The char encoder (absent: none): alphabet size with the pad and unknown ids, sizes, characters per word. */
+  chars?: { alphabet: number; dim: number; filters: number; width: number; maxChars: number };
 }
 
-/** The tagger graph: logits [batch, seq, classes]; a training graph adds the partial-label loss. */
-export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' | 'folded'; data: Float32Array; storage?: 'fp16' | 'int8' }): { logits: Value; loss?: Value } {
+/**
+ * The tagger graph: logits [batch, seq, classes]; a training graph adds the partial-label loss.
+ * `seq` is the padded length: symbolic for exports and eval graphs, a number for BiLSTM training
+ * graphs (the unrolled recurrence needs it static).
+ */
+export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' | 'folded'; data: Float32Array; storage?: 'fp16' | 'int8' }, seq: Dim = 'seq'): { logits: Value; loss?: Value; crf?: CrfParams } {
   const g = ad.g;
-  const ids = ad.input('word_ids', 'int64', ['batch', 'seq']);
-  const feats = ad.input('feat_ids', 'int64', ['batch', 'seq', a.slots]);
-  const mask = ad.input('mask', 'float32', ['batch', 'seq']);
+  const ids = ad.input('word_ids', 'int64', ['batch', seq]);
+  const feats = ad.input('feat_ids', 'int64', ['batch', seq, a.slots]);
+  const mask = ad.input('mask', 'float32', ['batch', seq]);
   // The exported word table: float16, or int8 rows with a scale each (gathered rows dequantized).
   let we: Value;
   if (table.kind === 'folded' && table.storage === 'int8') we = g.gatherInt8Rows('emb.word', table.data, [a.vocabSize, a.wordDim], ids);
   else we = ad.gather(table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, a.wordDim]) : g.initializer('emb.frozen', table.data, [a.vocabSize, a.wordDim]), ids);
   if (table.kind === 'frozen' && a.tuneRows > 0) {
-    const tune = ad.input('tune_ids', 'int64', ['batch', 'seq']);
+    const tune = ad.input('tune_ids', 'int64', ['batch', seq]);
     we = ad.add(we, ad.gather(ad.param('emb.delta', [a.tuneRows, a.wordDim], { kind: 'zeros' }), tune));
   }
   const fe = ad.reduceSum(ad.gather(ad.param('feat.emb', [a.buckets, a.featDim], { kind: 'normal', std: 0.1 }), feats), [2], false);
-  const mask3 = g.op('Unsqueeze', [mask, g.constI64([2])], {}, ['batch', 'seq', 1]);
-  let h = ad.dropout(ad.mul(ad.concat([we, fe], -1), mask3), a.inputDropout);
+  const mask3 = g.op('Unsqueeze', [mask, g.constI64([2])], {}, ['batch', seq, 1]);
+  const parts = [we, fe];
   let D = a.wordDim + a.featDim;
+  if (a.chars) {
+    const c = a.chars;
+    const chars = ad.input('char_ids', 'int64', ['batch', seq, c.maxChars]);
+    // Char id 0 is padding: the mask is derived in the graph, so the runtime feeds one tensor.
+    const charMask = g.op('Cast', [g.op('Greater', [chars, g.constI64([0], [])], {}, ['batch', seq, c.maxChars], 'bool')], { to: attr.i(1) }, ['batch', seq, c.maxChars]);
+    parts.push(charCnn(ad, chars, charMask, charCnnParams(ad, 'char', c.alphabet, c.dim, c.filters, c.width)));
+    D += c.filters;
+  }
+  const h0 = ad.dropout(ad.mul(ad.concat(parts, -1), mask3), a.inputDropout);
+  const { h, width } = a.encoder === 'bilstm' ? bilstmEncoder(ad, a, h0, D, mask) : cnnEncoder(ad, a, h0, D, mask3);
+  const logits = ad.linear(
+    ad.dropout(h, a.dropout),
+    ad.param('cls.w', [width, a.classes], { kind: 'uniform', limit: Math.sqrt(6 / (width + a.classes)) }),
+    ad.param('cls.b', [a.classes], { kind: 'zeros' }, true),
+  );
+  const crf = a.crf ? crfParams(ad, 'crf', a.classes) : undefined;
+  if (!ad.training) return { logits, ...(crf ? { crf } : {}) };
+  const allowed = ad.input('allowed', 'float32', ['tokens', a.classes]);
+  const weights = ad.input('weights', 'float32', ['tokens']);
+  if (crf) {
+    // Per sentence: the same allowed sets, now constraining whole paths (weights stay unused).
+    const allowed3 = g.op('Reshape', [allowed, g.shapeOf(logits)], {}, logits.shape);
+    return { logits, crf, loss: crfPartialNll(ad, logits, allowed3, mask, crf) };
+  }
+  const flat = ad.reshape(logits, [-1, a.classes], ['tokens', a.classes]);
+  return { logits, loss: ad.partialSoftmaxCrossEntropy(flat, allowed, weights) };
+}
+
+/** The CNN family: same-padded (dilated) convolutions with ReLU, residual from the second layer. */
+function cnnEncoder(ad: Autodiff, a: NerArch, x: Value, inputDim: number, mask3: Value): { h: Value; width: number } {
+  let h = x;
+  let D = inputDim;
   a.layers.forEach((k, i) => {
     const limit = Math.sqrt(6 / (k * D + a.filters));
     const p = { w: ad.param(`conv${i}.w`, [k * D, a.filters], { kind: 'uniform', limit }), b: ad.param(`conv${i}.b`, [a.filters], { kind: 'zeros' }, true) };
@@ -160,16 +243,15 @@ export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' 
     h = i > 0 && D === a.filters ? ad.add(h, y) : y;
     D = a.filters;
   });
-  const logits = ad.linear(
-    ad.dropout(h, a.dropout),
-    ad.param('cls.w', [a.filters, a.classes], { kind: 'uniform', limit: Math.sqrt(6 / (a.filters + a.classes)) }),
-    ad.param('cls.b', [a.classes], { kind: 'zeros' }, true),
-  );
-  if (!ad.training) return { logits };
-  const flat = ad.reshape(logits, [-1, a.classes], ['tokens', a.classes]);
-  const allowed = ad.input('allowed', 'float32', ['tokens', a.classes]);
-  const weights = ad.input('weights', 'float32', ['tokens']);
-  return { logits, loss: ad.partialSoftmaxCrossEntropy(flat, allowed, weights) };
+  return { h, width: a.filters };
+}
+
+/** The BiLSTM family: forward and backward states concatenated, zero at padding. */
+function bilstmEncoder(ad: Autodiff, a: NerArch, x: Value, inputDim: number, mask: Value): { h: Value; width: number } {
+  const g = ad.g;
+  const hidden = a.hidden ?? 200;
+  const lengths = g.op('Cast', [g.op('ReduceSum', [mask, g.constI64([1])], { keepdims: attr.i(0) }, ['batch'])], { to: attr.i(7) }, ['batch'], 'int64');
+  return { h: biLstm(ad, x, lengths, mask, biLstmParams(ad, 'lstm', inputDim, hidden)), width: 2 * hidden };
 }
 
 /**
@@ -185,8 +267,8 @@ export function dilatedConvolve(ad: Autodiff, x: Value, k: number, dilation: num
 // ---------------------------------------------------------------------------------- feeds
 
 /** Training feeds: the tagger's inputs (nerInputFeeds) plus, with `targets`, each token's allowed labels and weight. */
-export function nerFeeds(batch: readonly Pick<NerExample, 'words' | 'feats' | 'allowed'>[], options: { tuneIndex?: Int32Array; targets?: boolean } = {}): Record<string, HostTensor> {
-  const f = nerInputFeeds(batch, options.tuneIndex ? { tuneIndex: options.tuneIndex } : {});
+export function nerFeeds(batch: readonly Pick<NerExample, 'words' | 'feats' | 'chars' | 'allowed'>[], options: NerFeedOptions & { targets?: boolean } = {}): Record<string, HostTensor> {
+  const f = nerInputFeeds(batch, { tuneIndex: options.tuneIndex, padTo: options.padTo, maxChars: options.maxChars });
   if (!options.targets) return f;
   const [B, T] = f['word_ids']!.dims as [number, number];
   const C = NER_LABELS.length;
@@ -241,8 +323,9 @@ export function microPrf(counts: Iterable<{ tp: number; fp: number; fn: number }
 
 /**
  * Offset-table rows for the `maxRows` − 1 most frequent words of the training examples (row 0 =
- * every other word, never updated). Capped because the optimizer is dense: every row costs an
- * Adam update per step, and rare words gain little from tuning.
+ * every other word: shared, so the training words beyond the cap do update it). Capped because
+ * the optimizer is dense: every row costs an Adam update per step, and rare words gain little
+ * from tuning.
  */
 export function nerTuneIndex(vocabSize: number, examples: readonly NerExample[], maxRows = Infinity): { index: Int32Array; rows: number } {
   const freq = new Int32Array(vocabSize);
@@ -255,6 +338,19 @@ export function nerTuneIndex(vocabSize: number, examples: readonly NerExample[],
   return { index, rows: kept.length + 1 };
 }
 
+/**
+ * The exported word table: the frozen vectors plus each word's offset row, row 0 included. Unlike
+ * the relation model's index (every training word has its own row, so row 0 never gets a
+ * gradient), the tagger's is capped, and the training words past the cap share and train row 0:
+ * leaving it out would make the export disagree with the graph that was trained and selected.
+ */
+export function nerFoldedTable(base: Float32Array, delta: Float32Array | undefined, tuneIndex: Int32Array, dim: number): Float32Array {
+  const folded = foldTunedRows(base, delta, tuneIndex, dim);
+  if (!delta) return folded;
+  for (let w = 0; w < tuneIndex.length; w++) if (tuneIndex[w] === 0) for (let k = 0; k < dim; k++) folded[w * dim + k] = folded[w * dim + k]! + delta[k]!;
+  return folded;
+}
+
 export interface NerBackendOptions {
   config: TrainConfig;
   ner: NerConfig;
@@ -265,65 +361,104 @@ export interface NerBackendOptions {
   dev: NerExample[];
 }
 
+/**
+ * Static lengths the BiLSTM training graphs are unrolled over: each batch is padded to the
+ * shortest one that fits it, and each length has its own graph (graphTrainer's staticLengths).
+ * Why not one graph at maxTokens: a step costs about linearly in the unrolled length, and the
+ * length-bucketed batches are mostly far shorter than 120 tokens (PubMed sentences average about
+ * 25): `biore bench train-seq --model tagger --batch 64 --hidden 200` measured 0.09–0.16 s per
+ * step at 32 steps, 0.22–0.24 s at 64 and 0.35–0.38 s at 120. Six graphs cost a few seconds of
+ * session creation, once.
+ */
+export function nerTrainLengths(maxTokens: number): number[] {
+  return [...new Set([16, 32, 48, 64, 96].filter((n) => n < maxTokens).concat(maxTokens))];
+}
+
+/** The architecture of a tagger config (tuneRows from the training words). */
+export function nerArch(ner: NerConfig, c: Pick<TrainConfig, 'dropout'>, wordDim: number, vocabSize: number, tuneRows: number): NerArch {
+  const charFilters = nerCharFilters(ner);
+  return {
+    vocabSize,
+    wordDim,
+    buckets: ner.buckets,
+    featDim: ner.featDim,
+    slots: FEATURE_SLOTS,
+    layers: ner.layers.split(',').map(Number),
+    dilations: ner.dilations.split(',').map(Number),
+    filters: ner.filters,
+    dropout: c.dropout,
+    inputDropout: ner.inputDropout,
+    classes: NER_LABELS.length,
+    tuneRows: ner.tuneEmbeddings ? tuneRows : 0,
+    // Folders of the CNN family stay as they were (no encoder or chars fields).
+    ...(ner.encoder === 'bilstm' ? { encoder: 'bilstm' as const, hidden: ner.hidden } : {}),
+    ...(ner.crf ? { crf: true } : {}),
+    ...(charFilters > 0 ? { chars: { alphabet: 2 + CHAR_ALPHABET.length, dim: ner.charDim, filters: charFilters, width: ner.charWidth, maxChars: ner.maxChars } } : {}),
+  };
+}
+
 /** The model's config.json fields that a runtime needs (besides the training record). */
 export function nerRuntimeConfig(arch: NerArch, ner: NerConfig): Record<string, unknown> {
+  const bilstm = arch.encoder === 'bilstm';
   return {
-    model_type: 'biore-cnn-ner',
+    model_type: bilstm ? BILSTM_TAGGER_MODEL_TYPE : TAGGER_MODEL_TYPE,
     task: 'ner',
     id2label: Object.fromEntries(NER_LABELS.map((l, i) => [String(i), l])),
     label2id: Object.fromEntries(NER_LABELS.map((l, i) => [l, i])),
     entity_types: [...NER_TYPES],
-    tag_scheme: 'BIO, constrained Viterbi decoding',
-    inputs: ['word_ids', 'feat_ids', 'mask'],
-    outputs: ['logits'],
+    tag_scheme: arch.crf ? 'BIO, linear-chain CRF, constrained Viterbi decoding' : 'BIO, constrained Viterbi decoding',
+    inputs: ['word_ids', 'feat_ids', 'mask', ...(arch.chars ? ['char_ids'] : [])],
+    outputs: ['logits', ...(arch.crf ? [CRF_OUTPUTS.transitions, CRF_OUTPUTS.start, CRF_OUTPUTS.end] : [])],
     architecture: { ...arch, tuneRows: 0 },
     tokenizer: { ...WORD_TOKENIZER, hyphens: 'parts', vocab: VOCAB_FILE },
     features: { ...FEATURE_SCHEME, buckets: arch.buckets },
+    // The runtime feeds char_ids exactly when this is present (inference/mentions/nerTagger.ts).
+    ...(arch.chars ? { chars: charScheme(arch.chars.maxChars) } : {}),
     max_tokens: ner.maxTokens,
     ner,
   };
 }
 
 /** Trainer backend for the tagger; evaluate() reports held-out strict F1 (select on `f1`). */
-export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBackend & { session: ModelSession; arch: NerArch; predict(examples: readonly NerExample[]): Promise<Float32Array[]> }> {
+export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBackend & { session: Pick<ModelSession, 'dispose'>; arch: NerArch; predict(examples: readonly NerExample[]): Promise<Float32Array[]> }> {
   const c = o.config;
   const tune = nerTuneIndex(o.vocab.size, o.train, o.ner.tuneWords);
-  const arch: NerArch = {
-    vocabSize: o.vocab.size,
-    wordDim: o.wordDim,
-    buckets: o.ner.buckets,
-    featDim: o.ner.featDim,
-    slots: FEATURE_SLOTS,
-    layers: o.ner.layers.split(',').map(Number),
-    dilations: o.ner.dilations.split(',').map(Number),
-    filters: o.ner.filters,
-    dropout: c.dropout,
-    inputDropout: o.ner.inputDropout,
-    classes: NER_LABELS.length,
-    tuneRows: o.ner.tuneEmbeddings ? tune.rows : 0,
-  };
+  const arch = nerArch(o.ner, c, o.wordDim, o.vocab.size, tune.rows);
   const frozen = { kind: 'frozen' as const, data: o.table };
-  const { session, evalSession, runner, withWeights } = await createGraphTrainer({ name: 'ner', config: c, build: (ad) => buildNerGraph(ad, arch, frozen) });
+  const bilstm = arch.encoder === 'bilstm';
+  // The recurrences (the LSTM, the CRF's forward algorithm) unroll over a static length.
+  const trainer = await createGraphTrainer({
+    name: 'ner',
+    config: c,
+    build: (ad, seq) => buildNerGraph(ad, arch, frozen, seq ?? 'seq'),
+    ...(bilstm || arch.crf ? { staticLengths: nerTrainLengths(o.ner.maxTokens) } : {}),
+  });
+  const { evalSession, runner, withWeights } = trainer;
   const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
+  const maxChars = arch.chars?.maxChars;
 
   const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);
-  const predict = (examples: readonly NerExample[]): Promise<Float32Array[]> => nerLogits(evalSession, examples, { ...(tuneIndex ? { tuneIndex } : {}), extraFeeds: withWeights });
+  const predict = (examples: readonly NerExample[]): Promise<Float32Array[]> => nerLogits(evalSession, examples, { tuneIndex, maxChars, extraFeeds: withWeights });
   return {
-    session,
+    session: { dispose: trainer.dispose },
     arch,
     predict,
     async step(lr) {
       const batch = batches.next().value as NerExample[];
-      const f = nerFeeds(batch, { ...(tuneIndex ? { tuneIndex } : {}), targets: true });
-      const r = await runner.run(f, lr);
+      const longest = Math.max(...batch.map((e) => e.words.length));
+      const { session, length } = trainer.sessionFor(longest);
+      const f = nerFeeds(batch, { tuneIndex, maxChars, padTo: length, targets: true });
+      const r = await runner.run(f, lr, session);
       return { ...r, tokens: f['word_ids']!.dims[0]! * f['word_ids']!.dims[1]! };
     },
     async evaluate() {
       const logits = await predict(o.dev);
+      const w = runner.weights();
+      const crf = arch.crf ? { tags: arch.classes, transitions: w.get('crf.transitions')!, start: w.get('crf.start')!, end: w.get('crf.end')! } : undefined;
       const all = new Map<string, { tp: number; fp: number; fn: number }>();
       const bySource = new Map<string, Map<string, { tp: number; fp: number; fn: number }>>();
       o.dev.forEach((e, i) => {
-        const pred = decodeMentions(logits[i]!, e.words.length, e.types);
+        const pred = decodeMentions(logits[i]!, e.words.length, e.types, crf);
         countMentions(e.gold ?? [], pred, all);
         const m = bySource.get(e.source) ?? new Map<string, { tp: number; fp: number; fn: number }>();
         bySource.set(e.source, m);
@@ -338,9 +473,11 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
     restore: (s) => runner.restore(s),
     async exportModel(dir, meta) {
       const weights = runner.weights();
-      const folded = foldTunedRows(o.table, weights.get('emb.delta'), tune.index, arch.wordDim);
-      const ex = new Autodiff('cnn-ner', { training: false, weights, halfWeights: true });
-      ex.g.output(buildNerGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded }).logits, 'logits');
+      const folded = nerFoldedTable(o.table, weights.get('emb.delta'), tune.index, arch.wordDim);
+      const ex = new Autodiff(bilstm ? 'bilstm-ner' : 'cnn-ner', { training: false, weights, halfWeights: true });
+      const graph = buildNerGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded });
+      ex.g.output(graph.logits, 'logits');
+      if (graph.crf) crfScoreOutputs(ex, graph.crf);
       writeModelFolder(dir, ex.g.toBytes(), { ...nerRuntimeConfig(arch, o.ner), ...meta });
       fs.writeFileSync(path.join(dir, VOCAB_FILE), o.vocab.toText());
     },
@@ -357,8 +494,10 @@ export function repackNerFolder(from: string, to: string): { bytes: number } {
   const weights = readModelWeights(from);
   const table = weights.get('emb.word');
   if (!table) throw new Error(`${from}: no word table (emb.word) in model.onnx`);
-  const ex = new Autodiff('cnn-ner', { training: false, weights, halfWeights: true });
-  ex.g.output(buildNerGraph(ex, arch, { kind: 'folded', data: table, storage: 'int8' }).logits, 'logits');
+  const ex = new Autodiff(arch.encoder === 'bilstm' ? 'bilstm-ner' : 'cnn-ner', { training: false, weights, halfWeights: true });
+  const graph = buildNerGraph(ex, arch, { kind: 'folded', data: table, storage: 'int8' });
+  ex.g.output(graph.logits, 'logits');
+  if (graph.crf) crfScoreOutputs(ex, graph.crf);
   const bytes = ex.g.toBytes();
   const extra = fs.readdirSync(from).filter((f) => f !== MODEL_FILE && f !== 'config.json');
   const copies = new Map(extra.map((f) => [f, fs.readFileSync(path.join(from, f))]));

@@ -13,7 +13,7 @@ import { loadWordVectors } from '../../wordvec/wordVectors';
 import { UNK_ID } from '../../wordvec/wordVocab';
 import { fnv1a } from '../../inference/mentions/features';
 import { encodeTrainingDocuments, type GoldAlignmentStats, type NerExample } from '../../inference/mentions/nerExamples';
-import { NER_TRAIN_DEFAULTS, NerConfigSchema, createNerBackend, nerVocabulary, type NerConfig } from './nerModel';
+import { NER_TRAIN_DEFAULTS, NerConfigSchema, createNerBackend, nerCharScheme, nerVocabulary, type NerConfig } from './nerModel';
 import type { NerType } from '../../inference/mentions/tags';
 
 /** Types each training corpus annotates (what its O tags deny). */
@@ -96,7 +96,7 @@ export async function runNerTrain(job: NerTrainJob): Promise<NerTrainResult> {
   const wv = loadWordVectors(ner.vectors);
   const { vocab, table } = nerVocabulary(wv, ner.centerVectors);
   log(`vocabulary: ${vocab.size} words (vector vocabulary ${wv.vocab.size} minus hyphenated compounds)`);
-  const enc = { vocab, buckets: ner.buckets, maxTokens: ner.maxTokens };
+  const enc = { vocab, buckets: ner.buckets, maxTokens: ner.maxTokens, chars: nerCharScheme(ner) };
   const trainEx: NerExample[] = [];
   const devEx: NerExample[] = [];
   const data: Record<string, unknown>[] = [];
@@ -118,7 +118,10 @@ export async function runNerTrain(job: NerTrainJob): Promise<NerTrainResult> {
     data.push({ corpus: s.corpus, split: s.split, types: s.types, repeat: s.repeat, trainDocuments: tr.length, heldOutDocuments: dv.length, trainSentences: a.length, trainTokens: tokens, leakGuardRemoved: loaded.leakGuardRemoved, alignment: stats });
   }
   const backend = await createNerBackend({ config, ner, vocab, table, wordDim: wv.dim, train: trainEx, dev: devEx });
-  log(`tagger: layers ${backend.arch.layers.join(',')} × ${backend.arch.filters} filters, words ${backend.arch.wordDim}d + features ${backend.arch.featDim}d (${backend.arch.buckets} buckets), ${backend.arch.tuneRows} tuned word rows`);
+  const a = backend.arch;
+  const encoder = a.encoder === 'bilstm' ? `bilstm ${a.hidden} per direction` : `layers ${a.layers.join(',')} × ${a.filters} filters`;
+  const chars = a.chars ? ` + char CNN ${a.chars.filters} (${a.chars.dim}d chars, width ${a.chars.width}, ${a.chars.maxChars} per word)` : '';
+  log(`tagger: ${encoder}, words ${a.wordDim}d + features ${a.featDim}d (${a.buckets} buckets)${chars}, ${a.tuneRows} tuned word rows`);
   const meta = {
     seed: config.seed,
     command: job.command ?? `biore ner train ${job.overrides.join(' ')}`.trim(),
