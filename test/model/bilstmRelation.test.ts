@@ -17,6 +17,7 @@ import { generateAllCandidates } from '../../src/core/tasks/candidates';
 import { createCnnBackend } from '../../src/core/training/cnnRelation/cnnBackend';
 import { resolveCnnConfig } from '../../src/core/training/cnnRelation/cnnConfig';
 import { BEST_DIR, train } from '../../src/core/training/trainer';
+import { fineTuneOnDecisions } from '../../src/core/training/cnnRelation/fineTuneOnDecisions';
 import { rand } from '../helpers/gradCheck';
 import { toyDocs, toyVocab } from '../helpers/toyDdi';
 
@@ -72,4 +73,12 @@ test('BiLSTM relation family: learns the toy DDI task, exports to the ONNX LSTM 
   } finally {
     await predictor.dispose();
   }
+
+  // A curator's decisions fine-tune a BiLSTM folder too (the shipped DDI and DrugProt models are BiLSTMs).
+  const decided = toyDocs(60, 7).map((d) => ({ ...d, relations: d.relations.map((r) => ({ ...r, status: 'accepted' as const })) }));
+  const ftDir = path.join(outDir, 'ft');
+  const r = await fineTuneOnDecisions({ modelDir: best, documents: decided, outDir: ftDir, steps: 10, threads: 1 });
+  assert.equal(r.steps, 10);
+  assert.equal(readModelConfig(ftDir)['model_type'], 'biore-bilstm-relation');
+  await (await loadRelationPredictor(ftDir)).dispose();
 });

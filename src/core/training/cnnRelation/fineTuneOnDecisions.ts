@@ -12,7 +12,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Document, Relation } from '../../document/document';
-import { MODEL_FILE, readModelConfig, readModelWeights } from '../../inference/modelFolders';
+import { MODEL_FILE, RELATION_MODEL_TYPES, readModelConfig, readModelWeights } from '../../inference/modelFolders';
 import { createSession } from '../../runtime/session';
 import { generateCandidates } from '../../tasks/candidates';
 import { canonicalType, isUndirected, NONE, pairKey, relationKeys, TASK_NAMES, type TaskName } from '../../tasks/definitions';
@@ -103,7 +103,7 @@ function metrics(examples: readonly CnnExample[], preds: readonly RelationPredic
 export async function fineTuneOnDecisions(o: DecisionFineTuneOptions): Promise<DecisionFineTuneResult> {
   const t0 = performance.now();
   const cfg = readModelConfig(o.modelDir);
-  if (cfg['model_type'] !== 'biore-cnn-relation') throw new ModelFolderError(`${o.modelDir}: not a relation model folder this fine-tune can start from`);
+  if (!RELATION_MODEL_TYPES.has(String(cfg['model_type']))) throw new ModelFolderError(`${o.modelDir}: not a relation model folder this fine-tune can start from`);
   const modelTasks = (Array.isArray(cfg['model_tasks']) ? cfg['model_tasks'] : [cfg['task']]) as TaskName[];
   if (!modelTasks.every((t) => (TASK_NAMES as readonly string[]).includes(t))) throw new ModelFolderError(`${o.modelDir}: config.json names unknown tasks`);
   const headTasks = (cfg['tasks'] ? Object.keys(cfg['tasks'] as object) : modelTasks) as TaskName[];
