@@ -174,3 +174,32 @@ test('fine-tune on decisions: the curator\'s relabelling is learned, held-out ag
   await predictor.dispose();
   await assert.rejects(fineTuneOnDecisions({ modelDir: base, documents: toyDocs(3, 1), outDir }), /no decided pairs/);
 });
+
+test('an ensemble folder answers like its members: the mean of their probabilities, its own biases', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ens-'));
+  const a = await trainToyDdiModel(path.join(root, 'a'));
+  const ens = path.join(root, 'ens');
+  fs.mkdirSync(ens);
+  fs.cpSync(a, path.join(ens, 'm1'), { recursive: true });
+  fs.cpSync(a, path.join(ens, 'm2'), { recursive: true });
+  const labels = ['none', 'mechanism', 'effect', 'advise', 'int'];
+  const cfg = { model_type: 'biore-relation-ensemble', task: 'ddi', id2label: Object.fromEntries(labels.map((l, i) => [String(i), l])), members: ['m1', 'm2'], weights: [0.5, 0.5] };
+  fs.writeFileSync(path.join(ens, 'config.json'), JSON.stringify(cfg));
+  const single = await loadRelationPredictor(a, { threads: 1 });
+  const both = await loadRelationPredictor(ens, { threads: 1 });
+  try {
+    assert.deepEqual(both.tasks, ['ddi']);
+    const doc = abstractDoc();
+    // Two copies of one model average to that model.
+    const one = await single.predict(doc, { task: 'ddi' });
+    const two = await both.predict(doc, { task: 'ddi' });
+    assert.deepEqual(two.map((p) => [p.relation.type, p.relation.score!.toFixed(6)]), one.map((p) => [p.relation.type, p.relation.score!.toFixed(6)]));
+    assert.ok(two.every((p) => p.model === ens));
+  } finally {
+    await single.dispose();
+    await both.dispose();
+  }
+  // A member that is itself an ensemble, or is missing, is a clear folder error.
+  fs.writeFileSync(path.join(ens, 'config.json'), JSON.stringify({ ...cfg, members: ['m1', 'gone'] }));
+  await assert.rejects(loadRelationPredictor(ens), /member gone has no config\.json/);
+});

@@ -32,7 +32,14 @@ test('shipped models: each folder ≤ 30 MB, all together ≤ 60 MB', () => {
 test('shipped relation models: config says how they were made and how good they are', () => {
   const dirs = relationModelFolders(MODELS);
   assert.ok(dirs.length >= 1);
-  for (const d of dirs) {
+  // An ensemble says how it was built and which held-out fit chose its weights; its members say the rest.
+  const folders = dirs.flatMap((d) => {
+    const cfg = readModelConfig(d);
+    if (cfg['model_type'] !== 'biore-relation-ensemble') return [d];
+    assert.equal(typeof cfg['command'], 'string', d);
+    return (cfg['members'] as string[]).map((m) => path.join(d, m));
+  });
+  for (const d of folders) {
     const cfg = readModelConfig(d);
     assert.equal(typeof cfg['command'], 'string', d);
     assert.equal(typeof cfg['seed'], 'number', d);

@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { calibrateRules } from '../../core/modelEvaluation/calibrateRules';
 import { calibrateThresholds } from '../../core/modelEvaluation/calibrateThresholds';
+import { buildEnsemble } from '../../core/modelEvaluation/buildEnsemble';
 import { writeMeshTreeFile } from '../../core/corpora/meshTrees';
 import { dataRoot } from '../../core/corpora/dataRoot';
 import { MESH_TREE_FILE } from '../../core/inference/relations/meshHierarchy';
@@ -122,6 +123,28 @@ export function registerEvaluate(program: Command): void {
         process.stdout.write(JSON.stringify(r) + '\n');
       } catch (e) {
         if (e instanceof ModelFolderError || /unknown relation task|document rules|no relation model|records no training split/.test((e as Error).message)) throw new UserError((e as Error).message);
+        throw e;
+      }
+    });
+  program
+    .command('ensemble')
+    .description('build an ensemble folder from relation model folders of one task (their calibrated probabilities averaged); --fit chooses the first of two members\' weight on the documents they held out')
+    .requiredOption('--task <task>', 'relation task (ddi, bc5cdr, drugprot, biored)')
+    .requiredOption('--members <dirs>', 'member model folders, comma-separated (copied into the ensemble)')
+    .requiredOption('--to <dir>', 'new ensemble folder')
+    .option('--weights <w>', 'member weights, comma-separated (default: equal)')
+    .option('--fit', 'choose the first member\'s weight (0, 0.1, …, 1) on the held-out documents')
+    .option('--threads <n>', 'inference threads', '2')
+    .action(async (o: { task: string; members: string; to: string; weights?: string; fit?: boolean; threads: string }) => {
+      const members = o.members.split(',').filter(Boolean);
+      const weights = o.weights?.split(',').map(Number);
+      if (weights && !weights.every((w) => Number.isFinite(w) && w >= 0)) throw new UserError(`--weights: expected non-negative numbers, got ${o.weights}`);
+      try {
+        const command = `biore ensemble --task ${o.task} --members ${o.members} --to ${o.to}${o.weights ? ` --weights ${o.weights}` : ''}${o.fit ? ' --fit' : ''}`;
+        const r = await buildEnsemble(o.task, members, o.to, { ...(weights ? { weights } : {}), fit: o.fit === true, threads: Number(o.threads), command });
+        process.stdout.write(JSON.stringify(r) + '\n');
+      } catch (e) {
+        if (e instanceof ModelFolderError || /unknown relation task|needs at least|--fit|--weights|already exists|no such file/.test((e as Error).message)) throw new UserError((e as Error).message);
         throw e;
       }
     });

@@ -21,8 +21,13 @@ export const LEXICON_FILE = 'lexicon.tsv';
 export const RELATION_MODEL_TYPE = 'biore-cnn-relation';
 /** `model_type` of the BiLSTM relation model folders (same inputs and outputs as the CNN's). */
 export const BILSTM_RELATION_MODEL_TYPE = 'biore-bilstm-relation';
+/**
+ * `model_type` of an ensemble folder: member model folders in subfolders, whose calibrated
+ * probabilities are averaged (inference/relations/relationEnsemble.ts).
+ */
+export const ENSEMBLE_RELATION_MODEL_TYPE = 'biore-relation-ensemble';
 /** Every relation `model_type` this runtime loads. */
-export const RELATION_MODEL_TYPES: ReadonlySet<string> = new Set([RELATION_MODEL_TYPE, BILSTM_RELATION_MODEL_TYPE]);
+export const RELATION_MODEL_TYPES: ReadonlySet<string> = new Set([RELATION_MODEL_TYPE, BILSTM_RELATION_MODEL_TYPE, ENSEMBLE_RELATION_MODEL_TYPE]);
 /** `model_type` of the mention tagger folder (the CNN family). */
 export const TAGGER_MODEL_TYPE = 'biore-cnn-ner';
 /** `model_type` of a BiLSTM tagger folder (inputs and outputs as its config.json lists them). */

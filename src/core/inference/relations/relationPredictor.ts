@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Document, Relation, Span } from '../../document/document';
 import { documentText } from '../../document/document';
-import { CONFIG_FILE, MODEL_FILE, ModelFolderError, RELATION_MODEL_TYPES, readModelConfig, relationModelFolders } from '../modelFolders';
+import { CONFIG_FILE, ENSEMBLE_RELATION_MODEL_TYPE, MODEL_FILE, ModelFolderError, RELATION_MODEL_TYPES, readModelConfig, relationModelFolders } from '../modelFolders';
 import { createSession, type HostTensor, type ModelSession } from '../../runtime/session';
 import type { Candidate } from '../../tasks/candidatePairs';
 import { candidateToRelation, generateCandidates, type GenerateOptions } from '../../tasks/candidates';
@@ -20,7 +20,8 @@ import { WordVocab } from '../../wordvec/wordVocab';
 import { taskView } from './taskView';
 import { readHeads, routeTasks, type TaskHead } from './relationHeads';
 import { MeshHierarchy } from './meshHierarchy';
-import { withClassBias } from './relationPrediction';
+import { softmaxPrediction, withClassBias } from './relationPrediction';
+import { averagePredictions, ensembleMembers } from './relationEnsemble';
 import { applyDocumentRules } from './documentRules';
 import { encodeCnnCandidate, predictCnn, type CnnEncodeOptions, type CnnExample } from './cnnRelationModel';
 import type { RelationPrediction } from './relationPrediction';
@@ -70,8 +71,38 @@ export interface RelationPredictor {
   dispose(): Promise<void>;
 }
 
-/** One loaded CNN relation model folder. */
-class CnnRelationModel {
+/** One loaded relation model folder (a single model or an ensemble) as the predictor uses it. */
+interface LoadedRelationModel {
+  readonly dir: string;
+  readonly heads: Map<TaskName, TaskHead>;
+  /** How the model's candidates are generated (e.g. DDI's negative-pair filters, when it was trained with them). */
+  readonly candidates: GenerateOptions;
+  score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], rules?: RuleMode): Promise<{ labels: string[]; predictions: RelationPrediction[] }>;
+  dispose(): Promise<void>;
+}
+
+function readConfigOrExplain(dir: string): Record<string, unknown> {
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = readModelConfig(dir);
+  } catch (e) {
+    throw new ModelFolderError(`${(e as Error).message}; set biore.model.path (or --model) to a relation model folder such as models/relation-ddi`);
+  }
+  if (!RELATION_MODEL_TYPES.has(String(cfg['model_type']))) throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: model_type ${JSON.stringify(cfg['model_type'])} is not a relation model this runtime loads (${[...RELATION_MODEL_TYPES].join(', ')})`);
+  return cfg;
+}
+
+const candidateOptionsOf = (cfg: Record<string, unknown>): GenerateOptions => (cfg['negative_filters'] === true ? { negativeFilters: true } : {});
+
+/** What acts on a model's (or an ensemble's) probabilities: decision biases, then the task's document rules. */
+function decide(task: TaskName, docs: readonly Document[], candidates: readonly Candidate[], head: TaskHead, predictions: RelationPrediction[], rules: RuleMode, mesh: MeshHierarchy | undefined): { labels: string[]; predictions: RelationPrediction[] } {
+  if (head.classBias && rules !== 'all') predictions = predictions.map((p) => withClassBias(p, head.classBias!));
+  if (rules === 'none') return { labels: head.labels, predictions };
+  return { labels: head.labels, predictions: applyDocumentRules(task, docs, candidates, head.labels, predictions, rules === 'all' ? undefined : (head.rules ?? {}), mesh) };
+}
+
+/** One loaded CNN or BiLSTM relation model folder. */
+class CnnRelationModel implements LoadedRelationModel {
   constructor(
     readonly dir: string,
     readonly session: ModelSession,
@@ -86,13 +117,8 @@ class CnnRelationModel {
   ) {}
 
   static async load(dir: string, threads: number): Promise<CnnRelationModel> {
-    let cfg: Record<string, unknown>;
-    try {
-      cfg = readModelConfig(dir);
-    } catch (e) {
-      throw new ModelFolderError(`${(e as Error).message}; set biore.model.path (or --model) to a relation model folder such as models/relation-ddi`);
-    }
-    if (!RELATION_MODEL_TYPES.has(String(cfg['model_type']))) throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: model_type ${JSON.stringify(cfg['model_type'])} is not a relation model this runtime loads (${[...RELATION_MODEL_TYPES].join(', ')})`);
+    const cfg = readConfigOrExplain(dir);
+    if (cfg['model_type'] === ENSEMBLE_RELATION_MODEL_TYPE) throw new ModelFolderError(`${path.join(dir, CONFIG_FILE)}: an ensemble cannot be a member of another ensemble`);
     const heads = readHeads(dir, cfg);
     for (const f of [MODEL_FILE, VOCAB_FILE]) if (!fs.existsSync(path.join(dir, f))) throw new ModelFolderError(`${dir}: ${f} is missing; the model folder is incomplete (copy it again or re-export it)`);
     const vocab = WordVocab.load(path.join(dir, VOCAB_FILE));
@@ -104,11 +130,15 @@ class CnnRelationModel {
     }
     const blinding = cfg['blinding'] !== null && cfg['blinding'] !== undefined;
     const encode = { blinding, maxWords: Number(cfg['max_words'] ?? 150), maxDistance: Number(cfg['max_distance'] ?? 50) };
-    const candidates: GenerateOptions = cfg['negative_filters'] === true ? { negativeFilters: true } : {};
-    return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'), MeshHierarchy.loadFrom(dir), candidates);
+    return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'), MeshHierarchy.loadFrom(dir), candidateOptionsOf(cfg));
   }
 
   async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], rules: RuleMode = 'calibrated'): Promise<{ labels: string[]; predictions: RelationPrediction[] }> {
+    return decide(task, docs, candidates, this.heads.get(task)!, await this.probabilities(docs, task, candidates), rules, this.mesh);
+  }
+
+  /** The model's calibrated predictions alone (its temperature; no biases, no rules). */
+  async probabilities(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[]): Promise<RelationPrediction[]> {
     const head = this.heads.get(task)!;
     const byId = new Map(docs.map((d) => [d.id, { doc: d, text: documentText(d) }]));
     const examples: CnnExample[] = candidates.map((c) => {
@@ -119,11 +149,63 @@ class CnnRelationModel {
     const taskFeed = (f: Record<string, HostTensor>, batch: readonly CnnExample[]): void => {
       if (this.multiTask) f['task_id'] = { data: new BigInt64Array(batch.length).fill(BigInt(head.taskId)), dims: [batch.length] };
     };
-    let predictions = await predictCnn(this.session, examples, { extraFeeds: taskFeed, temperature: head.temperature, classRange: [head.offset, head.offset + head.labels.length] });
-    if (head.classBias && rules !== 'all') predictions = predictions.map((p) => withClassBias(p, head.classBias!));
-    if (rules === 'none') return { labels: head.labels, predictions };
-    return { labels: head.labels, predictions: applyDocumentRules(task, docs, candidates, head.labels, predictions, rules === 'all' ? undefined : (head.rules ?? {}), this.mesh) };
+    return predictCnn(this.session, examples, { extraFeeds: taskFeed, temperature: head.temperature, classRange: [head.offset, head.offset + head.labels.length] });
   }
+
+  dispose(): Promise<void> {
+    return this.session.dispose();
+  }
+}
+
+/** An ensemble folder: its members' calibrated probabilities averaged, then its own biases and rules. */
+class EnsembleRelationModel implements LoadedRelationModel {
+  private constructor(
+    readonly dir: string,
+    readonly heads: Map<TaskName, TaskHead>,
+    readonly candidates: GenerateOptions,
+    private readonly members: readonly CnnRelationModel[],
+    private readonly weights: readonly number[],
+    private readonly mesh: MeshHierarchy | undefined,
+  ) {}
+
+  static async load(dir: string, cfg: Record<string, unknown>, threads: number): Promise<EnsembleRelationModel> {
+    const heads = readHeads(dir, cfg);
+    const { dirs, weights } = ensembleMembers(dir, cfg);
+    const members: CnnRelationModel[] = [];
+    try {
+      for (const d of dirs) {
+        const m = await CnnRelationModel.load(d, threads);
+        members.push(m);
+        for (const [task, head] of heads) {
+          const own = m.heads.get(task);
+          if (!own || own.labels.join('|') !== head.labels.join('|')) throw new ModelFolderError(`${d}: member does not answer ${task} with the ensemble's labels (${head.labels.join(', ')})`);
+        }
+      }
+    } catch (e) {
+      for (const m of members) await m.dispose();
+      throw e;
+    }
+    return new EnsembleRelationModel(dir, heads, candidateOptionsOf(cfg), members, weights, MeshHierarchy.loadFrom(dir));
+  }
+
+  async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], rules: RuleMode = 'calibrated'): Promise<{ labels: string[]; predictions: RelationPrediction[] }> {
+    const head = this.heads.get(task)!;
+    const each: RelationPrediction[][] = [];
+    for (const m of this.members) each.push(await m.probabilities(docs, task, candidates));
+    let mean = averagePredictions(each, this.weights);
+    // A temperature fitted on the mean (absent: the members' calibrated probabilities are averaged as they are).
+    if (head.temperature !== 1) mean = mean.map((p) => softmaxPrediction(p.logits, head.temperature));
+    return decide(task, docs, candidates, head, mean, rules, this.mesh);
+  }
+
+  async dispose(): Promise<void> {
+    for (const m of this.members) await m.dispose();
+  }
+}
+
+async function loadRelationModel(dir: string, threads: number): Promise<LoadedRelationModel> {
+  const cfg = readConfigOrExplain(dir);
+  return cfg['model_type'] === ENSEMBLE_RELATION_MODEL_TYPE ? EnsembleRelationModel.load(dir, cfg, threads) : CnnRelationModel.load(dir, threads);
 }
 
 /**
@@ -131,16 +213,16 @@ class CnnRelationModel {
  * `models/`, which ships one per task). A task served by several folders uses the first.
  */
 export async function loadRelationPredictor(modelDir: string, options: { threads?: number } = {}): Promise<RelationPredictor> {
-  const models: CnnRelationModel[] = [];
+  const models: LoadedRelationModel[] = [];
   try {
-    for (const d of relationModelFolders(modelDir)) models.push(await CnnRelationModel.load(d, options.threads ?? 1));
+    for (const d of relationModelFolders(modelDir)) models.push(await loadRelationModel(d, options.threads ?? 1));
   } catch (e) {
-    for (const m of models) await m.session.dispose();
+    for (const m of models) await m.dispose();
     throw e;
   }
   const byDir = new Map(models.map((m) => [m.dir, m]));
   const byTask = new Map([...routeTasks(models.map((m) => ({ dir: m.dir, tasks: [...m.heads.keys()] })))].map(([t, dir]) => [t, byDir.get(dir)!]));
-  const modelFor = (task: TaskName): CnnRelationModel => {
+  const modelFor = (task: TaskName): LoadedRelationModel => {
     const m = byTask.get(task);
     if (!m) throw new ModelFolderError(`${modelDir}: no relation model for task ${task} (it has ${[...byTask.keys()].join(', ') || 'none'})`);
     return m;
@@ -175,7 +257,7 @@ export async function loadRelationPredictor(modelDir: string, options: { threads
       return out;
     },
     async dispose() {
-      for (const m of models) await m.session.dispose();
+      for (const m of models) await m.dispose();
     },
   };
 }

@@ -12,7 +12,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Document, Relation } from '../../document/document';
-import { MODEL_FILE, RELATION_MODEL_TYPES, readModelConfig, readModelWeights } from '../../inference/modelFolders';
+import { ENSEMBLE_RELATION_MODEL_TYPE, MODEL_FILE, RELATION_MODEL_TYPES, readModelConfig, readModelWeights } from '../../inference/modelFolders';
+import { ensembleMembers } from '../../inference/relations/relationEnsemble';
 import { createSession } from '../../runtime/session';
 import { generateCandidates } from '../../tasks/candidates';
 import { canonicalType, isUndirected, NONE, pairKey, relationKeys, TASK_NAMES, type TaskName } from '../../tasks/definitions';
@@ -99,20 +100,31 @@ function metrics(examples: readonly CnnExample[], preds: readonly RelationPredic
   return { pairs: examples.length, accuracy: +((100 * right) / Math.max(1, examples.length)).toFixed(2), f1: +(100 * (P + R ? (2 * P * R) / (P + R) : 0)).toFixed(2) };
 }
 
+/**
+ * The folder a fine-tune starts from: the model folder itself, or an ensemble's first member (the
+ * one `biore ensemble` lists first, its strongest): the new version is that member alone, fine-tuned.
+ */
+function startingFolder(modelDir: string): string {
+  const cfg = readModelConfig(modelDir);
+  if (!RELATION_MODEL_TYPES.has(String(cfg['model_type']))) throw new ModelFolderError(`${modelDir}: not a relation model folder this fine-tune can start from`);
+  if (cfg['model_type'] !== ENSEMBLE_RELATION_MODEL_TYPE) return modelDir;
+  return ensembleMembers(modelDir, cfg).dirs[0]!;
+}
+
 /** Fine-tune `modelDir` on the decisions in `documents` and write the new version to `outDir`. */
 export async function fineTuneOnDecisions(o: DecisionFineTuneOptions): Promise<DecisionFineTuneResult> {
   const t0 = performance.now();
-  const cfg = readModelConfig(o.modelDir);
-  if (!RELATION_MODEL_TYPES.has(String(cfg['model_type']))) throw new ModelFolderError(`${o.modelDir}: not a relation model folder this fine-tune can start from`);
+  const base = startingFolder(o.modelDir);
+  const cfg = readModelConfig(base);
   const modelTasks = (Array.isArray(cfg['model_tasks']) ? cfg['model_tasks'] : [cfg['task']]) as TaskName[];
-  if (!modelTasks.every((t) => (TASK_NAMES as readonly string[]).includes(t))) throw new ModelFolderError(`${o.modelDir}: config.json names unknown tasks`);
+  if (!modelTasks.every((t) => (TASK_NAMES as readonly string[]).includes(t))) throw new ModelFolderError(`${base}: config.json names unknown tasks`);
   const headTasks = (cfg['tasks'] ? Object.keys(cfg['tasks'] as object) : modelTasks) as TaskName[];
   const multi = modelTasks.length > 1;
-  const vocab = WordVocab.load(path.join(o.modelDir, VOCAB_FILE));
-  const weights = readModelWeights(o.modelDir);
+  const vocab = WordVocab.load(path.join(base, VOCAB_FILE));
+  const weights = readModelWeights(base);
   const table = weights.get('emb.word');
   const arch = cfg['architecture'] as { wordDim: number; maxDistance: number };
-  if (!table) throw new ModelFolderError(`${o.modelDir}: model.onnx has no word table (emb.word)`);
+  if (!table) throw new ModelFolderError(`${base}: model.onnx has no word table (emb.word)`);
   const cnn = CnnConfigSchema.parse({ ...(cfg['cnn'] as object), wordTable: (cfg['cnn'] as { wordTable?: string } | undefined)?.wordTable ?? 'int8' });
   const enc = { blinding: cnn.blinding, maxWords: cnn.maxWords, maxDistance: cnn.maxDistance };
 
@@ -168,7 +180,7 @@ export async function fineTuneOnDecisions(o: DecisionFineTuneOptions): Promise<D
       await s.dispose();
     }
   };
-  const before = metrics(heldOut, await predictWith(o.modelDir));
+  const before = metrics(heldOut, await predictWith(base));
 
   // 3. Train from the folder's weights.
   const config = resolveConfig(undefined, {
