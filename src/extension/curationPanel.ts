@@ -2,7 +2,7 @@
  * Host side of the BioRE panel. The panel shows the curation of the most recently active curated
  * file; the host owns that state and sends a full snapshot when the panel is ready, becomes
  * visible or switches file, and otherwise deltas: the rows of the documents a change touched,
- * at most one message per DELTA_INTERVAL_MS (a hidden panel gets nothing until it is shown).
+ * at most one message per DELTA_INTERVAL_MS, one a second while many documents change at once (a hidden panel gets nothing until it is shown).
  * Intents from the panel (accept, reject, undo, bulk accept, reveal evidence) become recorded
  * decisions through the sessions.
  */
@@ -74,6 +74,15 @@ const EVIDENCE_CHARS = 240;
 
 /** At most one delta per this many ms: a whole-file run changes a document every few ms. */
 const DELTA_INTERVAL_MS = 250;
+/**
+ * The interval while many documents change at once (a whole-file extraction, Detect Mentions):
+ * the rows then stream at one message a second, so on a machine with few cores the panel's
+ * rendering does not take the extension host's CPU; a curator's own decision (one document)
+ * still answers within DELTA_INTERVAL_MS.
+ */
+const BULK_INTERVAL_MS = 1000;
+/** More documents than this waiting for the next message make it a bulk change. */
+const BULK_DOCUMENTS = 10;
 
 export class CurationPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -118,7 +127,8 @@ export class CurationPanel implements vscode.Disposable {
     else this.full = true;
     if (!this.panel?.visible) return;
     if (this.timer) return;
-    const wait = Math.max(0, this.lastSent + DELTA_INTERVAL_MS - Date.now());
+    const interval = this.full || this.dirty.size > BULK_DOCUMENTS ? BULK_INTERVAL_MS : DELTA_INTERVAL_MS;
+    const wait = Math.max(0, this.lastSent + interval - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush();
