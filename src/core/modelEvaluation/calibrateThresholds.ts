@@ -10,11 +10,13 @@
  * held-out documents instead of one per class): it moves the precision/recall balance that the
  * training's `noneWeight` set, and with one degree of freedom it overfits a few hundred documents
  * far less than thirteen.
+ *
+ * A task with document rules (BC5CDR) is fitted on the model alone; its rules act on the biased
+ * decisions, so `biore calibrate-rules` runs after this (it sees the biases).
  */
 import * as path from 'node:path';
 import { scoreCandidatePredictions } from '../evaluation/candidateScores';
 import { CONFIG_FILE, readModelConfig, relationModelFolders, writeModelConfig } from '../inference/modelFolders';
-import { DOCUMENT_RULE_TASKS } from '../inference/relations/documentRules';
 import { relationModelTasks, routeTasks } from '../inference/relations/relationHeads';
 import { withClassBias } from '../inference/relations/relationPrediction';
 import { loadRelationPredictor } from '../inference/relations/relationPredictor';
@@ -36,7 +38,6 @@ export interface ThresholdFit {
 export async function calibrateThresholds(taskName: string, modelDir: string, options: { threads?: number; minGain?: number; shared?: boolean; command?: string } = {}): Promise<ThresholdFit> {
   const spec = RELATION_EVAL_TASKS[taskName];
   if (!spec) throw new Error(`unknown relation task "${taskName}" (use ${Object.keys(RELATION_EVAL_TASKS).join(', ')})`);
-  if (DOCUMENT_RULE_TASKS.has(spec.task)) throw new Error(`${taskName}: its document rules are calibrated with calibrate-rules; per-class thresholds are for the other tasks`);
   const folder = routeTasks(relationModelFolders(modelDir).map((dir) => ({ dir, tasks: relationModelTasks(dir) }))).get(spec.task);
   if (!folder) throw new Error(`${modelDir}: no relation model for task ${spec.task}`);
   const docs = await heldOutDocuments(spec.task, folder);
@@ -45,8 +46,8 @@ export async function calibrateThresholds(taskName: string, modelDir: string, op
   let labels: string[];
   let raw;
   try {
-    // 'all' skips any biases the folder has already: the fit starts from the plain argmax.
-    ({ labels, predictions: raw } = await predictor.scoreCandidates(docs, spec.task, candidates, undefined, 'all'));
+    // 'raw' skips any biases the folder has already, and the document rules: the fit starts from the model's plain argmax.
+    ({ labels, predictions: raw } = await predictor.scoreCandidates(docs, spec.task, candidates, undefined, 'raw'));
   } finally {
     await predictor.dispose();
   }

@@ -51,8 +51,12 @@ export interface PredictOptions {
   rules?: RuleMode;
 }
 
-/** Which document rules fire: the folder's calibrated ones (what suggestions get), all of them uncalibrated, or none (the model alone). */
-export type RuleMode = 'calibrated' | 'all' | 'none';
+/**
+ * What acts on the model's probabilities: the folder's decision biases and then its calibrated
+ * rules (what suggestions get), the biases and every rule uncalibrated (to fit the rules), the
+ * biases alone (the model alone), or nothing at all (`raw`: to fit the biases).
+ */
+export type RuleMode = 'calibrated' | 'all' | 'none' | 'raw';
 
 export interface RelationPredictor {
   readonly modelDir: string;
@@ -96,7 +100,8 @@ const candidateOptionsOf = (cfg: Record<string, unknown>): GenerateOptions => (c
 
 /** What acts on a model's (or an ensemble's) probabilities: decision biases, then the task's document rules. */
 function decide(task: TaskName, docs: readonly Document[], candidates: readonly Candidate[], head: TaskHead, predictions: RelationPrediction[], rules: RuleMode, mesh: MeshHierarchy | undefined): { labels: string[]; predictions: RelationPrediction[] } {
-  if (head.classBias && rules !== 'all') predictions = predictions.map((p) => withClassBias(p, head.classBias!));
+  if (rules === 'raw') return { labels: head.labels, predictions };
+  if (head.classBias) predictions = predictions.map((p) => withClassBias(p, head.classBias!));
   if (rules === 'none') return { labels: head.labels, predictions };
   return { labels: head.labels, predictions: applyDocumentRules(task, docs, candidates, head.labels, predictions, rules === 'all' ? undefined : (head.rules ?? {}), mesh) };
 }
