@@ -23,7 +23,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if [ -f "$E2E/cs/node_modules/code-server/out/node/entry.js" ]; then
+if [ -f "$E2E/cs/node_modules/code-server/out/node/entry.js" ] && [ -f "$E2E/cs/node_modules/argon2/lib/binding/napi-v3/argon2.node" ]; then
   ts "code-server already installed"
   exit 0
 fi
@@ -31,6 +31,9 @@ mkdir -p "$E2E/cs" "$E2E/tmp"
 export TMPDIR=$E2E/tmp
 export npm_config_yes=true          # node-pty's install runs `npx node-gyp`
 export npm_config_unsafe_perm=true  # code-server's postinstall refuses to run as root without it
+# The project's .npmrc says ignore-scripts (our dependencies need no install scripts), and npm
+# reads it here too (.e2e/cs is inside the project); code-server's native modules do need theirs.
+export npm_config_ignore_scripts=false
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 [ -d /usr/include/node ] && export npm_config_nodedir=/usr
 # @vscode/ripgrep's postinstall downloads rg from the internet: pre-seed its cache with Debian's rg.
