@@ -606,7 +606,9 @@ try {
     assert.equal(await page.locator('.tab', { hasText: 'BioRE Curation' }).count(), 0, 'a whole-file run does not pop the panel up');
     const open = [];
     const stalls = { window: { max: 0, over: 0 }, panel: { max: 0, over: 0 }, closed: { max: 0, over: 0 } };
-    for (let run = 0; run < 5; run++) {
+    // Seven pairs: on a 2-core machine single runs vary by ±30 %, and the median of five ratios
+    // still moved past 1.1 with two slow runs; seven take two outliers on either side.
+    for (let run = 0; run < 7; run++) {
       await openPanel();
       const frame = await panelPage();
       await startStalls(page.mainFrame());
