@@ -126,10 +126,12 @@ export function registerWordvec(program: Command): void {
     .requiredOption('--from <dir>', 'relation model folder')
     .requiredOption('--to <dir>', 'destination folder (may be the same)')
     .requiredOption('--keep-words <n>', 'words to keep, the reserved ones included')
-    .action((o: { from: string; to: string; keepWords: string }) => {
+    .option('--max-words <n>', 'also read candidates in a window of at most N words at prediction (default: as trained)')
+    .action((o: { from: string; to: string; keepWords: string; maxWords?: string }) => {
       let r;
       try {
-        r = pruneCnnRelationFolder(o.from, o.to, num('keep-words', o.keepWords, true));
+        const command = `biore wordvec prune --from ${o.from} --to ${o.to} --keep-words ${o.keepWords}${o.maxWords ? ` --max-words ${o.maxWords}` : ''}`;
+        r = pruneCnnRelationFolder(o.from, o.to, num('keep-words', o.keepWords, true), command, o.maxWords === undefined ? undefined : num('max-words', o.maxWords, true));
       } catch (e) {
         throw new UserError((e as Error).message);
       }

@@ -13,8 +13,10 @@ import { buildRelationGraph, type RelationArch } from './relationGraph';
  * (ids are in frequency order, the reserved words first): every other word reads as unknown. The
  * word table is most of a folder's size, and blinding already hides the argument names, so the
  * rare rows buy little (measured per task in docs/results.md before a pruned folder ships).
+ * `maxWords` also shortens the window a candidate is read in at prediction (`max_words`): a
+ * BiLSTM's cost grows with it, and the training window may be longer than latency allows.
  */
-export function pruneCnnRelationFolder(from: string, to: string, keepWords: number, command = `biore wordvec prune --from ${from} --to ${to} --keep-words ${keepWords}`): { bytes: number; words: number } {
+export function pruneCnnRelationFolder(from: string, to: string, keepWords: number, command = `biore wordvec prune --from ${from} --to ${to} --keep-words ${keepWords}`, maxWords?: number): { bytes: number; words: number } {
   const cfg = readModelConfig(from);
   if (!RELATION_MODEL_TYPES.has(String(cfg['model_type']))) throw new Error(`${from}: not a relation model folder (model_type ${String(cfg['model_type'])})`);
   const arch = cfg['architecture'] as RelationArch;
@@ -32,7 +34,9 @@ export function pruneCnnRelationFolder(from: string, to: string, keepWords: numb
   ex.g.output(buildRelationGraph(ex, pruned, { kind: 'folded', data: kept.get('emb.word')!, storage }).logits, 'logits');
   const bytes = ex.g.toBytes();
   const small = new WordVocab(vocab.words.slice(0, n), vocab.counts.slice(0, n));
-  writeModelFolder(to, bytes, { ...cfg, architecture: pruned, pruned: { keepWords: n, of: vocab.size, command } });
+  if (maxWords !== undefined && (!Number.isInteger(maxWords) || maxWords < 8)) throw new Error('--max-words must be an integer of at least 8');
+  const window = maxWords === undefined ? {} : { max_words: maxWords, trained_max_words: cfg['trained_max_words'] ?? cfg['max_words'] };
+  writeModelFolder(to, bytes, { ...cfg, ...window, architecture: pruned, pruned: { keepWords: n, of: vocab.size, command } });
   fs.writeFileSync(path.join(to, VOCAB_FILE), small.toText());
   return { bytes: bytes.length, words: n };
 }
