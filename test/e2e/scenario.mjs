@@ -632,7 +632,7 @@ try {
     const ratio = median(ratios);
     const secs = (a) => a.map((x) => (x / 1000).toFixed(2)).join(', ');
     log(`PANEL extraction time over 500 abstracts, panel open / closed: median ratio ${ratio.toFixed(2)} (goal <= 1.10; ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}; runs open ${secs(open)} s, closed ${secs(closed)} s, the first a warm-up)`);
-    log(`PANEL longest frame stall while extracting: window ${stalls.window.max.toFixed(0)} ms (${stalls.window.over} over 200 ms), panel ${stalls.panel.max.toFixed(0)} ms (${stalls.panel.over} over 200 ms) (goal < 200 ms); with the panel closed the window's longest was ${stalls.closed.max.toFixed(0)} ms (${stalls.closed.over} over 200 ms)`);
+    log(`PANEL longest frame stall while extracting: window ${stalls.window.max.toFixed(0)} ms (${stalls.window.over} over 200 ms), panel ${stalls.panel.max.toFixed(0)} ms (${stalls.panel.over} over 200 ms) (goal: none over 200 ms); with the panel closed the window's longest was ${stalls.closed.max.toFixed(0)} ms (${stalls.closed.over} over 200 ms)`);
     // Key latency with 3,000+ rows: the fixture model (random weights) calls most pairs a relation.
     await useFixtureModel();
     await openPanel();
@@ -690,7 +690,9 @@ try {
     assert.ok(jk.max < 100, `j/k answer in < 100 ms (max ${jk.max.toFixed(0)} ms)`);
     assert.equal(confirmed.n, ar.n, 'the host confirmed every verdict');
     assert.ok(ratio <= 1.1, `extraction with the panel open <= 1.1 x closed (${ratio.toFixed(2)})`);
-    assert.ok(stalls.window.max < 200 && stalls.panel.max < 200, `no frame stall over 200 ms (window ${stalls.window.max.toFixed(0)}, panel ${stalls.panel.max.toFixed(0)})`);
+    // The goal is "no frame stall over 200 ms": frame times come in vsync steps (16.7 ms), so a
+    // gap of exactly twelve frames (200 ms) meets it and the thirteenth (217 ms) does not.
+    assert.ok(stalls.window.over === 0 && stalls.panel.over === 0, `no frame stall over 200 ms (window longest ${stalls.window.max.toFixed(0)} ms, ${stalls.window.over} over; panel longest ${stalls.panel.max.toFixed(0)} ms, ${stalls.panel.over} over)`);
   }, hasModel && fs.existsSync(path.join(WORKSPACE, 'cdr-test-500.pubtator')) ? full : { skip: 'needs a relation model and the BC5CDR test set' });
 } finally {
   await ctx.close();

@@ -28,7 +28,7 @@ export class EncoderRuntime {
   static async load(dir: string, threads = 1): Promise<EncoderRuntime> {
     const config = readModelConfig(dir);
     const tokenizer = BioTokenizer.fromDirectory(dir);
-    const session = await createSession(path.join(dir, MODEL_FILE), { threads });
+    const session = await createSession(path.join(dir, MODEL_FILE), { threads, spinning: false });
     for (const n of session.inputNames) {
       if (!['input_ids', 'attention_mask', 'token_type_ids'].includes(n)) throw new Error(`${dir}: unsupported model input "${n}"`);
     }

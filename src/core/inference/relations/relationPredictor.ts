@@ -129,7 +129,8 @@ class CnnRelationModel implements LoadedRelationModel {
     const vocab = WordVocab.load(path.join(dir, VOCAB_FILE));
     let session: ModelSession;
     try {
-      session = await createSession(path.join(dir, MODEL_FILE), { threads });
+      // No spin-waiting between kernels: inference shares the cores with the editor's window.
+      session = await createSession(path.join(dir, MODEL_FILE), { threads, spinning: false });
     } catch (e) {
       throw new ModelFolderError(`${path.join(dir, MODEL_FILE)}: cannot be loaded (${(e as Error).message.split('\n')[0]}); the file is corrupt or from another tool: re-export it`);
     }
