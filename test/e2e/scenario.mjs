@@ -557,7 +557,8 @@ try {
         last = t;
         s.frames++;
         s.max = Math.max(s.max, d);
-        if (d > 200) s.over++;
+        // Whole milliseconds, as printed: twelve vsync frames measure 200.0 or 200.004 ms by jitter.
+        if (Math.round(d) > 200) s.over++;
         if (s.run) requestAnimationFrame(tick);
       };
       requestAnimationFrame(tick);
@@ -568,12 +569,15 @@ try {
       const lines = logs.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n')).filter((l) => /extracted \d+ suggestions in 500 document/.test(l));
       return Number(/in (\d+) ms/.exec(lines[lines.length - 1] ?? '')?.[1]);
     };
-    const extractWholeFile = async (label) => {
+    // `onStart` runs once the extraction has started (after the quick pick): frame stalls are
+    // counted from there, not while the palette itself opens.
+    const extractWholeFile = async (label, onStart) => {
       await focusMainEditor();
       await palette('Notifications: Clear All Notifications');
       await palette('BioRE: Extract Relations');
       await quickPick('Whole file');
       const t = Date.now();
+      await onStart?.();
       const toast = page.locator('.notifications-toasts .notification-list-item-message', { hasText: /relation suggestion\(s\) in 500 document/ });
       await toast.first().waitFor({ state: 'attached', timeout: 300000 });
       const ms = Date.now() - t;
@@ -604,16 +608,30 @@ try {
     await closePanel();
     const closed = [await extractWholeFile('closed')];
     assert.equal(await page.locator('.tab', { hasText: 'BioRE Curation' }).count(), 0, 'a whole-file run does not pop the panel up');
+    // Opening the panel, then letting its rows render before the run starts: the goal is the
+    // extraction's time with the panel open, not the panel's own load.
+    const openAndSettle = async () => {
+      await openPanel();
+      const frame = await panelPage();
+      await frame.locator('.row').first().waitFor({ timeout: 30000 }).catch(() => {});
+      await page.waitForTimeout(1000);
+      return frame;
+    };
+    // Warm-up with the panel open, as closed[0] is with it closed: the first runs with a panel
+    // (its webview's first loads) ran 30-40 % slower in every run on record, the later ones not.
+    await openAndSettle();
+    await extractWholeFile('open (warm-up)');
+    await closePanel();
     const open = [];
     const stalls = { window: { max: 0, over: 0 }, panel: { max: 0, over: 0 }, closed: { max: 0, over: 0 } };
     // Seven pairs: on a 2-core machine single runs vary by ±30 %, and the median of five ratios
     // still moved past 1.1 with two slow runs; seven take two outliers on either side.
     for (let run = 0; run < 7; run++) {
-      await openPanel();
-      const frame = await panelPage();
-      await startStalls(page.mainFrame());
-      await startStalls(frame);
-      open.push(await extractWholeFile('open'));
+      const frame = await openAndSettle();
+      open.push(await extractWholeFile('open', async () => {
+        await startStalls(page.mainFrame());
+        await startStalls(frame);
+      }));
       for (const [name, f] of [['window', page.mainFrame()], ['panel', frame]]) {
         const s = await stopStalls(f);
         stalls[name].max = Math.max(stalls[name].max, s.max);
@@ -621,8 +639,7 @@ try {
       }
       await closePanel();
       // For comparison (not a goal): the window's stalls while the panel is closed.
-      await startStalls(page.mainFrame());
-      closed.push(await extractWholeFile('closed'));
+      closed.push(await extractWholeFile('closed', () => startStalls(page.mainFrame())));
       const c = await stopStalls(page.mainFrame());
       stalls.closed = { max: Math.max(stalls.closed.max, c.max), over: stalls.closed.over + c.over };
     }
@@ -691,7 +708,7 @@ try {
     assert.equal(confirmed.n, ar.n, 'the host confirmed every verdict');
     assert.ok(ratio <= 1.1, `extraction with the panel open <= 1.1 x closed (${ratio.toFixed(2)})`);
     // The goal is "no frame stall over 200 ms": frame times come in vsync steps (16.7 ms), so a
-    // gap of exactly twelve frames (200 ms) meets it and the thirteenth (217 ms) does not.
+    // gap of twelve frames (200 ms) meets it and one of thirteen (217 ms) does not.
     assert.ok(stalls.window.over === 0 && stalls.panel.over === 0, `no frame stall over 200 ms (window longest ${stalls.window.max.toFixed(0)} ms, ${stalls.window.over} over; panel longest ${stalls.panel.max.toFixed(0)} ms, ${stalls.panel.over} over)`);
   }, hasModel && fs.existsSync(path.join(WORKSPACE, 'cdr-test-500.pubtator')) ? full : { skip: 'needs a relation model and the BC5CDR test set' });
 } finally {

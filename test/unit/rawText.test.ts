@@ -65,6 +65,7 @@ test('raw text: JSON lines, PMIDs taken from ids when the field is null, gzip de
     ['bionlp-st-2011-ge:PMC1134658', null, null],
     ['bionlp-st-2013-gro:openbiocorpora+bionlp-st-2013-gro:10022888_gro.txt', '10022888', 'id'],
     ['x:PMID123', '123', 'id'],
+    ['wallace2010-copd:148', null, null],
   ]);
   const dir = scratch();
   try {
@@ -73,8 +74,8 @@ test('raw text: JSON lines, PMIDs taken from ids when the field is null, gzip de
     assert.deepEqual(await collect(readRawTextFile(path.join(dir, 'a.jsonl.gz'))), recs);
     assert.deepEqual(listRawTextFiles(dir).map((f) => path.basename(f)), ['a.jsonl.gz', 'b.tsv.gz']);
     const all = await collect(readRawTextDirectory(dir));
-    assert.equal(all.length, 7);
-    assert.equal(all[6]?.file, path.join(dir, 'b.tsv.gz'));
+    assert.equal(all.length, 8);
+    assert.equal(all[7]?.file, path.join(dir, 'b.tsv.gz'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -116,6 +117,8 @@ test('raw text real collections: record counts and PMIDs', { skip: !hasData() &&
     ['craft/craft-000.jsonl.gz', 97, 97, 0],
     ['hallmarks-of-cancer/hoc-000.jsonl.gz', 1852, 1852, 0],
     ['pubmedqa-labeled/pubmedqa-000.jsonl.gz', 1000, 1000, 0],
+    // Row numbers, not PMIDs: none taken from the id.
+    ['wallace-citation-screening/wallace-000.jsonl.gz', 9127, 0, 0],
   ];
   // The collection grows (SOURCE.md lists its parts); the files counted here must stay as they are.
   const listed = new Set(listRawTextFiles(root).map((f) => path.relative(root, f)));

@@ -79,6 +79,19 @@ test('word stream: one tokenization, ids after the vocabulary, document breaks',
   assert.equal(b.tokens, 9);
 });
 
+test('word stream: --max-vocab raises the minimum count until the vocabulary fits', () => {
+  const b = new WordCorpusBuilder();
+  b.add('a a a a b b b c c d');
+  // Words (besides the reserved ones): at min count 1 a, b, c, d; at 2 a, b, c; at 3 a, b; at 4 a.
+  const reserved = SPECIAL_WORDS.length;
+  assert.equal(b.minCountFor(reserved + 4, 1), 1);
+  assert.equal(b.minCountFor(reserved + 3, 1), 2);
+  assert.equal(b.minCountFor(reserved + 2, 1), 3);
+  assert.equal(b.minCountFor(reserved + 1, 1), 4);
+  assert.equal(b.minCountFor(reserved + 4, 3), 3, 'never below the given minimum');
+  assert.equal(b.build(b.minCountFor(reserved + 2, 1)).vocab.size, reserved + 2);
+});
+
 test('negative table follows count^0.75 and skips words with count 0', () => {
   const counts = [0, 0, 16, 1, 0, 81];
   const t = unigramTable(counts, 100_000);

@@ -31,6 +31,7 @@ interface TrainOpts {
   negatives: string;
   epochs: string;
   minCount: string;
+  maxVocab?: string;
   sample: string;
   alpha: string;
   seed: string;
@@ -51,6 +52,7 @@ export function registerWordvec(program: Command): void {
     .option('--negatives <n>', 'negative samples per pair', String(d.negatives))
     .option('--epochs <n>', 'passes over the text', String(d.epochs))
     .option('--min-count <n>', 'words seen fewer times are unknown', '3')
+    .option('--max-vocab <n>', 'at most N words: raises the minimum count until the vocabulary fits')
     .option('--sample <t>', 'frequent-word subsampling threshold (0: off)', String(d.sample))
     .option('--alpha <lr>', 'starting learning rate (decays linearly)', String(d.learningRate))
     .option('--seed <n>', 'random seed (same seed, same vectors)', String(d.seed))
@@ -78,6 +80,7 @@ export function registerWordvec(program: Command): void {
           out: o.out,
           options,
           minCount: num('min-count', o.minCount, true),
+          ...(o.maxVocab === undefined ? {} : { maxVocab: num('max-vocab', o.maxVocab, true) }),
           corpora: o.corpora ? o.corpora.split(',').filter(Boolean) : [],
           ...(o.maxTokens === undefined ? {} : { maxTokens: num('max-tokens', o.maxTokens, true) }),
           threads,

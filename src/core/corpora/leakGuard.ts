@@ -46,7 +46,8 @@ export function documentKeys(doc: Document): DocumentKeys {
   return keys;
 }
 
-function sentenceKeys(text: string): string[] {
+/** Normalized keys of the sentences of `text` that are long enough to identify a document. */
+export function sentenceKeys(text: string): string[] {
   const out: string[] = [];
   for (const s of splitSentences(text)) {
     const k = normalizeKey(text.slice(s.start, s.end));

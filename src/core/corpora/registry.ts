@@ -111,8 +111,20 @@ export const CORPORA: readonly CorpusInfo[] = [
       ['craft', 'pubmed-text/craft/craft-000.jsonl.gz'],
       ['hoc', 'pubmed-text/hallmarks-of-cancer/hoc-000.jsonl.gz'],
       ['pubmedqa', 'pubmed-text/pubmedqa-labeled/pubmedqa-000.jsonl.gz'],
+      // The second, larger addition (see pubmed-text/SOURCE.md): PMC trial reports and eLife
+      // full texts are most of its ~44M words.
+      ['evidence-inference', 'pubmed-text/evidence-inference-pmc/evinf-000.jsonl.gz', 'pubmed-text/evidence-inference-pmc/evinf-001.jsonl.gz'],
+      ['aioner', 'pubmed-text/aioner-pubtator/aioner-000.jsonl.gz'],
+      ['bc6pm', 'pubmed-text/biocreative6-pm/bc6pm-000.jsonl.gz'],
+      ['pkdoc', 'pubmed-text/pk-doc-classifier/pkdoc-000.jsonl.gz'],
+      ['srscreen', 'pubmed-text/systematic-review-screening/srscreen-000.jsonl.gz'],
+      ['wallace', 'pubmed-text/wallace-citation-screening/wallace-000.jsonl.gz'],
+      ['drug-combo', 'pubmed-text/drug-combo-extraction/drugcombo-000.jsonl.gz'],
+      ['bc2gm-sentences', 'pubmed-text/bc2gm-train-sentences/bc2gm-000.jsonl.gz'],
+      ['elife', 'pubmed-text/elife-articles/elife-000.jsonl.gz'],
+      ['plos', 'pubmed-text/plos-starter-corpus/plos-000.jsonl.gz'],
     ] as const
-  ).map(([name, p]) => ({ name, description: `raw text for pre-training (${name})`, splits: [split('all', 'pretrain', [p])] })),
+  ).map(([name, ...p]) => ({ name, description: `raw text for pre-training (${name})`, splits: [split('all', 'pretrain', [...p])] })),
 ];
 
 /** The corpus named `name`, or undefined. */

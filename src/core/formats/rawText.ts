@@ -123,8 +123,12 @@ const jsonlSchema = z.object({
   title: z.string().optional(),
 });
 
-/** PMIDs hidden in ids when `pmid` is null: `cellfinder:<PMID>`, `...:PMID<n>`, `...:<PMID>_gro.txt`. */
-const ID_PMID_RE = /:(?:PMID)?(\d+)(?:_[A-Za-z]+\.txt)?$/;
+/**
+ * PMIDs hidden in ids when `pmid` is null: `cellfinder:<PMID>`, `...:PMID<n>`, `...:<PMID>_gro.txt`.
+ * Only these forms: other collections number their rows (`wallace2010-copd:148`, BioID caption
+ * ids), and a row number taken for a PMID would exempt the row from the leak guard's text check.
+ */
+const ID_PMID_RE = /^(?:cellfinder:(\d+)|.*:PMID(\d+)|.*:(\d+)_[A-Za-z]+\.txt)$/;
 
 /**
  * Read JSON lines `{id, pmid, text}`. A null `pmid` is taken from the id where the id holds one,
@@ -150,8 +154,9 @@ export async function* readJsonlText(file: string): AsyncGenerator<RawTextRecord
       rec.pmid = String(pmid);
     } else {
       const m = ID_PMID_RE.exec(id);
-      if (m?.[1] !== undefined) {
-        rec.pmid = m[1];
+      const fromId = m?.[1] ?? m?.[2] ?? m?.[3];
+      if (fromId !== undefined) {
+        rec.pmid = fromId;
         rec.attributes = { pmidFrom: 'id' };
       }
     }

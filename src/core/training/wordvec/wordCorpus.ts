@@ -8,7 +8,7 @@
  * applied to the dictionary, not to the running text.
  */
 import * as crypto from 'node:crypto';
-import { normalizeKey } from '../../corpora/leakGuard';
+import { normalizeKey, sentenceKeys } from '../../corpora/leakGuard';
 import { loadSplit } from '../../corpora/registry';
 import { documentText } from '../../document/document';
 import { trainingSplits } from '../../tokenizer/wordpieceTrainer';
@@ -23,6 +23,36 @@ export interface TextSource {
   split: string;
   documents: number;
   duplicates: number;
+  /** Raw-text documents dropped because they hold a sentence of a mention-tagger test set. */
+  taggerTestSentences?: number;
+}
+
+/**
+ * The mention-tagger test sets (BioBERT's NER releases): sentences without document ids, so the
+ * PMID leak guard cannot see them inside raw text. pubmed-text/SOURCE.md lists raw-text rows that
+ * hold whole test abstracts or single test sentences; those rows are dropped by text.
+ */
+export const TAGGER_TEST_SPLITS = ['bc2gm', 'jnlpba', 'ncbi-disease', 'linnaeus', 's800'].map((c) => `${c}:test`);
+
+/**
+ * A test sentence found in more raw-text documents than this is boilerplate ("The authors declare
+ * that they have no competing interests"), not a leaked test abstract: it does not drop them.
+ */
+export const BOILERPLATE_DOCUMENTS = 3;
+
+async function taggerTestSentenceKeys(): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (const item of TAGGER_TEST_SPLITS) {
+    const [corpus, split] = item.split(':') as [string, string];
+    let loaded;
+    try {
+      loaded = await loadSplit(corpus, split);
+    } catch {
+      continue; // not under the data root: nothing to guard against
+    }
+    for (const d of loaded.documents) for (const k of sentenceKeys(documentText(d))) keys.add(k);
+  }
+  return keys;
 }
 
 /** A tokenized text collection, word ids not yet assigned. */
@@ -65,9 +95,21 @@ export class WordCorpusBuilder {
     return this.length - this.documents;
   }
 
+  private countMap(): Map<string, number> {
+    return new Map(this.typeText.map((w, i) => [w, this.typeCount[i]!]));
+  }
+
+  /** The smallest minimum count, from `from` up, whose vocabulary has at most `maxWords` words. */
+  minCountFor(maxWords: number, from: number): number {
+    const counts = this.countMap();
+    let m = Math.max(1, from);
+    while (WordVocab.fromCounts(counts, m).size > maxWords) m++;
+    return m;
+  }
+
   /** The vocabulary of the text with `minCount`, and the text as word ids (DOC_BREAK between documents). */
   build(minCount: number): { vocab: WordVocab; stream: Int32Array } {
-    const vocab = WordVocab.fromCounts(new Map(this.typeText.map((w, i) => [w, this.typeCount[i]!])), minCount);
+    const vocab = WordVocab.fromCounts(this.countMap(), minCount);
     // Each temporary type maps to one id, or to its parts' ids when a rare compound backs off.
     const single = new Int32Array(this.typeText.length);
     const expanded = new Map<number, number[]>();
@@ -114,11 +156,17 @@ export async function loadTrainingText(
   const splits = trainingSplits(selection);
   const seen = new Set<string>();
   const sources: TextSource[] = [];
+  const testKeys = splits.some((s) => s.role === 'pretrain') ? await taggerTestSentenceKeys() : new Set<string>();
+  // Raw-text documents wait until every split is read: whether a test sentence is boilerplate
+  // depends on how many raw documents share it.
+  const pending: Array<{ text: string; hits: string[]; source: TextSource }> = [];
+  const rawDocsWith = new Map<string, number>();
   for (const [i, s] of splits.entries()) {
     if (builder.tokens >= maxTokens) break;
     onProgress?.(i, splits.length, `${s.corpus}:${s.split}`);
     const loaded = await loadSplit(s.corpus, s.split);
     const src: TextSource = { corpus: s.corpus, split: s.split, documents: 0, duplicates: 0 };
+    if (s.role === 'pretrain') src.taggerTestSentences = 0;
     for (const doc of loaded.documents) {
       if (builder.tokens >= maxTokens) break;
       const text = documentText(doc).trim();
@@ -129,10 +177,25 @@ export async function loadTrainingText(
         continue;
       }
       seen.add(key);
-      src.documents++;
-      builder.add(text);
+      if (s.role !== 'pretrain') {
+        src.documents++;
+        builder.add(text);
+        continue;
+      }
+      const hits = testKeys.size ? [...new Set(sentenceKeys(text).filter((k) => testKeys.has(k)))] : [];
+      for (const k of hits) rawDocsWith.set(k, (rawDocsWith.get(k) ?? 0) + 1);
+      pending.push({ text, hits, source: src });
     }
     sources.push(src);
+  }
+  for (const p of pending) {
+    if (builder.tokens >= maxTokens) break;
+    if (p.hits.some((k) => rawDocsWith.get(k)! <= BOILERPLATE_DOCUMENTS)) {
+      p.source.taggerTestSentences!++;
+      continue;
+    }
+    p.source.documents++;
+    builder.add(p.text);
   }
   onProgress?.(splits.length, splits.length, 'done');
   return sources;

@@ -14,6 +14,11 @@ export interface WordvecTrainJob {
   options?: Partial<SkipGramOptions>;
   /** Words seen fewer times are unknown (word2vec -min-count). */
   minCount?: number;
+  /**
+   * At most this many words: the minimum count rises until the vocabulary fits (a tagger ships
+   * one vector per word, so its folder size follows the vocabulary).
+   */
+  maxVocab?: number;
   /** Corpus or corpus:split names; empty = every training split (as pre-training). */
   corpora?: readonly string[];
   /** Stop reading text after this many running tokens (a slice). */
@@ -43,12 +48,13 @@ export interface WordvecTrainResult {
 /** Read the text, build the vocabulary, train, write `job.out`; see the module comment. */
 export async function runWordvecTrain(job: WordvecTrainJob): Promise<WordvecTrainResult> {
   const options: SkipGramOptions = { ...DEFAULT_SKIPGRAM, ...job.options };
-  const minCount = job.minCount ?? 3;
+  let minCount = job.minCount ?? 3;
   const log = job.onLog ?? (() => {});
   const t0 = performance.now();
   const builder = new WordCorpusBuilder();
   const sources = await loadTrainingText(builder, job.corpora ?? [], (done, total, label) => log(`read ${done}/${total} ${label}`), job.maxTokens ?? Infinity);
   const t1 = performance.now();
+  if (job.maxVocab !== undefined) minCount = builder.minCountFor(job.maxVocab, minCount);
   const { vocab, stream } = builder.build(minCount);
   let unknown = 0;
   let running = 0;
