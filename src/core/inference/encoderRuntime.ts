@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { BioTokenizer, type Encoding } from '../tokenizer/tokenizer';
 import { MODEL_FILE, readModelConfig } from './modelFolders';
-import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
+import { createSession, inferenceSessionOptions, type HostTensor, type ModelSession } from '../runtime/session';
 
 export interface EncodedBatch {
   encodings: Encoding[];
@@ -28,7 +28,7 @@ export class EncoderRuntime {
   static async load(dir: string, threads = 1): Promise<EncoderRuntime> {
     const config = readModelConfig(dir);
     const tokenizer = BioTokenizer.fromDirectory(dir);
-    const session = await createSession(path.join(dir, MODEL_FILE), { threads, spinning: false });
+    const session = await createSession(path.join(dir, MODEL_FILE), inferenceSessionOptions(threads));
     for (const n of session.inputNames) {
       if (!['input_ids', 'attention_mask', 'token_type_ids'].includes(n)) throw new Error(`${dir}: unsupported model input "${n}"`);
     }

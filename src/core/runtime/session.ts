@@ -25,6 +25,14 @@ export interface SessionOptions {
   spinning?: boolean;
 }
 
+/**
+ * Options for a model that serves predictions (relations, mentions, encoders): no spin-waiting
+ * between kernels, because inference shares the cores with the editor's window.
+ */
+export function inferenceSessionOptions(threads = 1): SessionOptions {
+  return { threads, spinning: false };
+}
+
 /** A loaded model. */
 export interface ModelSession {
   readonly inputNames: readonly string[];

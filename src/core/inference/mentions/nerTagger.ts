@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Annotation, Document } from '../../document/document';
 import { MODEL_FILE, TAGGER_MODEL_TYPES, readModelConfig } from '../modelFolders';
-import { createSession, type ModelSession } from '../../runtime/session';
+import { createSession, inferenceSessionOptions, type ModelSession } from '../../runtime/session';
 import { VOCAB_FILE } from '../../wordvec/wordVectors';
 import { WordVocab } from '../../wordvec/wordVocab';
 import { propagateMentions } from './consistency';
@@ -46,7 +46,7 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
   if (labels.join(',') !== NER_LABELS.join(',')) throw new Error(`${modelDir}: labels ${labels.join(',')} differ from ${NER_LABELS.join(',')}`);
   for (const f of [MODEL_FILE, VOCAB_FILE]) if (!fs.existsSync(path.join(modelDir, f))) throw new Error(`${modelDir}: ${f} is missing`);
   const vocab = WordVocab.load(path.join(modelDir, VOCAB_FILE));
-  const session: ModelSession = await createSession(path.join(modelDir, MODEL_FILE), { threads: options.threads ?? 1, spinning: false });
+  const session: ModelSession = await createSession(path.join(modelDir, MODEL_FILE), inferenceSessionOptions(options.threads));
   const buckets = features.buckets;
   const maxTokens = typeof cfg['max_tokens'] === 'number' ? cfg['max_tokens'] : 120;
   return {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Document, Relation, Span } from '../../document/document';
 import { documentText } from '../../document/document';
 import { CONFIG_FILE, ENSEMBLE_RELATION_MODEL_TYPE, MODEL_FILE, ModelFolderError, RELATION_MODEL_TYPES, readModelConfig, relationModelFolders } from '../modelFolders';
-import { createSession, type HostTensor, type ModelSession } from '../../runtime/session';
+import { createSession, inferenceSessionOptions, type HostTensor, type ModelSession } from '../../runtime/session';
 import type { Candidate } from '../../tasks/candidatePairs';
 import { candidateToRelation, generateCandidates, type GenerateOptions } from '../../tasks/candidates';
 import type { TaskName } from '../../tasks/definitions';
@@ -129,8 +129,7 @@ class CnnRelationModel implements LoadedRelationModel {
     const vocab = WordVocab.load(path.join(dir, VOCAB_FILE));
     let session: ModelSession;
     try {
-      // No spin-waiting between kernels: inference shares the cores with the editor's window.
-      session = await createSession(path.join(dir, MODEL_FILE), { threads, spinning: false });
+      session = await createSession(path.join(dir, MODEL_FILE), inferenceSessionOptions(threads));
     } catch (e) {
       throw new ModelFolderError(`${path.join(dir, MODEL_FILE)}: cannot be loaded (${(e as Error).message.split('\n')[0]}); the file is corrupt or from another tool: re-export it`);
     }

@@ -9,7 +9,7 @@
  */
 import * as crypto from 'node:crypto';
 import { normalizeKey, sentenceKeys } from '../../corpora/leakGuard';
-import { loadSplit } from '../../corpora/registry';
+import { findCorpus, loadSplit, splitAvailable } from '../../corpora/registry';
 import { documentText } from '../../document/document';
 import { trainingSplits } from '../../tokenizer/wordpieceTrainer';
 import { UNK_ID, WordVocab, isCompound, tokenizeWords } from '../../wordvec/wordVocab';
@@ -32,7 +32,7 @@ export interface TextSource {
  * PMID leak guard cannot see them inside raw text. pubmed-text/SOURCE.md lists raw-text rows that
  * hold whole test abstracts or single test sentences; those rows are dropped by text.
  */
-export const TAGGER_TEST_SPLITS = ['bc2gm', 'jnlpba', 'ncbi-disease', 'linnaeus', 's800'].map((c) => `${c}:test`);
+export const TAGGER_TEST_CORPORA = ['bc2gm', 'jnlpba', 'ncbi-disease', 'linnaeus', 's800'];
 
 /**
  * A test sentence found in more raw-text documents than this is boilerplate ("The authors declare
@@ -42,15 +42,10 @@ export const BOILERPLATE_DOCUMENTS = 3;
 
 async function taggerTestSentenceKeys(): Promise<Set<string>> {
   const keys = new Set<string>();
-  for (const item of TAGGER_TEST_SPLITS) {
-    const [corpus, split] = item.split(':') as [string, string];
-    let loaded;
-    try {
-      loaded = await loadSplit(corpus, split);
-    } catch {
-      continue; // not under the data root: nothing to guard against
-    }
-    for (const d of loaded.documents) for (const k of sentenceKeys(documentText(d))) keys.add(k);
+  for (const corpus of TAGGER_TEST_CORPORA) {
+    const test = findCorpus(corpus)?.splits.find((s) => s.name === 'test');
+    if (!test || !splitAvailable(test)) continue; // not under the data root: nothing to guard against
+    for (const d of (await loadSplit(corpus, 'test')).documents) for (const k of sentenceKeys(documentText(d))) keys.add(k);
   }
   return keys;
 }
