@@ -208,21 +208,38 @@ function escapeMd(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }
 
+/** At most one CodeLens refresh per this many ms while changes stream in (a whole-file run). */
+const LENS_INTERVAL_MS = 1500;
+
 /** One CodeLens per document: relation counts by status, and quick actions. */
 export class DocumentCountsLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.emitter.event;
   private readonly sub: vscode.Disposable;
   private settle: NodeJS.Timeout | undefined;
+  private throttle: NodeJS.Timeout | undefined;
+  private lastFired = 0;
 
   constructor(private readonly sessions: CurationSessions) {
     this.sub = sessions.onDidChange(() => {
-      this.emitter.fire();
+      // Every lens of the file is asked for again on each change, and the window lays all of them
+      // out: during a whole-file run (a change every batch) at most one refresh per LENS_INTERVAL_MS,
+      // so the window keeps its frames; a single decision still refreshes at once.
+      const wait = this.lastFired + LENS_INTERVAL_MS - Date.now();
+      if (wait <= 0) this.fire();
+      else this.throttle ??= setTimeout(() => this.fire(), wait);
       // Once more when changes settle: the editor debounces CodeLens requests, and a request it
       // started during a burst (an extraction run) could otherwise leave stale counts on screen.
       clearTimeout(this.settle);
-      this.settle = setTimeout(() => this.emitter.fire(), 600);
+      this.settle = setTimeout(() => this.fire(), 600);
     });
+  }
+
+  private fire(): void {
+    clearTimeout(this.throttle);
+    this.throttle = undefined;
+    this.lastFired = Date.now();
+    this.emitter.fire();
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
@@ -243,6 +260,7 @@ export class DocumentCountsLensProvider implements vscode.CodeLensProvider, vsco
 
   dispose(): void {
     clearTimeout(this.settle);
+    clearTimeout(this.throttle);
     this.sub.dispose();
     this.emitter.dispose();
   }

@@ -80,3 +80,15 @@ export type WorkerResponse =
   | JobDone
   /** worker → host: a job failed; `message` is one line for the user. */
   | { type: 'job/error'; id: number; message: string };
+
+/** What the engine worker is started with (its `workerData`). */
+export interface EngineWorkerOptions {
+  /**
+   * Run at a lower priority than the process's other threads (Linux): the editor's worker, so
+   * inference never takes the cores the window draws with. Batch runs (CLI, tests) leave it off.
+   */
+  background?: boolean;
+}
+
+/** The nice value of a background worker (0 normal, 19 lowest): below the editor, not starved. */
+export const BACKGROUND_NICE = 10;

@@ -188,6 +188,7 @@ function itemAt(y: number): number {
 /** Puts the items in view (and OVERSCAN around them) into the DOM. */
 function renderWindow(): void {
   if (items.length === 0) {
+    windowKey = '';
     windowBox.replaceChildren();
     return;
   }
@@ -195,10 +196,29 @@ function renderWindow(): void {
   const height = list.clientHeight || 600;
   const first = Math.max(0, itemAt(top) - OVERSCAN);
   const last = Math.min(items.length - 1, itemAt(top + height) + OVERSCAN);
+  // A delta for documents out of view leaves the rows in view as they were: no DOM work then, so
+  // the window is not laid out again every second of a whole-file run.
+  const key = [first, tops[first], view.selected, ...items.slice(first, last + 1).map(itemKey)].join('\n');
+  if (key === windowKey) return;
+  windowKey = key;
   const nodes: HTMLElement[] = [];
   for (let i = first; i <= last; i++) nodes.push(renderItem(items[i]!));
   windowBox.style.transform = `translateY(${tops[first]}px)`;
   windowBox.replaceChildren(...nodes);
+}
+
+/** What the rows in view were rendered from (see renderWindow). */
+let windowKey = '';
+/** A number per row object: a delta replaces the row objects of the documents it names, so a new object is new content. */
+const renderedRows = new WeakMap<PanelRow, number>();
+let nextRowVersion = 1;
+
+function itemKey(it: Item): string {
+  if (it.kind === 'doc') return `d ${it.docId} ${it.count} ${titles.get(it.docId) ?? ''}`;
+  let version = renderedRows.get(it.row);
+  if (version === undefined) renderedRows.set(it.row, (version = nextRowVersion++));
+  const id = rowId(it.row);
+  return `r ${version} ${pending.get(id) ?? ''}`;
 }
 
 function renderItem(it: Item): HTMLElement {

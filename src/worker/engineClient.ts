@@ -4,7 +4,7 @@
  * CancellationToken to an AbortSignal at the boundary) and by tests.
  */
 import { Worker } from 'node:worker_threads';
-import type { FineTuneProgress, JobRequest, JobResults, WorkerRequest, WorkerResponse, WireTensor, WirePredictedRelation } from '../protocol/worker';
+import type { EngineWorkerOptions, FineTuneProgress, JobRequest, JobResults, WorkerRequest, WorkerResponse, WireTensor, WirePredictedRelation } from '../protocol/worker';
 import type { Annotation, Document } from '../core/document/document';
 import type { TaskName } from '../core/tasks/definitions';
 import type { DecisionFineTuneResult } from '../core/training/cnnRelation/fineTuneOnDecisions';
@@ -19,9 +19,12 @@ export class EngineClient {
   private readonly pending = new Map<number, { resolve: (r: JobResults[JobRequest['type']]) => void; reject: (e: Error) => void; onProgress?: (p: TrainProgress | FineTuneProgress) => void }>();
   private readonly ready: Promise<void>;
 
-  /** @param workerFile path of the compiled engineWorker.js */
-  constructor(workerFile: string) {
-    this.worker = new Worker(workerFile);
+  /**
+   * @param workerFile path of the compiled engineWorker.js
+   * @param options `background`: the worker's inference yields to the editor (see EngineWorkerOptions)
+   */
+  constructor(workerFile: string, options: EngineWorkerOptions = {}) {
+    this.worker = new Worker(workerFile, { workerData: options });
     let markReady: () => void = () => {};
     this.ready = new Promise((r) => (markReady = r));
     this.worker.on('message', (m: WorkerResponse) => {

@@ -2,16 +2,30 @@
  * The engine worker: owns onnxruntime sessions and training loops, off the host thread.
  * Speaks src/protocol/worker.ts. Errors become `job/error` messages; nothing escapes the worker.
  */
-import { parentPort } from 'node:worker_threads';
+import * as os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { JobDone, JobRequest, JobResults, WorkerRequest, WorkerResponse, WireTensor } from '../protocol/worker';
 import { createSession, type ModelSession } from '../core/runtime/session';
 import { runPretrain } from '../core/training/pretraining/pretrainJob';
 import { predictRelations } from './relationJobs';
 import { detectMentions } from './mentionJobs';
 import { fineTuneOnDecisions } from '../core/training/cnnRelation/fineTuneOnDecisions';
+import { BACKGROUND_NICE, type EngineWorkerOptions } from '../protocol/worker';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');
+
+// In the editor the worker yields to the window: on Linux the nice value belongs to a thread, so
+// raising this thread's before any session exists puts onnxruntime's pool threads (created by it)
+// behind the editor's renderer and extension host, which on a 2-core laptop otherwise lose whole
+// frames to inference. Elsewhere it would lower the whole extension host, so it is left alone.
+if ((workerData as EngineWorkerOptions | undefined)?.background && process.platform === 'linux') {
+  try {
+    os.setPriority(0, BACKGROUND_NICE);
+  } catch {
+    // A sandbox may forbid it: inference then runs at the editor's priority, as before.
+  }
+}
 
 const sessions = new Map<string, ModelSession>();
 const jobs = new Map<number, AbortController>();

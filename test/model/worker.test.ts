@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EngineClient } from '../../src/worker/engineClient';
+import { BACKGROUND_NICE } from '../../src/protocol/worker';
 import { Autodiff } from '../../src/core/engine/autodiff';
 import { BioTokenizer } from '../../src/core/tokenizer/tokenizer';
 import { savePreparedData } from '../../src/core/training/pretraining/pretrainData';
@@ -32,6 +33,44 @@ test('worker: load a model, run it, get errors as messages', async () => {
     await assert.rejects(client.loadModel('bad', new Uint8Array([1, 2, 3])), /./);
   } finally {
     await client.dispose();
+  }
+});
+
+/** Threads of this process at nice value `nice` (Linux: /proc/self/task/<tid>/stat, field 19). */
+function threadsAtNice(nice: number): Set<string> {
+  const tids = new Set<string>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, nice field 19.
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) === nice) tids.add(tid);
+  }
+  return tids;
+}
+
+test('worker: a background worker and the inference threads it starts run below the host (Linux)', { skip: process.platform !== 'linux' && 'nice values are per thread on Linux only' }, async () => {
+  const ad = new Autodiff('double', { training: false });
+  const x = ad.input('x', 'float32', ['n']);
+  ad.g.output(ad.scale(x, 2), 'y');
+  const model = ad.g.toBytes();
+  const before = threadsAtNice(BACKGROUND_NICE);
+  const plain = new EngineClient(WORKER);
+  try {
+    await plain.loadModel('m', model, 2);
+    assert.equal(threadsAtNice(BACKGROUND_NICE).size, before.size, 'a plain worker keeps the host priority');
+  } finally {
+    await plain.dispose();
+  }
+  const background = new EngineClient(WORKER, { background: true });
+  try {
+    await background.loadModel('m', model, 2);
+    await background.run('m', { x: { data: Float32Array.from([1]), dims: [1] } });
+    const lowered = [...threadsAtNice(BACKGROUND_NICE)].filter((t) => !before.has(t));
+    // The worker thread itself and onnxruntime's intra-op pool thread (2 threads: itself + 1).
+    assert.ok(lowered.length >= 2, `worker and pool threads lowered (${lowered.length})`);
+    assert.ok(!lowered.includes(String(process.pid)), 'the host thread keeps its priority');
+    assert.equal(os.getPriority(), 0);
+  } finally {
+    await background.dispose();
   }
 });
 
