@@ -2,7 +2,7 @@
  * Host side of the BioRE panel. The panel shows the curation of the most recently active curated
  * file; the host owns that state and sends a full snapshot when the panel is ready, becomes
  * visible or switches file, and otherwise deltas: the rows of the documents a change touched,
- * at most one message per DELTA_INTERVAL_MS, one a second while many documents change at once (a hidden panel gets nothing until it is shown).
+ * at most one message per DELTA_INTERVAL_MS, one every two seconds while many documents change at once (a hidden panel gets nothing until it is shown).
  * Intents from the panel (accept, reject, undo, bulk accept, reveal evidence) become recorded
  * decisions through the sessions.
  */
@@ -76,11 +76,12 @@ const EVIDENCE_CHARS = 240;
 const DELTA_INTERVAL_MS = 250;
 /**
  * The interval while many documents change at once (a whole-file extraction, Detect Mentions):
- * the rows then stream at one message a second, so on a machine with few cores the panel's
- * rendering does not take the extension host's CPU; a curator's own decision (one document)
- * still answers within DELTA_INTERVAL_MS.
+ * the rows then stream at one message every two seconds: every message costs the window (which
+ * the engine worker yields to) a copy, a parse and a rebuild of the list, time the extraction
+ * waits for on a machine with few cores; a curator's own decision (one document) still answers
+ * within DELTA_INTERVAL_MS.
  */
-const BULK_INTERVAL_MS = 1000;
+const BULK_INTERVAL_MS = 2000;
 /** More documents than this waiting for the next message make it a bulk change. */
 const BULK_DOCUMENTS = 10;
 

@@ -208,8 +208,8 @@ function escapeMd(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
 }
 
-/** At most one CodeLens refresh per this many ms while changes stream in (a whole-file run). */
-const LENS_INTERVAL_MS = 1500;
+/** A change of more documents than this is a batch of a whole-file run (see the constructor). */
+const BULK_LENS_DOCUMENTS = 3;
 
 /** One CodeLens per document: relation counts by status, and quick actions. */
 export class DocumentCountsLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
@@ -217,29 +217,21 @@ export class DocumentCountsLensProvider implements vscode.CodeLensProvider, vsco
   readonly onDidChangeCodeLenses = this.emitter.event;
   private readonly sub: vscode.Disposable;
   private settle: NodeJS.Timeout | undefined;
-  private throttle: NodeJS.Timeout | undefined;
-  private lastFired = 0;
 
   constructor(private readonly sessions: CurationSessions) {
-    this.sub = sessions.onDidChange(() => {
-      // Every lens of the file is asked for again on each change, and the window lays all of them
-      // out: during a whole-file run (a change every batch) at most one refresh per LENS_INTERVAL_MS,
-      // so the window keeps its frames; a single decision still refreshes at once.
-      const wait = this.lastFired + LENS_INTERVAL_MS - Date.now();
-      if (wait <= 0) this.fire();
-      else this.throttle ??= setTimeout(() => this.fire(), wait);
+    this.sub = sessions.onDidChangeDocuments(({ docIds }) => {
+      // The window asks for every lens of the file again on each refresh and lays all of them out
+      // (500 documents: a long frame on a busy 2-core machine). A change of a few documents (a
+      // decision, a one-document extraction) refreshes at once; a batch of a whole-file run only
+      // once the batches stop, so the window keeps its frames while the run goes on.
+      const bulk = docIds !== undefined && docIds.length > BULK_LENS_DOCUMENTS;
+      if (!bulk) this.emitter.fire();
       // Once more when changes settle: the editor debounces CodeLens requests, and a request it
-      // started during a burst (an extraction run) could otherwise leave stale counts on screen.
+      // started during a burst could otherwise leave stale counts on screen. After a batch the
+      // wait is longer than the pause between batches (SAVE_BATCH_MS plus a sidecar write).
       clearTimeout(this.settle);
-      this.settle = setTimeout(() => this.fire(), 600);
+      this.settle = setTimeout(() => this.emitter.fire(), bulk ? 1500 : 600);
     });
-  }
-
-  private fire(): void {
-    clearTimeout(this.throttle);
-    this.throttle = undefined;
-    this.lastFired = Date.now();
-    this.emitter.fire();
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
@@ -260,7 +252,6 @@ export class DocumentCountsLensProvider implements vscode.CodeLensProvider, vsco
 
   dispose(): void {
     clearTimeout(this.settle);
-    clearTimeout(this.throttle);
     this.sub.dispose();
     this.emitter.dispose();
   }

@@ -472,7 +472,14 @@ try {
 
   await step('performance: event-loop delay and file read times', async () => {
     await palette('BioRE: Show Performance');
-    log('until now:', await notification(/BioRE performance/));
+    // Right after the reload of the step before, the palette's first command can be lost while
+    // the window restores its editors (seen once in ten runs): one more try before failing.
+    const report = await notification(/BioRE performance/, 15000).catch(async () => {
+      log('no performance report after 15 s; running the command again');
+      await palette('BioRE: Show Performance');
+      return notification(/BioRE performance/);
+    });
+    log('until now:', report);
     if (fs.existsSync(path.join(WORKSPACE, 'CDR_TestSet.PubTator.txt'))) {
       await focusMainEditor();
       const t = Date.now();
