@@ -13,6 +13,7 @@ export function readSettings(scope?: vscode.Uri): Settings {
     tasks: c.get('tasks'),
     threads: c.get('threads'),
     relationNotes: c.get('relationNotes'),
+    inferencePriority: c.get('inferencePriority'),
   });
 }
 

@@ -27,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const sessions = new CurationSessions(path.join(storage, 'sidecars'), log, (file, n, ms) => perf.recordOpen(file, n, ms));
     const statusBar = new ModelStatusBar();
     statusBar.setModel(modelLabel(readSettings(), modelRoots));
-    const getEngine = (): EngineClient => (engine ??= new EngineClient(context.asAbsolutePath('dist/engineWorker.js'), { background: true }));
+    const getEngine = (): EngineClient => (engine ??= new EngineClient(context.asAbsolutePath('dist/engineWorker.js'), { background: readSettings().inferencePriority === 'background' }));
     const revealEvidence = async (session: FileSession, docId: string, key: string): Promise<void> => {
       const row = session.curated(docId)?.rows.find((r) => r.key === key);
       const ed = session.editorDocument(docId);

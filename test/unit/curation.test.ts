@@ -238,7 +238,8 @@ test('curated document: adding what the model suggested counts as added; a conce
 });
 
 test('settings and entity categories', () => {
-  assert.deepEqual(normalizeSettings({ modelPath: ' /m ', threshold: 2, tasks: ['cdr', 'nope'], threads: 0, relationNotes: 'loud' }), { modelPath: '/m', threshold: 0.5, tasks: ['cdr'], threads: 2, relationNotes: 'compact' });
+  assert.deepEqual(normalizeSettings({ modelPath: ' /m ', threshold: 2, tasks: ['cdr', 'nope'], threads: 0, relationNotes: 'loud', inferencePriority: 'high' }), { modelPath: '/m', threshold: 0.5, tasks: ['cdr'], threads: 2, relationNotes: 'compact', inferencePriority: 'background' });
+  assert.equal(normalizeSettings({ inferencePriority: 'normal' }).inferencePriority, 'normal');
   assert.deepEqual(normalizeSettings({}), DEFAULT_SETTINGS);
   // No tasks set: one schema per file (inferred or asked); a setting lists the override.
   assert.deepEqual(DEFAULT_SETTINGS.tasks, []);
