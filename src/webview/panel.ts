@@ -197,7 +197,7 @@ function renderWindow(): void {
   const first = Math.max(0, itemAt(top) - OVERSCAN);
   const last = Math.min(items.length - 1, itemAt(top + height) + OVERSCAN);
   // A delta for documents out of view leaves the rows in view as they were: no DOM work then, so
-  // the window is not laid out again every second of a whole-file run.
+  // the window is not laid out again on every delta of a whole-file run.
   const key = [first, tops[first], view.selected, ...items.slice(first, last + 1).map(itemKey)].join('\n');
   if (key === windowKey) return;
   windowKey = key;
