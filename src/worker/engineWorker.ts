@@ -4,13 +4,12 @@
  */
 import * as os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { JobDone, JobRequest, JobResults, WorkerRequest, WorkerResponse, WireTensor } from '../protocol/worker';
+import { BACKGROUND_NICE, type EngineWorkerOptions, type JobDone, type JobRequest, type JobResults, type WorkerRequest, type WorkerResponse, type WireTensor } from '../protocol/worker';
 import { createSession, type ModelSession } from '../core/runtime/session';
 import { runPretrain } from '../core/training/pretraining/pretrainJob';
 import { predictRelations } from './relationJobs';
 import { detectMentions } from './mentionJobs';
 import { fineTuneOnDecisions } from '../core/training/cnnRelation/fineTuneOnDecisions';
-import { BACKGROUND_NICE, type EngineWorkerOptions } from '../protocol/worker';
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');

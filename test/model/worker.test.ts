@@ -19,13 +19,18 @@ import { writeFixtureModel } from '../e2e/fixtureModel';
 const WORKER = path.resolve(__dirname, '../../src/worker/engineWorker.js');
 const FIXTURE_TOKENIZER = path.resolve(__dirname, '../../../test/fixtures/tokenizer');
 
-test('worker: load a model, run it, get errors as messages', async () => {
+/** A one-node model, y = 2x, as ONNX bytes. */
+function doublingModel(): Uint8Array {
   const ad = new Autodiff('double', { training: false });
   const x = ad.input('x', 'float32', ['n']);
   ad.g.output(ad.scale(x, 2), 'y');
+  return ad.g.toBytes();
+}
+
+test('worker: load a model, run it, get errors as messages', async () => {
   const client = new EngineClient(WORKER);
   try {
-    const names = await client.loadModel('m', ad.g.toBytes());
+    const names = await client.loadModel('m', doublingModel());
     assert.deepEqual(names, { inputNames: ['x'], outputNames: ['y'] });
     const out = await client.run('m', { x: { data: Float32Array.from([1, 2.5]), dims: [2] } });
     assert.deepEqual([...(out['y']!.data as Float32Array)], [2, 5]);
@@ -48,10 +53,7 @@ function threadsAtNice(nice: number): Set<string> {
 }
 
 test('worker: a background worker and the inference threads it starts run below the host (Linux)', { skip: process.platform !== 'linux' && 'nice values are per thread on Linux only' }, async () => {
-  const ad = new Autodiff('double', { training: false });
-  const x = ad.input('x', 'float32', ['n']);
-  ad.g.output(ad.scale(x, 2), 'y');
-  const model = ad.g.toBytes();
+  const model = doublingModel();
   const before = threadsAtNice(BACKGROUND_NICE);
   const plain = new EngineClient(WORKER);
   try {
