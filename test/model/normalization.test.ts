@@ -36,6 +36,8 @@ function miniVocabularies(): string {
     'D003866\tDepressive Disorder\tF03.600.300\tF\t',
     'D000090001\tNewcine\tD03.1\tD\t',
     'D000002\tCold\tC01.1\tC\t',
+    'D007674\tKidney Diseases\tC12.1\tC\t',
+    'D016642\tBupropion\tD02.2\tD\t',
   ]);
   const t = (ui: string, term: string, rec: string, tag = 'NON', perm = 'N'): string => `${ui}\tM1\tT1\t${term}\tY\t${rec}\t${perm}\t${tag}`;
   gz(dir, 'mesh2024/descriptor_terms.tsv.gz', [
@@ -51,6 +53,8 @@ function miniVocabularies(): string {
     t('D003866', 'Depressive Disorder', 'Y'),
     t('D000090001', 'Newcine', 'Y'),
     t('D000002', 'Cold', 'Y'),
+    t('D007674', 'Kidney Diseases', 'Y'),
+    t('D016642', 'Bupropion', 'Y'),
   ]);
   gz(dir, 'mesh_scr_partial/scr_names.tsv.gz', ['scr_ui\tname\tother_labels\tsources', 'C000010\tnewcine\t\tindra', 'C000011\tzorbamycin\t\tindra']);
   const g = 'gene_id\tsymbol\tfull_name\tgene_type\taliases\tother_designations';
@@ -172,6 +176,30 @@ test('matcher: exact, permuted, abbreviation long form, fuzzy, type constraint, 
   assert.ok(isLocalId(ids[4]!));
   assert.equal(counts.vocabulary, 4);
   assert.equal(documentAnnotations(d)[0]!.attributes['normalization'], 'vocabulary');
+});
+
+test('matcher: rewrites toward MeSH wording, each an option; the epoch rule on the training lexicon', () => {
+  const vocab = vocabularyFromText(vocabularyToText(buildVocabulary(miniVocabularies(), training), 'x'));
+  const ctx = { species: 'human' as const };
+  const on = new ConceptMatcher(vocab);
+  const off = new ConceptMatcher(vocab, { diseaseRewrites: false, chemicalRewrites: false });
+  for (const [type, text, id] of [['Disease', 'renal toxicity', 'D007674'], ['Disease', 'renal lesions', 'D007674'], ['Chemical', 'bupropion HCl', 'D016642']] as const) {
+    const r = on.resolve(type, text, undefined, ctx)!;
+    assert.deepEqual([r.id, r.stage], [id, 'variant'], text);
+    assert.equal(off.resolve(type, text, undefined, ctx), undefined, `${text}: no rewrite when off`);
+  }
+  assert.equal(on.resolve('Chemical', 'renal toxicity', undefined, ctx), undefined, 'rewrites keep the type constraint');
+  // BioRED-style annotation with a descriptor newer than the epoch (D064420 here): left to the
+  // vocabulary, whose same-name SCR wins; kept when the option is off.
+  const newer = doc('newcine was given.', [['Chemical', 'newcine']]);
+  documentAnnotations(newer)[0]!.ids = ['D000090001'];
+  const idOf = (lex: Lexicon): string => {
+    const d = doc('Then newcine.', [['Chemical', 'newcine']]);
+    normalizeDocument(d, lex);
+    return documentAnnotations(d)[0]!.ids.join('|');
+  };
+  assert.equal(idOf(attachVocabulary(Lexicon.fromDocuments([...training, newer]), vocab)), 'C000010');
+  assert.equal(idOf(attachVocabulary(Lexicon.fromDocuments([...training, newer]), vocab, { lexiconEpoch: false })), 'D000090001');
 });
 
 test('genes: case where symbols are words, species from the document, orthologs, ambiguity', () => {

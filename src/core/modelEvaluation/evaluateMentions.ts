@@ -15,6 +15,7 @@ import { loadSplit } from '../corpora/registry';
 import type { Counts, Prf } from '../evaluation/prf';
 import { prf } from '../evaluation/prf';
 import { scoreCdr } from '../evaluation/scorers';
+import { submittedDocuments } from '../evaluation/submission';
 import type { Document } from '../document/document';
 import { documentAnnotations } from '../document/document';
 import { annotateDocuments, type RelationSuggester } from '../curation/annotate';
@@ -165,7 +166,7 @@ export async function evaluateCdrFromText(
   lexicon: Lexicon,
   relations: RelationSuggester,
   options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
-): Promise<{ precision: number; recall: number; f1: number; tp: number; fp: number; fn: number; documents: number; predictedRelations: number; seconds: number }> {
+): Promise<{ precision: number; recall: number; f1: number; tp: number; fp: number; fn: number; documents: number; predictedRelations: number; localPairs: { leftOut: number; withThem: { precision: number; recall: number; f1: number } }; seconds: number }> {
   const gold = (await loadSplit('bc5cdr', 'test')).documents;
   const docs = gold.map(bareCopy);
   const t0 = performance.now();
@@ -178,6 +179,20 @@ export async function evaluateCdrFromText(
     onProgress: (p) => options.onProgress?.(p.done, p.total),
   });
   const seconds = (performance.now() - t0) / 1000;
-  const s = scoreCdr(gold, docs);
-  return { precision: round(s.micro.precision), recall: round(s.micro.recall), f1: round(s.micro.f1), tp: s.micro.tp, fp: s.micro.fp, fn: s.micro.fn, documents: gold.length, predictedRelations: docs.reduce((n, d) => n + d.relations.length, 0), seconds: round(seconds) };
+  // Scored as submitted: CID pairs of MeSH ids only (evaluation/submission.ts).
+  const submitted = submittedDocuments('cdr', docs);
+  const s = scoreCdr(gold, submitted.documents);
+  const all = scoreCdr(gold, docs).micro;
+  return {
+    precision: round(s.micro.precision),
+    recall: round(s.micro.recall),
+    f1: round(s.micro.f1),
+    tp: s.micro.tp,
+    fp: s.micro.fp,
+    fn: s.micro.fn,
+    documents: gold.length,
+    predictedRelations: docs.reduce((n, d) => n + d.relations.length, 0),
+    localPairs: { leftOut: submitted.leftOut, withThem: { precision: round(all.precision), recall: round(all.recall), f1: round(all.f1) } },
+    seconds: round(seconds),
+  };
 }

@@ -17,6 +17,7 @@ import { generateAllCandidates } from '../tasks/candidates';
 import { loadRelationPredictor } from '../inference/relations/relationPredictor';
 import type { RelationPrediction } from '../inference/relations/relationPrediction';
 import { scoreCandidatePredictions } from '../evaluation/candidateScores';
+import { submittedPredictions } from '../evaluation/submission';
 
 /** Public task names (the corpus names curators know) → the core's task and its test split. */
 export const RELATION_EVAL_TASKS: Readonly<Record<string, { task: TaskName; corpus: string; split: string }>> = {
@@ -56,6 +57,11 @@ export interface RelationEvaluation {
     modelOnly: { precision: number; recall: number; f1: number };
     byRule: Record<string, { predictions: number; correct: number; score: number; withRule: { precision: number; recall: number; f1: number } }>;
   };
+  /**
+   * CID: suggestions naming a document-local concept (a mention annotated without an id) are not
+   * submitted (`evaluation/submission.ts`): how many were left out, and the score with them in.
+   */
+  localPairs?: { leftOut: number; withThem: { precision: number; recall: number; f1: number } };
   /** What a curator sees at the default threshold: predictions whose confidence is at least 0.5. */
   atThreshold: { threshold: number; precision: number; recall: number; f1: number };
   documents: number;
@@ -98,9 +104,13 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
     const docs = split === HELD_OUT_SPLIT ? await heldOutDocuments(spec.task, modelDir) : (await loadSplit(spec.corpus, split)).documents;
     const candidates = generateAllCandidates(spec.task, docs, { ...predictor.candidateOptions(spec.task), ...(options.negativeFilters === undefined ? {} : { negativeFilters: options.negativeFilters }) });
     const t0 = performance.now();
-    const { labels, predictions } = await predictor.scoreCandidates(docs, spec.task, candidates, options.signal);
+    const scored = await predictor.scoreCandidates(docs, spec.task, candidates, options.signal);
+    const labels = scored.labels;
     const seconds = (performance.now() - t0) / 1000;
+    // Scored as submitted: CID pairs of MeSH ids only (evaluation/submission.ts).
+    const { predictions, leftOut } = submittedPredictions(spec.task, candidates, scored.predictions);
     const s = scoreCandidatePredictions(spec.task, docs, candidates, predictions);
+    const withLocal = leftOut ? scoreCandidatePredictions(spec.task, docs, candidates, scored.predictions).micro : undefined;
     // What the model alone says: a ruled prediction remembers the model's own label.
     const own = (p: RelationPrediction): RelationPrediction => ({ ...p, label: p.modelLabel ?? p.label });
     const ruled = predictions.filter((p) => p.rule).length;
@@ -119,8 +129,8 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
     }
     const shown = scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.prob < DEFAULT_THRESHOLD ? { ...p, label: 0 } : p))).micro;
     const cal = expectedCalibrationError(
-      predictions.map((p) => p.prob),
-      predictions.map((p, i) => p.label === gold_[i]),
+      scored.predictions.map((p) => p.prob),
+      scored.predictions.map((p, i) => p.label === gold_[i]),
     );
     const texts = new Map(docs.map((d) => [d.id, d]));
     const textCache = new Map<string, string>();
@@ -166,6 +176,7 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
       ece: round(cal.ece),
       ...(alone ? { documentRules: { predictions: ruled, modelOnly: { precision: round(alone.precision), recall: round(alone.recall), f1: round(alone.f1) }, byRule } } : {}),
       atThreshold: { threshold: DEFAULT_THRESHOLD, precision: round(shown.precision), recall: round(shown.recall), f1: round(shown.f1) },
+      ...(withLocal ? { localPairs: { leftOut, withThem: { precision: round(withLocal.precision), recall: round(withLocal.recall), f1: round(withLocal.f1) } } } : {}),
       documents: docs.length,
       candidates: candidates.length,
       seconds: round(seconds),

@@ -7,8 +7,10 @@
  * 1. exact: the surface key (case, hyphens, spaces, plurals, Greek letters; see `surfaceKey`)
  *    against every name's keys, including the natural order of MeSH's `X, Y` names;
  * 2. variant: British spellings made American (`anaemia`); coordinations split into their
- *    conjuncts, each with the shared head (`cocaine or amphetamine abuse` → two ids); and (off by
- *    default) leading modifier words dropped ("severe hepatotoxicity" → "hepatotoxicity");
+ *    conjuncts, each with the shared head (`cocaine or amphetamine abuse` → two ids); rewrites
+ *    toward MeSH's wording (`renal toxicity` → `kidney disease`, `bupropion HCl` → `bupropion`;
+ *    `nameRewrites.ts`); and (off by default) leading modifier words dropped ("severe
+ *    hepatotoxicity" → "hepatotoxicity");
  * 3. fuzzy: character 3-gram TF-IDF cosine over the names of the mention's type, best name if its
  *    cosine reaches the type's threshold (`fuzzyChemical`, `fuzzyDisease`, chosen on BC5CDR dev).
  *
@@ -20,6 +22,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CharNgramIndex } from './fuzzyMatch';
+import { chemicalRewrites, diseaseRewrites } from './nameRewrites';
 import { GeneIndex, documentSpecies, type RatPolicy, type Species } from './geneNormalizer';
 import { Lexicon, surfaceKey } from './lexicon';
 import type { Document } from '../../document/document';
@@ -56,6 +59,16 @@ export interface MatcherOptions {
    * for genes, numbered members (`ERK1/2`).
    */
   composites: boolean;
+  /** Stage 2 also tries disease rewrites: organ nouns, MeSH's head words, nouns of adjectives (`nameRewrites.ts`). */
+  diseaseRewrites: boolean;
+  /** Stage 2 also tries chemical rewrites: without salt words, anions as acids (`nameRewrites.ts`). */
+  chemicalRewrites: boolean;
+  /**
+   * The epoch rule for the training lexicon too: an entry whose id is a descriptor newer than the
+   * epoch (BioRED was annotated with 2021 MeSH) is left to the vocabulary, which prefers an SCR
+   * of the same name and otherwise follows `epochPolicy`.
+   */
+  lexiconEpoch: boolean;
 }
 
 /**
@@ -75,6 +88,9 @@ export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
   animalWinsTies: false,
   britishSpelling: true,
   composites: true,
+  diseaseRewrites: true,
+  chemicalRewrites: true,
+  lexiconEpoch: true,
 };
 
 /** How the vocabulary matched. */
@@ -201,6 +217,15 @@ export class ConceptMatcher {
         if (ids.length) return { id: ids.join('|'), stage: 'variant', candidates: [] };
       }
     }
+    const rewrite = type === 'Disease' ? this.options.diseaseRewrites && diseaseRewrites : type === 'Chemical' ? this.options.chemicalRewrites && chemicalRewrites : false;
+    if (rewrite) {
+      for (const f of forms) {
+        for (const x of rewrite(this.options.britishSpelling ? americanSpelling(f) : f)) {
+          const r = this.exact(type, x, false);
+          if (r) return { ...r, stage: 'variant' };
+        }
+      }
+    }
     if (this.options.dropModifiers) {
       for (const f of forms) {
         const words = f.trim().split(/\s+/);
@@ -303,6 +328,10 @@ export function loadLexicon(file: string, options: Partial<MatcherOptions> = {})
 export function attachVocabulary(lexicon: Lexicon, vocabulary: VocabularyFile, options: Partial<MatcherOptions> = {}): Lexicon {
   const trained = new Set<string>();
   for (const [type, , e] of lexicon.entries()) for (const id of e.id.split('|')) trained.add(`${type}\t${id}`);
-  lexicon.matcher = new ConceptMatcher(vocabulary, options, trained);
+  const matcher = new ConceptMatcher(vocabulary, options, trained);
+  if (matcher.options.lexiconEpoch && matcher.epoch > 0) {
+    lexicon.deleteWhere((type, _key, e) => type !== 'Gene' && e.id.split('|').some((id) => descriptorNumber(id) > matcher.epoch));
+  }
+  lexicon.matcher = matcher;
   return lexicon;
 }

@@ -90,6 +90,13 @@ export class Lexicon {
     if (!prev || e.count > prev.count) m.set(key, e);
   }
 
+  /** Remove the entries `drop` selects; returns how many. */
+  deleteWhere(drop: (type: NerType, key: string, e: LexiconEntry) => boolean): number {
+    let n = 0;
+    for (const [t, m] of this.byType) for (const [k, e] of m) if (drop(t, k, e) && m.delete(k)) n++;
+    return n;
+  }
+
   /** The entry of a normalized key, if any. */
   get(type: NerType, key: string): LexiconEntry | undefined {
     return this.byType.get(type)?.get(key);
