@@ -77,7 +77,7 @@ export interface MatcherOptions {
  */
 export const DEFAULT_MATCHER_OPTIONS: MatcherOptions = {
   fuzzyChemical: 0.9,
-  fuzzyDisease: 0.8,
+  fuzzyDisease: 0.7,
   dropModifiers: false,
   epochPolicy: 'drop',
   abbreviationTerms: true,
