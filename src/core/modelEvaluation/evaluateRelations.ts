@@ -104,22 +104,23 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
     const docs = split === HELD_OUT_SPLIT ? await heldOutDocuments(spec.task, modelDir) : (await loadSplit(spec.corpus, split)).documents;
     const candidates = generateAllCandidates(spec.task, docs, { ...predictor.candidateOptions(spec.task), ...(options.negativeFilters === undefined ? {} : { negativeFilters: options.negativeFilters }) });
     const t0 = performance.now();
-    const scored = await predictor.scoreCandidates(docs, spec.task, candidates, options.signal);
-    const labels = scored.labels;
+    const { labels, predictions } = await predictor.scoreCandidates(docs, spec.task, candidates, options.signal);
     const seconds = (performance.now() - t0) / 1000;
-    // Scored as submitted: CID pairs of MeSH ids only (evaluation/submission.ts).
-    const { predictions, leftOut } = submittedPredictions(spec.task, candidates, scored.predictions);
-    const s = scoreCandidatePredictions(spec.task, docs, candidates, predictions);
-    const withLocal = leftOut ? scoreCandidatePredictions(spec.task, docs, candidates, scored.predictions).micro : undefined;
+    // Every score is of what a team would submit: for CID, pairs of MeSH ids only
+    // (evaluation/submission.ts); the predictions themselves stay as the model made them.
+    const submittedScore = (ps: readonly RelationPrediction[]): ReturnType<typeof scoreCandidatePredictions> => scoreCandidatePredictions(spec.task, docs, candidates, submittedPredictions(spec.task, candidates, ps).predictions);
+    const s = submittedScore(predictions);
+    const leftOut = submittedPredictions(spec.task, candidates, predictions).leftOut;
+    const withLocal = leftOut ? scoreCandidatePredictions(spec.task, docs, candidates, predictions).micro : undefined;
     // What the model alone says: a ruled prediction remembers the model's own label.
     const own = (p: RelationPrediction): RelationPrediction => ({ ...p, label: p.modelLabel ?? p.label });
     const ruled = predictions.filter((p) => p.rule).length;
-    const alone = ruled ? scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.rule ? own(p) : p))).micro : undefined;
+    const alone = ruled ? submittedScore(predictions.map((p) => (p.rule ? own(p) : p))).micro : undefined;
     const gold_ = candidates.map((c) => labels.indexOf(c.label));
     const byRule: NonNullable<RelationEvaluation['documentRules']>['byRule'] = {};
     for (const rule of new Set(predictions.flatMap((p) => (p.rule ? [p.rule] : [])))) {
       const mine = predictions.map((p, i) => (p.rule === rule ? i : -1)).filter((i) => i >= 0);
-      const only = scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.rule && p.rule !== rule ? own(p) : p))).micro;
+      const only = submittedScore(predictions.map((p) => (p.rule && p.rule !== rule ? own(p) : p))).micro;
       byRule[rule] = {
         predictions: mine.length,
         correct: mine.filter((i) => predictions[i]!.label === gold_[i]).length,
@@ -127,10 +128,10 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
         withRule: { precision: round(only.precision), recall: round(only.recall), f1: round(only.f1) },
       };
     }
-    const shown = scoreCandidatePredictions(spec.task, docs, candidates, predictions.map((p) => (p.prob < DEFAULT_THRESHOLD ? { ...p, label: 0 } : p))).micro;
+    const shown = submittedScore(predictions.map((p) => (p.prob < DEFAULT_THRESHOLD ? { ...p, label: 0 } : p))).micro;
     const cal = expectedCalibrationError(
-      scored.predictions.map((p) => p.prob),
-      scored.predictions.map((p, i) => p.label === gold_[i]),
+      predictions.map((p) => p.prob),
+      predictions.map((p, i) => p.label === gold_[i]),
     );
     const texts = new Map(docs.map((d) => [d.id, d]));
     const textCache = new Map<string, string>();
