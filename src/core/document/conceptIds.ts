@@ -36,6 +36,9 @@ export function formatConceptIds(ids: readonly string[], type: string): string {
 /** Prefix of document-local concept ids: concepts a vocabulary does not know, named by their text. */
 export const LOCAL_ID_PREFIX = 'local:';
 
+/** True for a document-local id. */
+export const isLocalId = (id: string): boolean => id.startsWith(LOCAL_ID_PREFIX);
+
 /**
  * The document-local concept of a mention that has no id: `local:<type>:<text key>`, the same for
  * every mention of the document with that type and text (case, spacing and punctuation aside).

@@ -9,7 +9,7 @@
  * submission and reports how many it left out and the score with them in.
  */
 import { argumentConceptIds, type Document, type Relation } from '../document/document';
-import { LOCAL_ID_PREFIX } from '../document/conceptIds';
+import { isLocalId } from '../document/conceptIds';
 import type { Candidate } from '../tasks/candidatePairs';
 import type { TaskName } from '../tasks/definitions';
 
@@ -19,14 +19,17 @@ const ID_PAIR_TASKS: ReadonlySet<TaskName> = new Set(['cdr']);
 /** True when the task's submission takes only vocabulary ids. */
 export const submitsIdPairs = (task: TaskName): boolean => ID_PAIR_TASKS.has(task);
 
-/** True when an id is document-local. */
-export const isLocalConcept = (id: string): boolean => id.startsWith(LOCAL_ID_PREFIX);
+/** What an evaluation reports of the pairs it did not submit: how many, and the score with them in. */
+export interface LocalPairs {
+  leftOut: number;
+  withThem: { precision: number; recall: number; f1: number };
+}
 
 /** True when a relation names a vocabulary concept in every argument. */
 export function submittable(doc: Document, r: Relation): boolean {
   return r.args.every((a) => {
     const ids = argumentConceptIds(doc, a.ref);
-    return ids.length > 0 && ids.some((id) => !isLocalConcept(id));
+    return ids.length > 0 && ids.some((id) => !isLocalId(id));
   });
 }
 
@@ -50,7 +53,7 @@ export function submittedPredictions<P extends { label: number }>(task: TaskName
   let leftOut = 0;
   const out = predictions.map((p, i) => {
     const c = candidates[i]!;
-    const local = [c.head, c.tail].some((a) => a.kind === 'concept' && isLocalConcept(a.id));
+    const local = [c.head, c.tail].some((a) => a.kind === 'concept' && isLocalId(a.id));
     if (p.label === 0 || !local) return p;
     leftOut++;
     return { ...p, label: 0 };

@@ -15,7 +15,7 @@ import { loadSplit } from '../corpora/registry';
 import type { Counts, Prf } from '../evaluation/prf';
 import { prf } from '../evaluation/prf';
 import { scoreCdr } from '../evaluation/scorers';
-import { submittedDocuments } from '../evaluation/submission';
+import { submittedDocuments, type LocalPairs } from '../evaluation/submission';
 import type { Document } from '../document/document';
 import { documentAnnotations } from '../document/document';
 import { annotateDocuments, type RelationSuggester } from '../curation/annotate';
@@ -166,7 +166,7 @@ export async function evaluateCdrFromText(
   lexicon: Lexicon,
   relations: RelationSuggester,
   options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
-): Promise<{ precision: number; recall: number; f1: number; tp: number; fp: number; fn: number; documents: number; predictedRelations: number; localPairs: { leftOut: number; withThem: { precision: number; recall: number; f1: number } }; seconds: number }> {
+): Promise<{ precision: number; recall: number; f1: number; tp: number; fp: number; fn: number; documents: number; predictedRelations: number; localPairs: LocalPairs; seconds: number }> {
   const gold = (await loadSplit('bc5cdr', 'test')).documents;
   const docs = gold.map(bareCopy);
   const t0 = performance.now();

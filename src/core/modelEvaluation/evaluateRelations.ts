@@ -17,7 +17,7 @@ import { generateAllCandidates } from '../tasks/candidates';
 import { loadRelationPredictor } from '../inference/relations/relationPredictor';
 import type { RelationPrediction } from '../inference/relations/relationPrediction';
 import { scoreCandidatePredictions } from '../evaluation/candidateScores';
-import { submittedPredictions } from '../evaluation/submission';
+import { submittedPredictions, type LocalPairs } from '../evaluation/submission';
 
 /** Public task names (the corpus names curators know) → the core's task and its test split. */
 export const RELATION_EVAL_TASKS: Readonly<Record<string, { task: TaskName; corpus: string; split: string }>> = {
@@ -61,7 +61,7 @@ export interface RelationEvaluation {
    * CID: suggestions naming a document-local concept (a mention annotated without an id) are not
    * submitted (`evaluation/submission.ts`): how many were left out, and the score with them in.
    */
-  localPairs?: { leftOut: number; withThem: { precision: number; recall: number; f1: number } };
+  localPairs?: LocalPairs;
   /** What a curator sees at the default threshold: predictions whose confidence is at least 0.5. */
   atThreshold: { threshold: number; precision: number; recall: number; f1: number };
   documents: number;
@@ -109,8 +109,9 @@ export async function evaluateRelations(taskName: string, modelDir: string, opti
     // Every score is of what a team would submit: for CID, pairs of MeSH ids only
     // (evaluation/submission.ts); the predictions themselves stay as the model made them.
     const submittedScore = (ps: readonly RelationPrediction[]): ReturnType<typeof scoreCandidatePredictions> => scoreCandidatePredictions(spec.task, docs, candidates, submittedPredictions(spec.task, candidates, ps).predictions);
-    const s = submittedScore(predictions);
-    const leftOut = submittedPredictions(spec.task, candidates, predictions).leftOut;
+    const submitted = submittedPredictions(spec.task, candidates, predictions);
+    const s = scoreCandidatePredictions(spec.task, docs, candidates, submitted.predictions);
+    const leftOut = submitted.leftOut;
     const withLocal = leftOut ? scoreCandidatePredictions(spec.task, docs, candidates, predictions).micro : undefined;
     // What the model alone says: a ruled prediction remembers the model's own label.
     const own = (p: RelationPrediction): RelationPrediction => ({ ...p, label: p.modelLabel ?? p.label });

@@ -20,6 +20,7 @@ import { findCorpus, loadSplit } from '../../corpora/registry';
 import type { Annotation, Document, Span } from '../../document/document';
 import { documentAnnotations } from '../../document/document';
 import { nerTypeOf, type NerType } from '../mentions/tags';
+import { LOCAL_ID_PREFIX, isLocalId } from '../../document/conceptIds';
 
 const GREEK: Record<string, string> = {
   α: 'alpha', β: 'beta', γ: 'gamma', δ: 'delta', ε: 'epsilon', ζ: 'zeta', η: 'eta', θ: 'theta', ι: 'iota', κ: 'kappa', λ: 'lambda', μ: 'mu', µ: 'mu',
@@ -240,11 +241,8 @@ export function findAbbreviations(text: string, base = 0): Abbreviation[] {
 /** How a mention got its id (recorded as the annotation attribute `normalization`). */
 export type NormalizationSource = 'lexicon' | 'abbreviation' | 'vocabulary' | 'variant' | 'fuzzy' | 'document' | 'local';
 
-/** Prefix of document-local ids. */
-export const LOCAL_ID_PREFIX = 'local:';
-
-/** True for a document-local id. */
-export const isLocalId = (id: string): boolean => id.startsWith(LOCAL_ID_PREFIX);
+// Document-local ids (document/conceptIds.ts), re-exported for the callers of normalization.
+export { LOCAL_ID_PREFIX, isLocalId };
 
 /**
  * Give ids to the mentions of `doc` that have none (mentions of types the tagger does not know
