@@ -331,7 +331,16 @@ test('pruning a relation folder to its most frequent words: same logits for kept
   const pa = await predictCnn(a, ex2);
   const pb = await predictCnn(b, ex2);
   pa.forEach((p, i) => p.logits.forEach((v, k) => assert.ok(Math.abs(v - pb[i]!.logits[k]!) < 1e-5, `example ${i} class ${k}`)));
+  // Float16 matrices: close to the float32 logits, and a smaller file.
+  const half = path.join(dir, 'half');
+  const h = pruneCnnRelationFolder(full, half, keep, 'half', undefined, true);
+  assert.ok(h.bytes < r.bytes, `${h.bytes} < ${r.bytes}`);
+  assert.equal((readModelConfig(half)['pruned'] as { weights?: string }).weights, 'float16');
+  const c = await createSession(path.join(half, MODEL_FILE));
+  const pc = await predictCnn(c, ex2);
+  pa.forEach((p, i) => p.logits.forEach((v, k) => assert.ok(Math.abs(v - pc[i]!.logits[k]!) < 2e-2, `half: example ${i} class ${k}`)));
   await a.dispose();
   await b.dispose();
+  await c.dispose();
   assert.throws(() => pruneCnnRelationFolder(full, small, 3), /at least/);
 });

@@ -130,11 +130,12 @@ export function registerWordvec(program: Command): void {
     .requiredOption('--to <dir>', 'destination folder (may be the same)')
     .requiredOption('--keep-words <n>', 'words to keep, the reserved ones included')
     .option('--max-words <n>', 'also read candidates in a window of at most N words at prediction (default: as trained)')
-    .action((o: { from: string; to: string; keepWords: string; maxWords?: string }) => {
+    .option('--half-weights', 'store the other matrices (LSTM, attention, classifier) as float16')
+    .action((o: { from: string; to: string; keepWords: string; maxWords?: string; halfWeights?: boolean }) => {
       let r;
       try {
-        const command = `biore wordvec prune --from ${o.from} --to ${o.to} --keep-words ${o.keepWords}${o.maxWords ? ` --max-words ${o.maxWords}` : ''}`;
-        r = pruneCnnRelationFolder(o.from, o.to, num('keep-words', o.keepWords, true), command, o.maxWords === undefined ? undefined : num('max-words', o.maxWords, true));
+        const command = `biore wordvec prune --from ${o.from} --to ${o.to} --keep-words ${o.keepWords}${o.maxWords ? ` --max-words ${o.maxWords}` : ''}${o.halfWeights ? ' --half-weights' : ''}`;
+        r = pruneCnnRelationFolder(o.from, o.to, num('keep-words', o.keepWords, true), command, o.maxWords === undefined ? undefined : num('max-words', o.maxWords, true), o.halfWeights === true);
       } catch (e) {
         throw new UserError((e as Error).message);
       }

@@ -15,8 +15,11 @@ import { buildRelationGraph, type RelationArch } from './relationGraph';
  * rare rows buy little (measured per task in docs/results.md before a pruned folder ships).
  * `maxWords` also shortens the window a candidate is read in at prediction (`max_words`): a
  * BiLSTM's cost grows with it, and the training window may be longer than latency allows.
+ * `halfWeights` stores every other matrix (LSTM, attention, classifier, position tables) as
+ * float16, cast to float32 when the model loads: a BiLSTM's recurrent weights are the second
+ * largest part of a folder, and ensembles multiply it.
  */
-export function pruneCnnRelationFolder(from: string, to: string, keepWords: number, command = `biore wordvec prune --from ${from} --to ${to} --keep-words ${keepWords}`, maxWords?: number): { bytes: number; words: number } {
+export function pruneCnnRelationFolder(from: string, to: string, keepWords: number, command = `biore wordvec prune --from ${from} --to ${to} --keep-words ${keepWords}`, maxWords?: number, halfWeights = false): { bytes: number; words: number } {
   const cfg = readModelConfig(from);
   if (!RELATION_MODEL_TYPES.has(String(cfg['model_type']))) throw new Error(`${from}: not a relation model folder (model_type ${String(cfg['model_type'])})`);
   const arch = cfg['architecture'] as RelationArch;
@@ -29,14 +32,14 @@ export function pruneCnnRelationFolder(from: string, to: string, keepWords: numb
   const kept = new Map(weights);
   kept.set('emb.word', table.slice(0, n * arch.wordDim));
   const storage = ((cfg['cnn'] as Partial<CnnConfig> | undefined)?.wordTable ?? 'int8') as 'int8' | 'fp16';
-  const ex = new Autodiff('cnn-relation', { training: false, weights: kept });
+  const ex = new Autodiff('cnn-relation', { training: false, weights: kept, halfWeights });
   const pruned = { ...arch, vocabSize: n };
   ex.g.output(buildRelationGraph(ex, pruned, { kind: 'folded', data: kept.get('emb.word')!, storage }).logits, 'logits');
   const bytes = ex.g.toBytes();
   const small = new WordVocab(vocab.words.slice(0, n), vocab.counts.slice(0, n));
   if (maxWords !== undefined && (!Number.isInteger(maxWords) || maxWords < 8)) throw new Error('--max-words must be an integer of at least 8');
   const window = maxWords === undefined ? {} : { max_words: maxWords, trained_max_words: cfg['trained_max_words'] ?? cfg['max_words'] };
-  writeModelFolder(to, bytes, { ...cfg, ...window, architecture: pruned, pruned: { keepWords: n, of: vocab.size, command } });
+  writeModelFolder(to, bytes, { ...cfg, ...window, architecture: pruned, pruned: { keepWords: n, of: vocab.size, command, ...(halfWeights ? { weights: 'float16' } : {}) } });
   fs.writeFileSync(path.join(to, VOCAB_FILE), small.toText());
   return { bytes: bytes.length, words: n };
 }
