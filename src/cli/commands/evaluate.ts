@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { calibrateRules } from '../../core/modelEvaluation/calibrateRules';
 import { calibrateThresholds } from '../../core/modelEvaluation/calibrateThresholds';
 import { buildEnsemble } from '../../core/modelEvaluation/buildEnsemble';
+import { crossValidate } from '../../core/modelEvaluation/crossValidate';
 import { writeMeshTreeFile } from '../../core/corpora/meshTrees';
 import { dataRoot } from '../../core/corpora/dataRoot';
 import { MESH_TREE_FILE } from '../../core/inference/relations/meshHierarchy';
@@ -145,6 +146,21 @@ export function registerEvaluate(program: Command): void {
         process.stdout.write(JSON.stringify(r) + '\n');
       } catch (e) {
         if (e instanceof ModelFolderError || /unknown relation task|needs at least|--fit|--weights|already exists|no such file/.test((e as Error).message)) throw new UserError((e as Error).message);
+        throw e;
+      }
+    });
+  program
+    .command('cross-validate')
+    .description('score one training recipe by k-fold cross-validation: the model folders of one command run with devShare=1/k and devFold=0…k-1, each scored on the training documents it held out, pooled')
+    .requiredOption('--task <task>', 'relation task (ddi, bc5cdr, drugprot, biored)')
+    .requiredOption('--models <dirs>', 'one model folder per fold, comma-separated')
+    .option('--threads <n>', 'inference threads', '2')
+    .action(async (o: { task: string; models: string; threads: string }) => {
+      try {
+        const r = await crossValidate(o.task, o.models.split(',').filter(Boolean), { threads: Number(o.threads) });
+        process.stdout.write(JSON.stringify(r) + '\n');
+      } catch (e) {
+        if (e instanceof ModelFolderError || /unknown relation task|needs the model folders|held out by both|no relation model|records no training split|is not a fold|no such file/.test((e as Error).message)) throw new UserError((e as Error).message);
         throw e;
       }
     });

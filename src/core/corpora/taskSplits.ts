@@ -25,10 +25,33 @@ function hashShare(id: string, salt: string): number {
 export interface TaskSplitOptions {
   /** Share of the training documents (or of train + dev with `mergeDev`) held out by document-id hash for selection. */
   devShare: number;
+  /**
+   * Which `devShare`-wide slice of the hash range is held out: fold f holds out the documents
+   * whose hash share lies in [f·devShare, (f+1)·devShare). Fold 0 is the split every earlier run
+   * used; devShare 0.2 with folds 0-4 is five-fold cross-validation over the training documents.
+   */
+  devFold?: number;
   /** Share of the remaining training documents used (the low-resource curve). */
   trainShare: number;
   /** Train on train + dev, holding out `devShare` of the union. */
   mergeDev?: boolean;
+}
+
+/**
+ * The training documents split into those kept for training and the held-out fold (see
+ * TaskSplitOptions.devFold); the folds of one devShare never overlap and together cover every
+ * document once.
+ */
+export function holdOutFold<T extends { id: string }>(docs: readonly T[], devShare: number, devFold = 0): { train: T[]; dev: T[] } {
+  if (!Number.isInteger(devFold) || devFold < 0 || devFold * devShare >= 1) throw new Error(`devFold ${devFold} is not a fold of devShare ${devShare} (folds 0-${Math.max(0, Math.ceil(1 / Math.max(devShare, 1e-9)) - 1)})`);
+  const lo = devFold * devShare;
+  // The last fold takes the rest of the range (devShare 0.3333: fold 2 ends at 1, not 0.9999).
+  const hi = (devFold + 2) * devShare > 1 + 1e-9 ? 1 : (devFold + 1) * devShare;
+  const held = (d: T): boolean => {
+    const h = hashShare(d.id, 'dev');
+    return h >= lo && h < hi;
+  };
+  return { train: docs.filter((d) => !held(d)), dev: docs.filter(held) };
 }
 
 /** Train / dev / test documents of a task after the leak guard. */
@@ -42,8 +65,7 @@ export async function taskDocuments(task: TaskName, c: TaskSplitOptions): Promis
     train = all;
     dev = (await loadSplit(s.corpus, s.dev)).documents;
   } else {
-    train = all.filter((d) => hashShare(d.id, 'dev') >= c.devShare);
-    dev = all.filter((d) => hashShare(d.id, 'dev') < c.devShare);
+    ({ train, dev } = holdOutFold(all, c.devShare, c.devFold ?? 0));
   }
   if (c.trainShare < 1) train = train.filter((d) => hashShare(d.id, 'subset') < c.trainShare);
   const test = (await loadSplit(s.corpus, s.test)).documents;

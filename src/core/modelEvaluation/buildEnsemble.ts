@@ -33,7 +33,7 @@ export interface EnsembleReport {
 function splitOf(cfg: Record<string, unknown>): string {
   const c = (cfg['config'] ?? {}) as Record<string, unknown>;
   const run = (c['train'] ?? c) as Record<string, unknown>;
-  return JSON.stringify([run['devShare'], run['trainShare'] ?? 1, run['mergeDev'] ?? false]);
+  return JSON.stringify([run['devShare'], run['devFold'] ?? 0, run['trainShare'] ?? 1, run['mergeDev'] ?? false]);
 }
 
 export async function buildEnsemble(taskName: string, from: readonly string[], to: string, options: { weights?: readonly number[]; fit?: boolean; threads?: number; command?: string } = {}): Promise<EnsembleReport> {

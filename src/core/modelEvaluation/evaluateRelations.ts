@@ -81,7 +81,7 @@ export const HELD_OUT_SPLIT = 'heldout';
 
 /**
  * The documents the relation model serving `task` in `modelDir` held out for model selection:
- * its training run's dev share (taskSplits, with the devShare / mergeDev / trainShare recorded in
+ * its training run's dev share (taskSplits, with the devShare / devFold / mergeDev / trainShare recorded in
  * its config.json). Rules, filters and thresholds are chosen here: for a model trained on train +
  * dev, the corpus's dev split is training data.
  */
@@ -92,7 +92,7 @@ export async function heldOutDocuments(task: TaskName, modelDir: string): Promis
   const cfg = readModelConfig(dir)['config'] as { train?: Partial<TaskSplitOptions> } & Partial<TaskSplitOptions> | undefined;
   const run = cfg?.train ?? cfg;
   if (!run || typeof run.devShare !== 'number') throw new Error(`${dir}: config.json records no training split (devShare); cannot rebuild its held-out documents`);
-  return (await taskDocuments(task, { devShare: run.devShare, trainShare: run.trainShare ?? 1, mergeDev: run.mergeDev ?? false })).dev;
+  return (await taskDocuments(task, { devShare: run.devShare, devFold: run.devFold ?? 0, trainShare: run.trainShare ?? 1, mergeDev: run.mergeDev ?? false })).dev;
 }
 
 export async function evaluateRelations(taskName: string, modelDir: string, options: { threads?: number; signal?: AbortSignal; split?: string; negativeFilters?: boolean } = {}): Promise<RelationEvaluation> {

@@ -65,6 +65,12 @@ export const TrainConfigSchema = z.object({
   /** Share of training documents held out as the development set (by document hash). */
   devShare: z.number().min(0).max(0.5).default(0.1),
   /**
+   * Which devShare-wide slice of the document hash is held out (corpora/taskSplits.ts): 0 is the
+   * usual split; devShare=0.2 with devFold=0…4 trains the five models of a cross-validation,
+   * scored together by `biore cross-validate`.
+   */
+  devFold: z.number().int().min(0).default(0),
+  /**
    * Corpora with an official dev set (BC5CDR, BioRED): train on train + dev and hold out
    * `devShare` of the union by document hash for selection, as DDI and DrugProt do (the usual
    * BC5CDR practice of training on train + dev, with selection kept off the test set).
