@@ -16,7 +16,7 @@ import { readHeads } from '../inference/relations/relationHeads';
 import { loadRelationPredictor } from '../inference/relations/relationPredictor';
 import type { RelationPrediction } from '../inference/relations/relationPrediction';
 import { generateAllCandidates } from '../tasks/candidates';
-import { RELATION_EVAL_TASKS, heldOutDocuments } from './evaluateRelations';
+import { RELATION_EVAL_TASKS, heldOutDocuments, recordedSplit } from './evaluateRelations';
 
 export interface EnsembleReport {
   to: string;
@@ -30,11 +30,7 @@ export interface EnsembleReport {
 }
 
 /** The split a folder's run held out, as heldOutDocuments rebuilds it. */
-function splitOf(cfg: Record<string, unknown>): string {
-  const c = (cfg['config'] ?? {}) as Record<string, unknown>;
-  const run = (c['train'] ?? c) as Record<string, unknown>;
-  return JSON.stringify([run['devShare'], run['devFold'] ?? 0, run['trainShare'] ?? 1, run['mergeDev'] ?? false]);
-}
+const splitOf = (cfg: Record<string, unknown>): string => JSON.stringify(recordedSplit(cfg) ?? null);
 
 export async function buildEnsemble(taskName: string, from: readonly string[], to: string, options: { weights?: readonly number[]; fit?: boolean; threads?: number; command?: string } = {}): Promise<EnsembleReport> {
   const spec = RELATION_EVAL_TASKS[taskName];

@@ -89,10 +89,21 @@ export async function heldOutDocuments(task: TaskName, modelDir: string): Promis
   const folders = relationModelFolders(modelDir).map((dir) => ({ dir, tasks: relationModelTasks(dir) }));
   const dir = routeTasks(folders).get(task);
   if (!dir) throw new Error(`${modelDir}: no relation model for task ${task}`);
-  const cfg = readModelConfig(dir)['config'] as { train?: Partial<TaskSplitOptions> } & Partial<TaskSplitOptions> | undefined;
+  const split = recordedSplit(readModelConfig(dir));
+  if (!split) throw new Error(`${dir}: config.json records no training split (devShare); cannot rebuild its held-out documents`);
+  return (await taskDocuments(task, split)).dev;
+}
+
+/**
+ * The training split a model folder's config.json records (its run's devShare / devFold /
+ * trainShare / mergeDev, with the defaults of runs that predate a field), or undefined when it
+ * records none.
+ */
+export function recordedSplit(modelConfig: Record<string, unknown>): TaskSplitOptions | undefined {
+  const cfg = modelConfig['config'] as { train?: Partial<TaskSplitOptions> } & Partial<TaskSplitOptions> | undefined;
   const run = cfg?.train ?? cfg;
-  if (!run || typeof run.devShare !== 'number') throw new Error(`${dir}: config.json records no training split (devShare); cannot rebuild its held-out documents`);
-  return (await taskDocuments(task, { devShare: run.devShare, devFold: run.devFold ?? 0, trainShare: run.trainShare ?? 1, mergeDev: run.mergeDev ?? false })).dev;
+  if (!run || typeof run.devShare !== 'number') return undefined;
+  return { devShare: run.devShare, devFold: run.devFold ?? 0, trainShare: run.trainShare ?? 1, mergeDev: run.mergeDev ?? false };
 }
 
 export async function evaluateRelations(taskName: string, modelDir: string, options: { threads?: number; signal?: AbortSignal; split?: string; negativeFilters?: boolean } = {}): Promise<RelationEvaluation> {
