@@ -13,6 +13,10 @@ import { ModelFolderError, loadRelationPredictor } from '../../src/core/inferenc
 import { taskView } from '../../src/core/inference/relations/taskView';
 import { toyDocs, toyFloats, trainToyDdiModel } from '../helpers/toyDdi';
 import { fineTuneOnDecisions } from '../../src/core/training/cnnRelation/fineTuneOnDecisions';
+import { parsePubTator } from '../../src/core/formats/pubtator';
+import { PAIR_FEATURES } from '../../src/core/inference/relations/pairFeatures';
+import { PAIR_STACKER_FILE } from '../../src/core/inference/relations/pairStacker';
+import { fitPairStacker } from '../../src/core/modelEvaluation/fitPairStacker';
 
 test('temperature fit recovers the temperature that generated the labels', () => {
   const u = toyFloats(3 * 6000, 5, 3);
@@ -202,4 +206,33 @@ test('an ensemble folder answers like its members: the mean of their probabiliti
   // A member that is itself an ensemble, or is missing, is a clear folder error.
   fs.writeFileSync(path.join(ens, 'config.json'), JSON.stringify({ ...cfg, members: ['m1', 'gone'] }));
   await assert.rejects(loadRelationPredictor(ens), /member gone has no config\.json/);
+});
+
+test('pair stacker in a folder: its probability and threshold decide BC5CDR pairs; a bad file is refused by name; fit-stacker checks its task', async () => {
+  const dir = await trainToyDdiModel(fs.mkdtempSync(path.join(os.tmpdir(), 'stack-')), ['cdr', 'ddi']);
+  const doc = parsePubTator(
+    ['7|t|Lithium and the kidney.', '7|a|Lithium caused polyuria and nephropathy in rats.', '7\t0\t7\tLithium\tChemical\tD008094', '7\t24\t31\tLithium\tChemical\tD008094', '7\t39\t47\tpolyuria\tDisease\tD011141', '7\t52\t63\tnephropathy\tDisease\tD007674', ''].join('\n'),
+    'stack.pubtator',
+  ).documents[0]!;
+  const n = PAIR_FEATURES.length;
+  const stackerWith = (bias: number): string => JSON.stringify({ task: 'cdr', features: PAIR_FEATURES, model: { mean: new Array(n).fill(0), sd: new Array(n).fill(1), weights: new Array(n).fill(0), bias }, threshold: 0.5, priors: { base: 0.2, counts: {} }, fitted: {} });
+  const cidOf = async (): Promise<number[]> => {
+    const predictor = await loadRelationPredictor(dir, { threads: 1 });
+    try {
+      return (await predictor.predict(doc, { task: 'cdr' })).map((p) => p.relation.score!);
+    } finally {
+      await predictor.dispose();
+    }
+  };
+  fs.writeFileSync(path.join(dir, PAIR_STACKER_FILE), stackerWith(5));
+  const all = await cidOf();
+  assert.equal(all.length, 2);
+  for (const s of all) assert.ok(Math.abs(s - 1 / (1 + Math.exp(-5))) < 1e-9, `score ${s}`);
+  fs.writeFileSync(path.join(dir, PAIR_STACKER_FILE), stackerWith(-5));
+  assert.deepEqual(await cidOf(), []);
+  fs.writeFileSync(path.join(dir, PAIR_STACKER_FILE), '{"task": "cdr"');
+  await assert.rejects(loadRelationPredictor(dir), (e: Error) => e instanceof ModelFolderError && e.message.includes(path.join(dir, PAIR_STACKER_FILE)));
+  await assert.rejects(fitPairStacker('nope', dir, dir), /unknown relation task "nope"/);
+  await assert.rejects(fitPairStacker('ddi', dir, dir), /ddi has no pair stacker/);
+  await assert.rejects(fitPairStacker('bc5cdr', dir, dir), /must be another model/);
 });

@@ -13,6 +13,7 @@ import { DEFAULT_NER_MODEL } from './annotate';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { calibrateRules } from '../../core/modelEvaluation/calibrateRules';
+import { fitPairStacker } from '../../core/modelEvaluation/fitPairStacker';
 import { calibrateThresholds } from '../../core/modelEvaluation/calibrateThresholds';
 import { buildEnsemble } from '../../core/modelEvaluation/buildEnsemble';
 import { crossValidate } from '../../core/modelEvaluation/crossValidate';
@@ -161,6 +162,26 @@ export function registerEvaluate(program: Command): void {
         process.stdout.write(JSON.stringify(r) + '\n');
       } catch (e) {
         if (e instanceof ModelFolderError || /unknown relation task|needs the model folders|held out by both|no relation model|records no training split|is not a fold|no such file/.test((e as Error).message)) throw new UserError((e as Error).message);
+        throw e;
+      }
+    });
+  program
+    .command('fit-stacker')
+    .description("fit a BC5CDR model folder's pair stacker (a logistic regression over the model's probability and the pair's document features) on a fitting model's predictions for documents that model never trained on; reports a cross-validated comparison with the folder's rules; writes pair-stacker.json into the folder")
+    .requiredOption('--task <task>', 'relation task with a pair stacker (bc5cdr)')
+    .option('--model <dir>', 'relation model folder (or a folder of them) to fit the stacker for', 'models')
+    .requiredOption('--fit-model <dir>', 'relation model folder trained without the documents the stacker is fitted on (the same recipe, corpus dev split left out)')
+    .option('--l2 <x>', 'L2 penalty on the standardized weights', '1')
+    .option('--folds <k>', 'folds of the cross-validation over the fitting documents', '5')
+    .option('--threads <n>', 'inference threads', '2')
+    .action(async (o: { task: string; model: string; fitModel: string; l2: string; folds: string; threads: string }) => {
+      const l2 = Number(o.l2);
+      if (!(l2 > 0)) throw new UserError(`--l2 ${o.l2}: use a positive number`);
+      try {
+        const r = await fitPairStacker(o.task, o.model, o.fitModel, { threads: Number(o.threads), l2, folds: Number(o.folds), command: `biore fit-stacker --task ${o.task} --model ${o.model} --fit-model ${o.fitModel}${o.l2 === '1' ? '' : ` --l2 ${o.l2}`}` });
+        process.stdout.write(JSON.stringify(r) + '\n');
+      } catch (e) {
+        if (e instanceof ModelFolderError || /unknown relation task|has no pair stacker|no relation model|records no training split|fitting model|--folds|documents to fit on|overlap/.test((e as Error).message)) throw new UserError((e as Error).message);
         throw e;
       }
     });

@@ -23,6 +23,7 @@ import { MeshHierarchy } from './meshHierarchy';
 import { softmaxPrediction, withClassBias } from './relationPrediction';
 import { averagePredictions, ensembleMembers } from './relationEnsemble';
 import { applyDocumentRules } from './documentRules';
+import { applyPairStacker, loadPairStacker, type PairStacker } from './pairStacker';
 import { encodeCnnCandidate, predictCnn, type CnnEncodeOptions, type CnnExample } from './cnnRelationModel';
 import type { RelationPrediction } from './relationPrediction';
 import { evidenceWindow } from '../../tasks/candidatePairs';
@@ -52,9 +53,10 @@ export interface PredictOptions {
 }
 
 /**
- * What acts on the model's probabilities: the folder's decision biases and then its calibrated
- * rules (what suggestions get), the biases and every rule uncalibrated (to fit the rules), the
- * biases alone (the model alone), or nothing at all (`raw`: to fit the biases).
+ * What acts on the model's probabilities: the folder's decision biases (and its pair stacker,
+ * when it carries one) and then its calibrated rules (what suggestions get), the same with every
+ * rule uncalibrated (to fit the rules), without the rules (the model alone), or nothing at all
+ * (`raw`: to fit the biases).
  */
 export type RuleMode = 'calibrated' | 'all' | 'none' | 'raw';
 
@@ -98,10 +100,19 @@ function readConfigOrExplain(dir: string): Record<string, unknown> {
 
 const candidateOptionsOf = (cfg: Record<string, unknown>): GenerateOptions => (cfg['negative_filters'] === true ? { negativeFilters: true } : {});
 
-/** What acts on a model's (or an ensemble's) probabilities: decision biases, then the task's document rules. */
-function decide(task: TaskName, docs: readonly Document[], candidates: readonly Candidate[], head: TaskHead, predictions: RelationPrediction[], rules: RuleMode, mesh: MeshHierarchy | undefined): { labels: string[]; predictions: RelationPrediction[] } {
+/** The parts of a folder that act after its model: the MeSH hierarchy (BC5CDR's broader-concept step) and the pair stacker. */
+interface FolderDecisions {
+  mesh: MeshHierarchy | undefined;
+  stacker: PairStacker | undefined;
+}
+
+const folderDecisions = (dir: string): FolderDecisions => ({ mesh: MeshHierarchy.loadFrom(dir), stacker: loadPairStacker(dir) });
+
+/** What acts on a model's (or an ensemble's) probabilities: decision biases, the pair stacker, then the task's document rules. */
+function decide(task: TaskName, docs: readonly Document[], candidates: readonly Candidate[], head: TaskHead, predictions: RelationPrediction[], rules: RuleMode, { mesh, stacker }: FolderDecisions): { labels: string[]; predictions: RelationPrediction[] } {
   if (rules === 'raw') return { labels: head.labels, predictions };
   if (head.classBias) predictions = predictions.map((p) => withClassBias(p, head.classBias!));
+  if (stacker) predictions = applyPairStacker(stacker, task, docs, candidates, head.labels, predictions, mesh);
   if (rules === 'none') return { labels: head.labels, predictions };
   return { labels: head.labels, predictions: applyDocumentRules(task, docs, candidates, head.labels, predictions, rules === 'all' ? undefined : (head.rules ?? {}), mesh) };
 }
@@ -115,8 +126,8 @@ class CnnRelationModel implements LoadedRelationModel {
     readonly encode: CnnEncodeOptions,
     readonly heads: Map<TaskName, TaskHead>,
     readonly multiTask: boolean,
-    /** The MeSH hierarchy the folder carries (BC5CDR's broader-concept step), if any. */
-    readonly mesh: MeshHierarchy | undefined,
+    /** The MeSH hierarchy and pair stacker the folder carries, if any. */
+    readonly decisions: FolderDecisions,
     /** How the model's candidates are generated (e.g. DDI's negative-pair filters, when it was trained with them). */
     readonly candidates: GenerateOptions,
   ) {}
@@ -135,11 +146,11 @@ class CnnRelationModel implements LoadedRelationModel {
     }
     const blinding = cfg['blinding'] !== null && cfg['blinding'] !== undefined;
     const encode = { blinding, maxWords: Number(cfg['max_words'] ?? 150), maxDistance: Number(cfg['max_distance'] ?? 50) };
-    return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'), MeshHierarchy.loadFrom(dir), candidateOptionsOf(cfg));
+    return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'), folderDecisions(dir), candidateOptionsOf(cfg));
   }
 
   async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], rules: RuleMode = 'calibrated'): Promise<{ labels: string[]; predictions: RelationPrediction[] }> {
-    return decide(task, docs, candidates, this.heads.get(task)!, await this.probabilities(docs, task, candidates), rules, this.mesh);
+    return decide(task, docs, candidates, this.heads.get(task)!, await this.probabilities(docs, task, candidates), rules, this.decisions);
   }
 
   /** The model's calibrated predictions alone (its temperature; no biases, no rules). */
@@ -170,7 +181,7 @@ class EnsembleRelationModel implements LoadedRelationModel {
     readonly candidates: GenerateOptions,
     private readonly members: readonly CnnRelationModel[],
     private readonly weights: readonly number[],
-    private readonly mesh: MeshHierarchy | undefined,
+    private readonly decisions: FolderDecisions,
   ) {}
 
   static async load(dir: string, cfg: Record<string, unknown>, threads: number): Promise<EnsembleRelationModel> {
@@ -190,7 +201,7 @@ class EnsembleRelationModel implements LoadedRelationModel {
       for (const m of members) await m.dispose();
       throw e;
     }
-    return new EnsembleRelationModel(dir, heads, candidateOptionsOf(cfg), members, weights, MeshHierarchy.loadFrom(dir));
+    return new EnsembleRelationModel(dir, heads, candidateOptionsOf(cfg), members, weights, folderDecisions(dir));
   }
 
   async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], rules: RuleMode = 'calibrated'): Promise<{ labels: string[]; predictions: RelationPrediction[] }> {
@@ -200,7 +211,7 @@ class EnsembleRelationModel implements LoadedRelationModel {
     let mean = averagePredictions(each, this.weights);
     // A temperature fitted on the mean (absent: the members' calibrated probabilities are averaged as they are).
     if (head.temperature !== 1) mean = mean.map((p) => softmaxPrediction(p.logits, head.temperature));
-    return decide(task, docs, candidates, head, mean, rules, this.mesh);
+    return decide(task, docs, candidates, head, mean, rules, this.decisions);
   }
 
   async dispose(): Promise<void> {
