@@ -74,6 +74,17 @@ export interface Candidate {
   sentenceDistance: number;
 }
 
+/** Candidate indexes grouped by document, in the order documents first appear. */
+export function candidatesByDocument(candidates: readonly Candidate[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  candidates.forEach((c, i) => {
+    const list = out.get(c.documentId);
+    if (list) list.push(i);
+    else out.set(c.documentId, [i]);
+  });
+  return out;
+}
+
 /** Options shared by the generators. */
 export interface CandidateOptions {
   /**

@@ -5,7 +5,7 @@
 import type { Annotation, Document } from '../document/document';
 import { documentAnnotations } from '../document/document';
 import type { Candidate, CandidateOptions, SentenceRange } from './candidatePairs';
-import { SentenceIndex, candidateLabels, conceptArg, documentSentences, groupConcepts, makeCandidate, pairEvidence } from './candidatePairs';
+import { SentenceIndex, candidateLabels, candidatesByDocument, conceptArg, documentSentences, groupConcepts, makeCandidate, pairEvidence } from './candidatePairs';
 import { CDR_CHEMICAL, CDR_DISEASE } from './definitions';
 
 /**
@@ -42,6 +42,19 @@ export function cdrCandidates(doc: Document, options: CandidateOptions = {}): Ca
   return out;
 }
 
+/**
+ * Where each document's title ends (document offset), for documents with a separate title
+ * passage (PubTator, BioC); plain text has none.
+ */
+export function titleEnds(docs: readonly Document[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const d of docs) {
+    const t = d.passages[0];
+    if (d.passages.length > 1 && t) out.set(d.id, t.offset + t.text.length);
+  }
+  return out;
+}
+
 /** Which fallback proposed a candidate: a chemical of the title, or the document's most mentioned chemical. */
 export type CdrFallbackRule = 'title-chemical' | 'frequent-chemical';
 export const CDR_FALLBACK_RULES: ReadonlySet<CdrFallbackRule> = new Set(['title-chemical', 'frequent-chemical']);
@@ -58,17 +71,8 @@ export const CDR_FALLBACK_RULES: ReadonlySet<CdrFallbackRule> = new Set(['title-
  * another +0.4 and +0.2 with two models trained without dev (docs/results.md).
  */
 export function cdrTitleFallback(docs: readonly Document[], candidates: readonly Candidate[], positive: (i: number) => boolean, rules: ReadonlySet<CdrFallbackRule> = CDR_FALLBACK_RULES): { index: number; rule: CdrFallbackRule }[] {
-  const titleEnd = new Map<string, number>();
-  for (const d of docs) {
-    const t = d.passages[0];
-    if (d.passages.length > 1 && t) titleEnd.set(d.id, t.offset + t.text.length);
-  }
-  const byDoc = new Map<string, number[]>();
-  candidates.forEach((c, i) => {
-    const list = byDoc.get(c.documentId);
-    if (list) list.push(i);
-    else byDoc.set(c.documentId, [i]);
-  });
+  const titleEnd = titleEnds(docs);
+  const byDoc = candidatesByDocument(candidates);
   const out: { index: number; rule: CdrFallbackRule }[] = [];
   for (const [id, idx] of byDoc) {
     const end = titleEnd.get(id);

@@ -9,7 +9,8 @@
  */
 import type { Document } from '../../document/document';
 import { isLocalId } from '../../document/conceptIds';
-import type { Candidate, CandidateArg } from '../../tasks/candidatePairs';
+import { candidatesByDocument, type Candidate, type CandidateArg } from '../../tasks/candidatePairs';
+import { titleEnds } from '../../tasks/cdr';
 import type { MeshHierarchy } from './meshHierarchy';
 
 /** How often a concept took part in a CID pair in the training documents (by side: `head` = chemical, `tail` = disease). */
@@ -89,17 +90,8 @@ const firstStart = (a: CandidateArg): number => a.mentions[0]?.spans[0]?.start ?
  * chemical, tail a disease) and may span several documents. No gold is read.
  */
 export function pairFeatures(docs: readonly Document[], candidates: readonly Candidate[], cidProbability: readonly number[], priors: ConceptPriors, mesh?: MeshHierarchy): number[][] {
-  const titleEnd = new Map<string, number>();
-  for (const d of docs) {
-    const t = d.passages[0];
-    if (d.passages.length > 1 && t) titleEnd.set(d.id, t.offset + t.text.length);
-  }
-  const byDoc = new Map<string, number[]>();
-  candidates.forEach((c, i) => {
-    const list = byDoc.get(c.documentId);
-    if (list) list.push(i);
-    else byDoc.set(c.documentId, [i]);
-  });
+  const titleEnd = titleEnds(docs);
+  const byDoc = candidatesByDocument(candidates);
   const rows = new Array<number[]>(candidates.length);
   for (const [id, idx] of byDoc) {
     const end = titleEnd.get(id);
