@@ -166,6 +166,10 @@ test('fine-tune on decisions: the curator\'s relabelling is learned, held-out ag
     if (rel) return { ...d, relations: [{ ...rel, type: rel.type === 'effect' ? 'advise' : rel.type, status: 'accepted' as const }] };
     return { ...d, relations: [{ id: 'r', type: 'mechanism', args: [{ role: 'e1', ref: { kind: 'annotation' as const, id: anns[0]!.id } }, { role: 'e2', ref: { kind: 'annotation' as const, id: anns[1]!.id } }], attributes: {}, status: 'rejected' as const }] };
   });
+  // The folder's decision files (MeSH tree, pair stacker) come along into the new version.
+  fs.writeFileSync(path.join(base, 'mesh-tree.tsv'), 'D007674\tC12.777.419\n');
+  const n = PAIR_FEATURES.length;
+  fs.writeFileSync(path.join(base, PAIR_STACKER_FILE), JSON.stringify({ task: 'cdr', features: PAIR_FEATURES, model: { mean: new Array(n).fill(0), sd: new Array(n).fill(1), weights: new Array(n).fill(0), bias: 0 }, threshold: 0.5, priors: { base: 0.2, counts: {} }, fitted: {} }));
   const outDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ftout-')), 'v2');
   const progress: number[] = [];
   const r = await fineTuneOnDecisions({ modelDir: base, documents: docs, outDir, steps: 60, learningRate: 0.003, threads: 1, onProgress: (p) => progress.push(p.step) });
@@ -174,6 +178,7 @@ test('fine-tune on decisions: the curator\'s relabelling is learned, held-out ag
   assert.equal(progress[progress.length - 1], 60);
   const cfg = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(cfg['fine_tuned_from'], path.resolve(base));
+  for (const f of ['mesh-tree.tsv', PAIR_STACKER_FILE]) assert.equal(fs.readFileSync(path.join(outDir, f), 'utf8'), fs.readFileSync(path.join(base, f), 'utf8'), f);
   const predictor = await loadRelationPredictor(outDir);
   await predictor.dispose();
   await assert.rejects(fineTuneOnDecisions({ modelDir: base, documents: toyDocs(3, 1), outDir }), /no decided pairs/);

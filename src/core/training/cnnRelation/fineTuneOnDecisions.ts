@@ -24,6 +24,8 @@ import { WordVocab } from '../../wordvec/wordVocab';
 import { documentText } from '../../document/document';
 import { ModelFolderError } from '../../inference/relations/relationPredictor';
 import { taskView } from '../../inference/relations/taskView';
+import { MESH_TREE_FILE } from '../../inference/relations/meshHierarchy';
+import { PAIR_STACKER_FILE } from '../../inference/relations/pairStacker';
 import { CnnConfigSchema } from './cnnConfig';
 import { createCnnBackend } from './cnnBackend';
 import { encodeCnnCandidate, predictCnn, type CnnExample } from '../../inference/relations/cnnRelationModel';
@@ -220,6 +222,12 @@ export async function fineTuneOnDecisions(o: DecisionFineTuneOptions): Promise<D
       decisions: { train: train.length, heldOut: heldOut.length, steps },
       ...(cfg['calibration'] ? { calibration: cfg['calibration'] } : {}),
     });
+    // What acts after the model in the folder (BC5CDR's MeSH step and pair stacker) carries over,
+    // as the calibration does: without them a fine-tuned BC5CDR model would decide differently.
+    for (const f of [MESH_TREE_FILE, PAIR_STACKER_FILE]) {
+      const from = [base, o.modelDir].map((d) => path.join(d, f)).find((file) => fs.existsSync(file));
+      if (from) fs.copyFileSync(from, path.join(tmp, f));
+    }
     const after = metrics(heldOut, await predictWith(tmp));
     const newCfgFile = path.join(tmp, 'config.json');
     const newCfg = JSON.parse(fs.readFileSync(newCfgFile, 'utf8')) as Record<string, unknown>;
