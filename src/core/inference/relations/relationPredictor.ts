@@ -138,6 +138,8 @@ class CnnRelationModel implements LoadedRelationModel {
     const heads = readHeads(dir, cfg);
     for (const f of [MODEL_FILE, VOCAB_FILE]) if (!fs.existsSync(path.join(dir, f))) throw new ModelFolderError(`${dir}: ${f} is missing; the model folder is incomplete (copy it again or re-export it)`);
     const vocab = WordVocab.load(path.join(dir, VOCAB_FILE));
+    // Read before the session exists, so a bad stacker file cannot leave a loaded session behind.
+    const decisions = folderDecisions(dir);
     let session: ModelSession;
     try {
       session = await createSession(path.join(dir, MODEL_FILE), inferenceSessionOptions(threads));
@@ -146,7 +148,7 @@ class CnnRelationModel implements LoadedRelationModel {
     }
     const blinding = cfg['blinding'] !== null && cfg['blinding'] !== undefined;
     const encode = { blinding, maxWords: Number(cfg['max_words'] ?? 150), maxDistance: Number(cfg['max_distance'] ?? 50) };
-    return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'), folderDecisions(dir), candidateOptionsOf(cfg));
+    return new CnnRelationModel(dir, session, vocab, encode, heads, session.inputNames.includes('task_id'), decisions, candidateOptionsOf(cfg));
   }
 
   async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], rules: RuleMode = 'calibrated'): Promise<{ labels: string[]; predictions: RelationPrediction[] }> {
@@ -186,6 +188,7 @@ class EnsembleRelationModel implements LoadedRelationModel {
 
   static async load(dir: string, cfg: Record<string, unknown>, threads: number): Promise<EnsembleRelationModel> {
     const heads = readHeads(dir, cfg);
+    const decisions = folderDecisions(dir);
     const { dirs, weights } = ensembleMembers(dir, cfg);
     const members: CnnRelationModel[] = [];
     try {
@@ -201,7 +204,7 @@ class EnsembleRelationModel implements LoadedRelationModel {
       for (const m of members) await m.dispose();
       throw e;
     }
-    return new EnsembleRelationModel(dir, heads, candidateOptionsOf(cfg), members, weights, folderDecisions(dir));
+    return new EnsembleRelationModel(dir, heads, candidateOptionsOf(cfg), members, weights, decisions);
   }
 
   async score(docs: readonly Document[], task: TaskName, candidates: readonly Candidate[], rules: RuleMode = 'calibrated'): Promise<{ labels: string[]; predictions: RelationPrediction[] }> {
