@@ -7,14 +7,13 @@
  */
 import * as path from 'node:path';
 import { scoreCandidatePredictions } from '../evaluation/candidateScores';
-import { CONFIG_FILE, readModelConfig, relationModelFolders, writeModelConfig } from '../inference/modelFolders';
+import { CONFIG_FILE } from '../inference/modelFolders';
 import { BROADER_CONCEPT, DOCUMENT_RULE_TASKS, dropBroaderConcepts } from '../inference/relations/documentRules';
 import { MeshHierarchy } from '../inference/relations/meshHierarchy';
-import { relationModelTasks, routeTasks } from '../inference/relations/relationHeads';
 import { loadRelationPredictor } from '../inference/relations/relationPredictor';
 import { CDR_FALLBACK_RULES } from '../tasks/cdr';
 import { generateAllCandidates } from '../tasks/candidates';
-import { RELATION_EVAL_TASKS, heldOutDocuments } from './evaluateRelations';
+import { RELATION_EVAL_TASKS, heldOutDocuments, servingFolder, writeTaskCalibration } from './evaluateRelations';
 
 export interface RuleFit {
   kept: boolean;
@@ -35,8 +34,7 @@ export async function calibrateRules(taskName: string, modelDir: string, options
   const spec = RELATION_EVAL_TASKS[taskName];
   if (!spec) throw new Error(`unknown relation task "${taskName}" (use ${Object.keys(RELATION_EVAL_TASKS).join(', ')})`);
   if (!DOCUMENT_RULE_TASKS.has(spec.task)) throw new Error(`${taskName} has no document rules`);
-  const folder = routeTasks(relationModelFolders(modelDir).map((dir) => ({ dir, tasks: relationModelTasks(dir) }))).get(spec.task);
-  if (!folder) throw new Error(`${modelDir}: no relation model for task ${spec.task}`);
+  const folder = servingFolder(modelDir, spec.task);
   const docs = await heldOutDocuments(spec.task, folder);
   const predictor = await loadRelationPredictor(folder, options.threads === undefined ? {} : { threads: options.threads });
   const candidates = generateAllCandidates(spec.task, docs, predictor.candidateOptions(spec.task));
@@ -67,11 +65,6 @@ export async function calibrateRules(taskName: string, modelDir: string, options
     const wrong = changed.filter((i) => candidates[i]!.label === 'none').length;
     rules[BROADER_CONCEPT] = { kept: changed.length > 0 && after > before, score: round((wrong + 1) / (changed.length + 2)), predictions: changed.length, correct: wrong, f1With: round(after), f1Without: round(before) };
   }
-  const cfg = readModelConfig(folder);
-  const record = { byRule: rules, fittedOn: 'heldout', documents: docs.length, command: options.command ?? `biore calibrate-rules --task ${taskName} --model ${modelDir}` };
-  const heads = cfg['tasks'] as Record<string, { calibration?: Record<string, unknown> }> | undefined;
-  if (heads?.[spec.task]) heads[spec.task]!.calibration = { ...(heads[spec.task]!.calibration ?? {}), rules: record };
-  else cfg['calibration'] = { ...((cfg['calibration'] as Record<string, unknown> | undefined) ?? {}), rules: record };
-  writeModelConfig(folder, cfg);
+  writeTaskCalibration(folder, spec.task, 'rules', { byRule: rules, fittedOn: 'heldout', documents: docs.length, command: options.command ?? `biore calibrate-rules --task ${taskName} --model ${modelDir}` });
   return { folder: path.join(folder, CONFIG_FILE), documents: docs.length, rules };
 }

@@ -16,12 +16,11 @@
  */
 import * as path from 'node:path';
 import { scoreCandidatePredictions } from '../evaluation/candidateScores';
-import { CONFIG_FILE, readModelConfig, relationModelFolders, writeModelConfig } from '../inference/modelFolders';
-import { relationModelTasks, routeTasks } from '../inference/relations/relationHeads';
+import { CONFIG_FILE } from '../inference/modelFolders';
 import { withClassBias } from '../inference/relations/relationPrediction';
 import { loadRelationPredictor } from '../inference/relations/relationPredictor';
 import { generateAllCandidates } from '../tasks/candidates';
-import { RELATION_EVAL_TASKS, heldOutDocuments } from './evaluateRelations';
+import { RELATION_EVAL_TASKS, heldOutDocuments, servingFolder, writeTaskCalibration } from './evaluateRelations';
 
 const GRID = Array.from({ length: 13 }, (_, i) => -1.5 + 0.25 * i);
 
@@ -38,8 +37,7 @@ export interface ThresholdFit {
 export async function calibrateThresholds(taskName: string, modelDir: string, options: { threads?: number; minGain?: number; shared?: boolean; command?: string } = {}): Promise<ThresholdFit> {
   const spec = RELATION_EVAL_TASKS[taskName];
   if (!spec) throw new Error(`unknown relation task "${taskName}" (use ${Object.keys(RELATION_EVAL_TASKS).join(', ')})`);
-  const folder = routeTasks(relationModelFolders(modelDir).map((dir) => ({ dir, tasks: relationModelTasks(dir) }))).get(spec.task);
-  if (!folder) throw new Error(`${modelDir}: no relation model for task ${spec.task}`);
+  const folder = servingFolder(modelDir, spec.task);
   const docs = await heldOutDocuments(spec.task, folder);
   const predictor = await loadRelationPredictor(folder, options.threads === undefined ? {} : { threads: options.threads });
   const candidates = generateAllCandidates(spec.task, docs, predictor.candidateOptions(spec.task));
@@ -54,12 +52,8 @@ export async function calibrateThresholds(taskName: string, modelDir: string, op
   const f1With = (bias: readonly number[]): number => scoreCandidatePredictions(spec.task, docs, candidates, raw.map((p) => withClassBias(p, bias))).micro.f1;
   const { bias, f1Argmax, best } = fitClassBias(labels.length, f1With, options.shared === true);
   const kept = best - f1Argmax >= (options.minGain ?? 0.3);
-  const cfg = readModelConfig(folder);
   const record = { values: kept ? bias : labels.map(() => 0), fitted: bias, kept, mode: options.shared ? 'shared' : 'per-class', fittedOn: 'heldout', documents: docs.length, f1Argmax: +f1Argmax.toFixed(4), f1Biased: +best.toFixed(4), command: options.command ?? `biore calibrate-thresholds --task ${taskName} --model ${modelDir}` };
-  const heads = cfg['tasks'] as Record<string, { calibration?: Record<string, unknown> }> | undefined;
-  if (heads?.[spec.task]) heads[spec.task]!.calibration = { ...(heads[spec.task]!.calibration ?? {}), classBias: record };
-  else cfg['calibration'] = { ...((cfg['calibration'] as Record<string, unknown> | undefined) ?? {}), classBias: record };
-  writeModelConfig(folder, cfg);
+  writeTaskCalibration(folder, spec.task, 'classBias', record);
   return { folder: path.join(folder, CONFIG_FILE), documents: docs.length, labels, values: bias, f1Argmax, f1Biased: best, kept };
 }
 

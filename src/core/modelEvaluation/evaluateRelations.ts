@@ -8,7 +8,7 @@ import { loadSplit } from '../corpora/registry';
 import { DEFAULT_SETTINGS } from '../settings';
 import { taskDocuments, type TaskSplitOptions } from '../corpora/taskSplits';
 import type { Document } from '../document/document';
-import { readModelConfig, relationModelFolders } from '../inference/modelFolders';
+import { readModelConfig, relationModelFolders, writeModelConfig } from '../inference/modelFolders';
 import { relationModelTasks, routeTasks } from '../inference/relations/relationHeads';
 import { expectedCalibrationError } from '../evaluation/calibration';
 import { documentText } from '../document/document';
@@ -86,12 +86,26 @@ export const HELD_OUT_SPLIT = 'heldout';
  * dev, the corpus's dev split is training data.
  */
 export async function heldOutDocuments(task: TaskName, modelDir: string): Promise<Document[]> {
-  const folders = relationModelFolders(modelDir).map((dir) => ({ dir, tasks: relationModelTasks(dir) }));
-  const dir = routeTasks(folders).get(task);
-  if (!dir) throw new Error(`${modelDir}: no relation model for task ${task}`);
+  const dir = servingFolder(modelDir, task);
   const split = recordedSplit(readModelConfig(dir));
   if (!split) throw new Error(`${dir}: config.json records no training split (devShare); cannot rebuild its held-out documents`);
   return (await taskDocuments(task, split)).dev;
+}
+
+/** The relation model folder that answers `task` in `modelDir` (a folder, or a folder of them), as the predictor routes it. */
+export function servingFolder(modelDir: string, task: TaskName): string {
+  const dir = routeTasks(relationModelFolders(modelDir).map((d) => ({ dir: d, tasks: relationModelTasks(d) }))).get(task);
+  if (!dir) throw new Error(`${modelDir}: no relation model for task ${task}`);
+  return dir;
+}
+
+/** Stores `record` under `key` in the calibration of `task`'s head in `folder`'s config.json (a single-task folder's top-level calibration). */
+export function writeTaskCalibration(folder: string, task: TaskName, key: string, record: unknown): void {
+  const cfg = readModelConfig(folder);
+  const heads = cfg['tasks'] as Record<string, { calibration?: Record<string, unknown> }> | undefined;
+  if (heads?.[task]) heads[task]!.calibration = { ...(heads[task]!.calibration ?? {}), [key]: record };
+  else cfg['calibration'] = { ...((cfg['calibration'] as Record<string, unknown> | undefined) ?? {}), [key]: record };
+  writeModelConfig(folder, cfg);
 }
 
 /**

@@ -21,18 +21,18 @@ import { fitLogistic, logisticProbability, type LogisticModel } from '../evaluat
 import { scoreCandidatePredictions } from '../evaluation/candidateScores';
 import { submittedPredictions } from '../evaluation/submission';
 import { taskDocuments } from '../corpora/taskSplits';
-import { CONFIG_FILE, readModelConfig, relationModelFolders, writeModelConfig } from '../inference/modelFolders';
+import { CONFIG_FILE, readModelConfig } from '../inference/modelFolders';
 import { applyDocumentRules } from '../inference/relations/documentRules';
 import { MeshHierarchy } from '../inference/relations/meshHierarchy';
 import { PAIR_FEATURES, conceptPriors, pairFeatures } from '../inference/relations/pairFeatures';
 import { PAIR_STACKER_FILE, STACKER_TASKS, type PairStacker } from '../inference/relations/pairStacker';
-import { readHeads, relationModelTasks, routeTasks } from '../inference/relations/relationHeads';
+import { readHeads } from '../inference/relations/relationHeads';
 import { loadRelationPredictor } from '../inference/relations/relationPredictor';
 import type { RelationPrediction } from '../inference/relations/relationPrediction';
 import type { Candidate } from '../tasks/candidatePairs';
 import { generateAllCandidates } from '../tasks/candidates';
 import type { TaskName } from '../tasks/definitions';
-import { RELATION_EVAL_TASKS, heldOutDocuments, recordedSplit } from './evaluateRelations';
+import { RELATION_EVAL_TASKS, heldOutDocuments, recordedSplit, servingFolder, writeTaskCalibration } from './evaluateRelations';
 
 export interface StackerFitOptions {
   threads?: number;
@@ -59,12 +59,6 @@ export interface StackerFitReport {
 const THRESHOLDS = Array.from({ length: 29 }, (_, i) => +(0.15 + 0.025 * i).toFixed(3));
 
 const round = (x: number): number => +x.toFixed(4);
-
-function routeFolder(modelDir: string, task: TaskName): string {
-  const folder = routeTasks(relationModelFolders(modelDir).map((dir) => ({ dir, tasks: relationModelTasks(dir) }))).get(task);
-  if (!folder) throw new Error(`${modelDir}: no relation model for task ${task}`);
-  return folder;
-}
 
 const f1Of = (task: TaskName, docs: readonly Document[], candidates: readonly Candidate[], preds: readonly { label: number; prob: number }[]): number =>
   scoreCandidatePredictions(task, docs, candidates, submittedPredictions(task, candidates, preds).predictions).micro.f1;
@@ -105,8 +99,8 @@ export async function fitPairStacker(taskName: string, modelDir: string, fitMode
   if (!spec) throw new Error(`unknown relation task "${taskName}" (use ${Object.keys(RELATION_EVAL_TASKS).join(', ')})`);
   const task = spec.task;
   if (!STACKER_TASKS.has(task)) throw new Error(`${taskName} has no pair stacker (only ${[...STACKER_TASKS].join(', ')})`);
-  const folder = routeFolder(modelDir, task);
-  const fitFolder = routeFolder(fitModelDir, task);
+  const folder = servingFolder(modelDir, task);
+  const fitFolder = servingFolder(fitModelDir, task);
   if (path.resolve(folder) === path.resolve(fitFolder)) throw new Error(`${fitModelDir}: the fitting model must be another model than ${folder} (one that never trained on the fitting documents)`);
   if (fs.existsSync(path.join(fitFolder, PAIR_STACKER_FILE))) throw new Error(`${fitFolder}: the fitting model carries a pair stacker itself; fit from a plain model`);
   const fitSplit = recordedSplit(readModelConfig(fitFolder));
@@ -159,12 +153,7 @@ export async function fitPairStacker(taskName: string, modelDir: string, fitMode
   const after = await predictionsOf(folder, task, heldOut, options.threads, 'calibrated');
   const heldOutF1 = { before: round(f1Of(task, heldOut, before.candidates, before.predictions)), after: round(f1Of(task, heldOut, after.candidates, after.predictions)) };
 
-  const cfg = readModelConfig(folder);
-  const record = { file: PAIR_STACKER_FILE, ...stacker.fitted, threshold: stacker.threshold, heldOut: heldOutF1 };
-  const heads = cfg['tasks'] as Record<string, { calibration?: Record<string, unknown> }> | undefined;
-  if (heads?.[task]) heads[task]!.calibration = { ...(heads[task]!.calibration ?? {}), stacker: record };
-  else cfg['calibration'] = { ...((cfg['calibration'] as Record<string, unknown> | undefined) ?? {}), stacker: record };
-  writeModelConfig(folder, cfg);
+  writeTaskCalibration(folder, task, 'stacker', { file: PAIR_STACKER_FILE, ...stacker.fitted, threshold: stacker.threshold, heldOut: heldOutF1 });
   return {
     folder: path.join(folder, CONFIG_FILE),
     fitModel: fitFolder,
