@@ -3,10 +3,12 @@
  * vocabulary next to the lexicon, and `ner normalization-dev` scores matcher settings on dev.
  */
 import type { Command } from 'commander';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Lexicon } from '../../core/inference/normalization/lexicon';
 import { loadSources, normalizationDev, optionGrid } from '../../core/modelEvaluation/normalizationDev';
-import { VOCABULARY_FILE, buildVocabulary, saveVocabulary } from '../../core/inference/normalization/vocabularyLexicon';
+import { VOCABULARY_FILE, buildVocabulary, vocabularyBytes } from '../../core/inference/normalization/vocabularyLexicon';
 import { UserError } from '../userError';
 
 /**
@@ -25,9 +27,29 @@ export async function writeVocabularyNextTo(lexicon: Lexicon, out: string, o: { 
   const build = buildVocabulary(o.vocabularies, training, epochDocs);
   const file = path.join(path.dirname(out), VOCABULARY_FILE);
   const command = `biore ner lexicon --sources ${o.sources} --vocabularies ${o.vocabularies} --epoch-sources ${o.epochSources}`;
-  const bytes = saveVocabulary(file, build, command);
+  const data = vocabularyBytes(build, command);
+  // A tagger trained with dictionary features (mentions/gazetteer.ts) refuses a vocabulary file other
+  // than its own: do not replace it under the tagger's feet.
+  const recorded = taggerDictionarySha(path.dirname(out));
+  const sha = crypto.createHash('sha256').update(data).digest('hex');
+  if (recorded && recorded !== sha && fs.existsSync(file)) {
+    throw new UserError(`${file}: the tagger in ${path.dirname(out)} reads this file's names as dictionary features (sha256 ${recorded.slice(0, 12)}…) and the rebuilt vocabulary differs (${sha.slice(0, 12)}…); write the lexicon to another folder (--out) or retrain the tagger with dictionary=<the new file>`);
+  }
+  fs.writeFileSync(file, data);
+  const bytes = data.length;
   lexicon.header = [`#command\t${command}`, `#sources\t${o.sources}`, `#vocabulary\t${VOCABULARY_FILE}\tnames=${build.entries.length}\tbytes=${bytes}\tepoch=D${build.epoch}`];
   process.stderr.write(`vocabulary: ${build.entries.length} names (epoch D${build.epoch}) -> ${file} (${bytes} bytes)\n`);
+}
+
+/** The sha256 of the vocabulary file a tagger folder's dictionary features were trained with, if any. */
+function taggerDictionarySha(dir: string): string | undefined {
+  try {
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { features?: { dictionary?: { sha256?: unknown } } };
+    const sha = cfg.features?.dictionary?.sha256;
+    return typeof sha === 'string' ? sha : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function registerVocabularyCommands(ner: Command): void {

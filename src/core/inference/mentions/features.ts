@@ -31,6 +31,18 @@ export const FEATURE_SLOTS = 10;
 /** Contract recorded in config.json so that a runtime can check it hashes alike. */
 export const FEATURE_SCHEME = { kind: 'biore-ner-features', version: 1, hash: 'fnv1a32', slots: ['word', 'pre2', 'pre3', 'pre4', 'suf2', 'suf3', 'suf4', 'suf5', 'shape', 'context'] } as const;
 
+/**
+ * Version 2: the same slots plus `dict`, the token's place in a vocabulary name (gazetteer.ts),
+ * hashed like the others from `d:<tag>`. Its config.json record also names the vocabulary file
+ * and its sha256.
+ */
+export const DICTIONARY_FEATURE_SCHEME = { ...FEATURE_SCHEME, version: 2, slots: [...FEATURE_SCHEME.slots, 'dict'] } as const;
+
+/** Hashed id of a dictionary tag (`B-D`, `O` …; gazetteer.ts) in [1, buckets). */
+export function dictionaryFeature(tag: string, buckets: number): number {
+  return 1 + (fnv1a(`d:${tag}`) % (buckets - 1));
+}
+
 /** Tokens of `text` (offsets relative to `text` plus `base`). */
 export function nerTokens(text: string, base = 0): NerToken[] {
   const out: NerToken[] = [];

@@ -17,7 +17,8 @@ import type { Document, Span } from '../../document/document';
 import { documentAnnotations } from '../../document/document';
 import { splitSentences } from '../../text/sentences';
 import type { WordVocab } from '../../wordvec/wordVocab';
-import { FEATURE_SLOTS, charTable, nerTokens, tokenCharIds, tokenFeatures, tokenWordId, type CharScheme, type NerToken } from './features';
+import { FEATURE_SLOTS, charTable, dictionaryFeature, nerTokens, tokenCharIds, tokenFeatures, tokenWordId, type CharScheme, type NerToken } from './features';
+import type { Gazetteer } from './gazetteer';
 import { NER_LABELS, NER_TYPES, beginLabel, insideLabel, labelsToMentions, nerTypeOf, type NerType, type TokenMention } from './tags';
 
 /** One sentence chunk. */
@@ -30,7 +31,7 @@ export interface NerSentence {
 export interface NerExample {
   sentence: NerSentence;
   words: Int32Array;
-  /** tokens × FEATURE_SLOTS hashed feature ids. */
+  /** tokens × slots hashed feature ids (FEATURE_SLOTS, one more with a dictionary). */
   feats: Int32Array;
   /** tokens × maxChars char ids, for a tagger with a char encoder (features.ts CharScheme). */
   chars?: Uint8Array;
@@ -62,15 +63,20 @@ export interface NerEncodeOptions {
   buckets: number;
   maxTokens: number;
   chars?: CharScheme | undefined;
+  /** Adds the dictionary slot (features.ts DICTIONARY_FEATURE_SCHEME), for a tagger trained with one. */
+  gazetteer?: Gazetteer | undefined;
 }
 
 /** Model inputs of a sentence (`chars` only with a char scheme). */
-export function encodeSentence(s: NerSentence, o: Pick<NerEncodeOptions, 'vocab' | 'buckets' | 'chars'>): { words: Int32Array; feats: Int32Array; chars?: Uint8Array } {
+export function encodeSentence(s: NerSentence, o: Pick<NerEncodeOptions, 'vocab' | 'buckets' | 'chars' | 'gazetteer'>): { words: Int32Array; feats: Int32Array; chars?: Uint8Array } {
   const words = new Int32Array(s.tokens.length);
-  const feats = new Int32Array(s.tokens.length * FEATURE_SLOTS);
+  const K = FEATURE_SLOTS + (o.gazetteer ? 1 : 0);
+  const feats = new Int32Array(s.tokens.length * K);
+  const dict = o.gazetteer?.tags(s.tokens);
   s.tokens.forEach((t, i) => {
     words[i] = tokenWordId(o.vocab, t);
-    tokenFeatures(t, o.buckets, feats, i * FEATURE_SLOTS);
+    tokenFeatures(t, o.buckets, feats, i * K);
+    if (dict) feats[i * K + FEATURE_SLOTS] = dictionaryFeature(dict[i]!, o.buckets);
   });
   if (!o.chars) return { words, feats };
   const L = o.chars.maxChars;

@@ -29,7 +29,10 @@ export interface NerFeedOptions {
 export function nerInputFeeds(batch: readonly Pick<NerExample, 'words' | 'feats' | 'chars'>[], options: NerFeedOptions = {}): Record<string, HostTensor> {
   const B = batch.length;
   const T = Math.max(1, options.padTo ?? 1, ...batch.map((e) => e.words.length));
-  const K = FEATURE_SLOTS;
+  // Feature slots per token: FEATURE_SLOTS, or one more for a tagger with dictionary features.
+  const sized = batch.find((e) => e.words.length > 0);
+  const K = sized ? sized.feats.length / sized.words.length : FEATURE_SLOTS;
+  if (!Number.isInteger(K) || batch.some((e) => e.feats.length !== e.words.length * K)) throw new Error('feature ids are not the same number of slots per token in every example');
   const ids = new BigInt64Array(B * T).fill(BigInt(PAD_ID));
   const feats = new BigInt64Array(B * T * K);
   const mask = new Float32Array(B * T);

@@ -34,7 +34,9 @@ import type { TrainConfig } from '../trainConfig';
 import type { TrainerBackend } from '../trainer';
 import { VOCAB_FILE, type WordVectors } from '../../wordvec/wordVectors';
 import { PAD_ID, SPECIAL_WORDS, WORD_TOKENIZER, WordVocab, isCompound } from '../../wordvec/wordVocab';
-import { FEATURE_SCHEME, FEATURE_SLOTS } from '../../inference/mentions/features';
+import { DICTIONARY_FEATURE_SCHEME, FEATURE_SCHEME, FEATURE_SLOTS } from '../../inference/mentions/features';
+import { fileSha256 } from '../../inference/mentions/gazetteer';
+import { VOCABULARY_FILE } from '../../inference/normalization/vocabularyLexicon';
 import type { NerExample } from '../../inference/mentions/nerExamples';
 import { NER_LABELS, NER_TYPES, type TokenMention } from '../../inference/mentions/tags';
 import { decodeMentions, nerInputFeeds, nerLogits, type NerFeedOptions } from '../../inference/mentions/taggerModel';
@@ -94,6 +96,12 @@ export const NerConfigSchema = z.object({
   /** Tuned word rows at most (the most frequent training words). */
   tuneWords: z.number().int().positive().default(5000),
   centerVectors: z.boolean().default(true),
+  /**
+   * A vocabulary file (`biore ner lexicon`'s `vocabulary.tsv.br`) whose chemical and disease names
+   * become a dictionary feature per token (inference/mentions/gazetteer.ts); '' = none. The file
+   * is copied into the model folder and its sha256 recorded, so the runtime matches the same names.
+   */
+  dictionary: z.string().default(''),
 });
 
 export type NerConfig = z.infer<typeof NerConfigSchema>;
@@ -382,7 +390,7 @@ export function nerArch(ner: NerConfig, c: Pick<TrainConfig, 'dropout'>, wordDim
     wordDim,
     buckets: ner.buckets,
     featDim: ner.featDim,
-    slots: FEATURE_SLOTS,
+    slots: FEATURE_SLOTS + (ner.dictionary ? 1 : 0),
     layers: ner.layers.split(',').map(Number),
     dilations: ner.dilations.split(',').map(Number),
     filters: ner.filters,
@@ -411,7 +419,7 @@ export function nerRuntimeConfig(arch: NerArch, ner: NerConfig): Record<string, 
     outputs: ['logits', ...(arch.crf ? [CRF_OUTPUTS.transitions, CRF_OUTPUTS.start, CRF_OUTPUTS.end] : [])],
     architecture: { ...arch, tuneRows: 0 },
     tokenizer: { ...WORD_TOKENIZER, hyphens: 'parts', vocab: VOCAB_FILE },
-    features: { ...FEATURE_SCHEME, buckets: arch.buckets },
+    features: ner.dictionary ? { ...DICTIONARY_FEATURE_SCHEME, buckets: arch.buckets, dictionary: { file: VOCABULARY_FILE, sha256: fileSha256(ner.dictionary) } } : { ...FEATURE_SCHEME, buckets: arch.buckets },
     // The runtime feeds char_ids exactly when this is present (inference/mentions/nerTagger.ts).
     ...(arch.chars ? { chars: charScheme(arch.chars.maxChars) } : {}),
     max_tokens: ner.maxTokens,
@@ -480,6 +488,7 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
       if (graph.crf) crfScoreOutputs(ex, graph.crf);
       writeModelFolder(dir, ex.g.toBytes(), { ...nerRuntimeConfig(arch, o.ner), ...meta });
       fs.writeFileSync(path.join(dir, VOCAB_FILE), o.vocab.toText());
+      if (o.ner.dictionary) fs.copyFileSync(o.ner.dictionary, path.join(dir, VOCABULARY_FILE));
     },
   };
 }

@@ -12,6 +12,7 @@ import { runTrainingJob } from '../trainingJob';
 import { loadWordVectors } from '../../wordvec/wordVectors';
 import { UNK_ID } from '../../wordvec/wordVocab';
 import { fnv1a } from '../../inference/mentions/features';
+import { loadGazetteer } from '../../inference/mentions/gazetteer';
 import { encodeTrainingDocuments, type GoldAlignmentStats, type NerExample } from '../../inference/mentions/nerExamples';
 import { NER_TRAIN_DEFAULTS, NerConfigSchema, createNerBackend, nerCharScheme, nerVocabulary, type NerConfig } from './nerModel';
 import type { NerType } from '../../inference/mentions/tags';
@@ -96,7 +97,9 @@ export async function runNerTrain(job: NerTrainJob): Promise<NerTrainResult> {
   const wv = loadWordVectors(ner.vectors);
   const { vocab, table } = nerVocabulary(wv, ner.centerVectors);
   log(`vocabulary: ${vocab.size} words (vector vocabulary ${wv.vocab.size} minus hyphenated compounds)`);
-  const enc = { vocab, buckets: ner.buckets, maxTokens: ner.maxTokens, chars: nerCharScheme(ner) };
+  const gazetteer = ner.dictionary ? loadGazetteer(ner.dictionary) : undefined;
+  if (gazetteer) log(`dictionary features: ${gazetteer.names.size} chemical and disease names from ${ner.dictionary}`);
+  const enc = { vocab, buckets: ner.buckets, maxTokens: ner.maxTokens, chars: nerCharScheme(ner), gazetteer };
   const trainEx: NerExample[] = [];
   const devEx: NerExample[] = [];
   const data: Record<string, unknown>[] = [];
