@@ -53,6 +53,23 @@ test('gazetteer: longest match, inverted MeSH terms, plurals, both types; abbrev
   assert.deepEqual(g.tags([]), []);
 });
 
+test('gazetteer: a short form the document defines for a dictionary name is tagged wherever it occurs, only when asked', () => {
+  const g = buildGazetteer([entry('Chemical', 'Nitric Oxide', 'mesh.pref'), entry('Disease', 'Contrast-Induced Nephropathy'), entry('Chemical', '5-Hydroxytryptamine')], 'sha');
+  const doc = {
+    passages: [
+      { offset: 0, text: 'Nitric oxide (NO) and 5-hydroxytryptamine (5-HT) in contrast-induced nephropathy (CIN).', annotations: [], attributes: {} },
+      { offset: 90, text: 'NO rose; CIN and 5-HT fell; no change in BP (blood pressure).', annotations: [], attributes: {} },
+    ],
+  };
+  assert.equal(g.documentAbbreviations(doc).size, 0, 'off by default');
+  const on = g.withAbbreviations(true);
+  assert.deepEqual([...on.documentAbbreviations(doc)], [['NO', 1], ['5 HT', 1], ['CIN', 2]]);
+  const toks = nerTokens(doc.passages[1]!.text);
+  const tags = on.tags(toks, on.documentAbbreviations(doc));
+  assert.equal(toks.map((t, i) => `${t.surface}/${tags[i]}`).join(' '), 'NO/B-aC rose/O ;/O CIN/B-aD and/O 5/B-aC HT/I-aC fell/O ;/O no/O change/O in/O BP/O (/O blood/O pressure/O )/O ./O');
+  assert.deepEqual(g.tags(toks), tags.map(() => 'O'));
+});
+
 test('gazetteer: a file with other content than the tagger recorded is refused by name', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gaz-'));
   const file = path.join(dir, 'vocabulary.tsv.br');

@@ -22,7 +22,8 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import { singular } from '../normalization/lexicon';
+import type { Document } from '../../document/document';
+import { findAbbreviations, singular } from '../normalization/lexicon';
 import { loadVocabularyFile, type VocabularyEntry } from '../normalization/vocabularyLexicon';
 import { nerTokens, type NerToken } from './features';
 
@@ -38,10 +39,42 @@ export class Gazetteer {
     readonly names: ReadonlyMap<string, number>,
     /** sha256 of the vocabulary file it was built from (recorded in the tagger's config.json). */
     readonly sha256: string,
+    /**
+     * Also tag the short forms a document defines for a dictionary name (`nitric oxide (NO)`:
+     * every `NO` of the abstract), as `B-aC` …; see documentAbbreviations. Recorded in config.json
+     * (`features.dictionary.abbreviations`): a tagger trained without it is fed without it.
+     */
+    readonly abbreviations = false,
   ) {}
 
-  /** Per token: `B-C`, `I-D`, `B-CD` … or `O`. */
-  tags(tokens: readonly Pick<NerToken, 'norm'>[]): string[] {
+  /** The same names, with or without the abbreviation tags. */
+  withAbbreviations(on: boolean): Gazetteer {
+    return on === this.abbreviations ? this : new Gazetteer(this.names, this.sha256, on);
+  }
+
+  /**
+   * Short forms the document defines (Schwartz-Hearst, `long form (SF)`) whose long form is a
+   * dictionary name, by the short form's token surfaces (case kept) → the name's type bits. Short
+   * forms are what the tagger misses most among chemicals (`NO`, `NMDA`, `CM`, `SSRIs` on its
+   * held-out documents), and what no dictionary lists: a document defines its own. Empty unless
+   * `abbreviations` is on.
+   */
+  documentAbbreviations(doc: Pick<Document, 'passages'>): Map<string, number> {
+    const out = new Map<string, number>();
+    if (!this.abbreviations) return out;
+    for (const p of doc.passages) {
+      for (const a of findAbbreviations(p.text, p.offset)) {
+        const key = shortFormKey(a.short);
+        const long = nameKey(a.long);
+        const bits = long === undefined ? undefined : this.names.get(long);
+        if (key && bits && !out.has(key)) out.set(key, bits);
+      }
+    }
+    return out;
+  }
+
+  /** Per token: `B-C`, `I-D`, `B-CD` … or `O`; with a document's abbreviations, `B-aC` … for their short forms. */
+  tags(tokens: readonly Pick<NerToken, 'norm' | 'surface'>[], abbreviations?: ReadonlyMap<string, number>): string[] {
     const keys = tokens.map((t) => tokenKey(t.norm));
     const out = new Array<string>(tokens.length).fill('O');
     for (let i = 0; i < keys.length; ) {
@@ -64,8 +97,30 @@ export class Gazetteer {
       for (let k = 0; k < found; k++) out[i + k] = `${k === 0 ? 'B' : 'I'}-${code}`;
       i += found;
     }
+    if (abbreviations && abbreviations.size > 0) {
+      for (let i = 0; i < tokens.length; i++) {
+        if (out[i] !== 'O') continue;
+        let key = '';
+        for (let n = 1; n <= SHORT_FORM_MAX_TOKENS && i + n <= tokens.length && out[i + n - 1] === 'O'; n++) {
+          key = n === 1 ? tokens[i]!.surface : `${key} ${tokens[i + n - 1]!.surface}`;
+          const bits = abbreviations.get(key);
+          if (!bits) continue;
+          for (let k = 0; k < n; k++) out[i + k] = `${k === 0 ? 'B' : 'I'}-a${TYPE_CODES[bits]!}`;
+          i += n - 1;
+          break;
+        }
+      }
+    }
     return out;
   }
+}
+
+/** Tokens a defined short form may span (`5-HT` is two). */
+const SHORT_FORM_MAX_TOKENS = 3;
+
+function shortFormKey(short: string): string | undefined {
+  const toks = nerTokens(short);
+  return toks.length === 0 || toks.length > SHORT_FORM_MAX_TOKENS ? undefined : toks.map((t) => t.surface).join(' ');
 }
 
 function tokenKey(norm: string): string {

@@ -65,14 +65,16 @@ export interface NerEncodeOptions {
   chars?: CharScheme | undefined;
   /** Adds the dictionary slot (features.ts DICTIONARY_FEATURE_SCHEME), for a tagger trained with one. */
   gazetteer?: Gazetteer | undefined;
+  /** The sentence's document's short forms of dictionary names (Gazetteer.documentAbbreviations). */
+  abbreviations?: ReadonlyMap<string, number> | undefined;
 }
 
 /** Model inputs of a sentence (`chars` only with a char scheme). */
-export function encodeSentence(s: NerSentence, o: Pick<NerEncodeOptions, 'vocab' | 'buckets' | 'chars' | 'gazetteer'>): { words: Int32Array; feats: Int32Array; chars?: Uint8Array } {
+export function encodeSentence(s: NerSentence, o: Pick<NerEncodeOptions, 'vocab' | 'buckets' | 'chars' | 'gazetteer' | 'abbreviations'>): { words: Int32Array; feats: Int32Array; chars?: Uint8Array } {
   const words = new Int32Array(s.tokens.length);
   const K = FEATURE_SLOTS + (o.gazetteer ? 1 : 0);
   const feats = new Int32Array(s.tokens.length * K);
-  const dict = o.gazetteer?.tags(s.tokens);
+  const dict = o.gazetteer?.tags(s.tokens, o.abbreviations);
   s.tokens.forEach((t, i) => {
     words[i] = tokenWordId(o.vocab, t);
     tokenFeatures(t, o.buckets, feats, i * K);
@@ -150,10 +152,11 @@ export function encodeTrainingDocuments(docs: readonly Document[], source: strin
   const out: NerExample[] = [];
   for (const d of docs) {
     const mentions = typedMentions(d, types);
+    const abbreviations = o.gazetteer?.documentAbbreviations(d);
     for (const s of documentSentences(d, o.maxTokens)) {
       if (s.tokens.length === 0) continue;
       const labels = goldLabels(s, mentions, stats);
-      out.push({ sentence: s, ...encodeSentence(s, o), allowed: allowedMasks(labels, types), gold: labelsToMentions(labels), types, source });
+      out.push({ sentence: s, ...encodeSentence(s, { ...o, abbreviations }), allowed: allowedMasks(labels, types), gold: labelsToMentions(labels), types, source });
     }
   }
   return out;

@@ -40,14 +40,14 @@ export interface NerTagger {
 export async function loadNerTagger(modelDir: string, options: { threads?: number } = {}): Promise<NerTagger> {
   const cfg = readModelConfig(modelDir);
   if (!TAGGER_MODEL_TYPES.has(String(cfg['model_type']))) throw new Error(`${modelDir}: not a mention tagger folder (model_type ${String(cfg['model_type'])}; train one with \`biore ner train\`)`);
-  const features = cfg['features'] as { kind?: string; version?: number; buckets?: number; dictionary?: { file?: unknown; sha256?: unknown } } | undefined;
+  const features = cfg['features'] as { kind?: string; version?: number; buckets?: number; dictionary?: { file?: unknown; sha256?: unknown; abbreviations?: unknown } } | undefined;
   const version = features?.version;
   if (!features || features.kind !== FEATURE_SCHEME.kind || (version !== FEATURE_SCHEME.version && version !== DICTIONARY_FEATURE_SCHEME.version) || typeof features.buckets !== 'number') throw new Error(`${modelDir}: unknown feature scheme ${JSON.stringify(features)}`);
   let gazetteer: Gazetteer | undefined;
   if (version === DICTIONARY_FEATURE_SCHEME.version) {
     const d = features.dictionary;
     if (!d || typeof d.file !== 'string' || path.basename(d.file) !== d.file || typeof d.sha256 !== 'string') throw new Error(`${modelDir}/config.json: features.dictionary must name a file in the folder and its sha256`);
-    gazetteer = loadGazetteer(path.join(modelDir, d.file), d.sha256);
+    gazetteer = loadGazetteer(path.join(modelDir, d.file), d.sha256).withAbbreviations(d.abbreviations === true);
   }
   const chars = taggerCharScheme(modelDir, cfg);
   const labels = Object.values((cfg['id2label'] ?? {}) as Record<string, string>);
@@ -66,7 +66,8 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
       docs.forEach((d, i) => {
         for (const s of documentSentences(d, maxTokens)) if (s.tokens.length) sentences.push({ doc: i, s });
       });
-      const examples = sentences.map((x) => encodeSentence(x.s, { vocab, buckets, chars, gazetteer }));
+      const abbreviations = docs.map((d) => gazetteer?.documentAbbreviations(d));
+      const examples = sentences.map((x) => encodeSentence(x.s, { vocab, buckets, chars, gazetteer, abbreviations: abbreviations[x.doc] }));
       const { logits, crf } = await nerEmissions(session, examples, { maxChars: chars?.maxChars, ...(o.signal ? { signal: o.signal } : {}) });
       const out: PredictedMention[][] = docs.map(() => []);
       const texts = docs.map((d) => new Map(d.passages.map((p) => [p, p.text] as const)));

@@ -102,6 +102,8 @@ export const NerConfigSchema = z.object({
    * is copied into the model folder and its sha256 recorded, so the runtime matches the same names.
    */
   dictionary: z.string().default(''),
+  /** With `dictionary`: also tag each document's defined short forms of dictionary names (gazetteer.ts). */
+  dictionaryAbbreviations: z.boolean().default(false),
 });
 
 export type NerConfig = z.infer<typeof NerConfigSchema>;
@@ -419,7 +421,7 @@ export function nerRuntimeConfig(arch: NerArch, ner: NerConfig): Record<string, 
     outputs: ['logits', ...(arch.crf ? [CRF_OUTPUTS.transitions, CRF_OUTPUTS.start, CRF_OUTPUTS.end] : [])],
     architecture: { ...arch, tuneRows: 0 },
     tokenizer: { ...WORD_TOKENIZER, hyphens: 'parts', vocab: VOCAB_FILE },
-    features: ner.dictionary ? { ...DICTIONARY_FEATURE_SCHEME, buckets: arch.buckets, dictionary: { file: VOCABULARY_FILE, sha256: fileSha256(ner.dictionary) } } : { ...FEATURE_SCHEME, buckets: arch.buckets },
+    features: ner.dictionary ? { ...DICTIONARY_FEATURE_SCHEME, buckets: arch.buckets, dictionary: { file: VOCABULARY_FILE, sha256: fileSha256(ner.dictionary), ...(ner.dictionaryAbbreviations ? { abbreviations: true } : {}) } } : { ...FEATURE_SCHEME, buckets: arch.buckets },
     // The runtime feeds char_ids exactly when this is present (inference/mentions/nerTagger.ts).
     ...(arch.chars ? { chars: charScheme(arch.chars.maxChars) } : {}),
     max_tokens: ner.maxTokens,

@@ -97,7 +97,8 @@ export async function runNerTrain(job: NerTrainJob): Promise<NerTrainResult> {
   const wv = loadWordVectors(ner.vectors);
   const { vocab, table } = nerVocabulary(wv, ner.centerVectors);
   log(`vocabulary: ${vocab.size} words (vector vocabulary ${wv.vocab.size} minus hyphenated compounds)`);
-  const gazetteer = ner.dictionary ? loadGazetteer(ner.dictionary) : undefined;
+  if (ner.dictionaryAbbreviations && !ner.dictionary) throw new Error('dictionaryAbbreviations=true needs dictionary=<vocabulary file>');
+  const gazetteer = ner.dictionary ? loadGazetteer(ner.dictionary).withAbbreviations(ner.dictionaryAbbreviations) : undefined;
   if (gazetteer) log(`dictionary features: ${gazetteer.names.size} chemical and disease names from ${ner.dictionary}`);
   const enc = { vocab, buckets: ner.buckets, maxTokens: ner.maxTokens, chars: nerCharScheme(ner), gazetteer };
   const trainEx: NerExample[] = [];
