@@ -6,6 +6,7 @@
  * mention's relations, and one CodeLens per document with counts.
  * All of it reads the curation sessions; offsets become ranges only here.
  */
+import { mentionOrigin } from '../core/curation/mentionOrigin';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { entityCategory, type EntityCategory } from '../core/curation/entityCategories';
@@ -183,6 +184,8 @@ export class MentionHoverProvider implements vscode.HoverProvider {
     const { ed, curated, mention } = hit;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${escapeMd(mention.text)}** · ${escapeMd(mention.type)} · ${escapeMd(mention.ids.join('|') || 'no concept id')} — BioRE\n\n`);
+    const found = mentionOrigin(mention.attributes);
+    if (found) md.appendMarkdown(`_${escapeMd(found)}_\n\n`);
     const rows = session.rowsOfMention(ed.doc.id, mention);
     if (rows.length === 0) md.appendMarkdown('_No relations yet. Run **BioRE: Extract Relations**._\n');
     const text = documentText(curated.document);

@@ -363,6 +363,11 @@ test('consistency: repeated names and abbreviations of predicted mentions are ad
     ['Lithium carbonate', 'LC', 'LC', 'Lithium'],
     'both LC occurrences via the abbreviation; lowercase "lithium carbonate" is another text; "lithiumX" is no token match',
   );
+  assert.deepEqual(
+    r.mentions.map((m) => m.propagated === true),
+    [false, true, true, false],
+    'the added mentions say so (they get their calibrated score from that, not from the tagger)',
+  );
   // A low-confidence prediction seeds nothing.
   assert.equal(propagateMentions(doc, [pred(0, 'Lithium carbonate', 0.5)]).added, 0);
 });

@@ -14,6 +14,7 @@ import { Autodiff } from '../../src/core/engine/autodiff';
 import { readCollection } from '../../src/core/formats/formatIo';
 import { CHAR_ALPHABET, charScheme, charTable, tokenCharIds } from '../../src/core/inference/mentions/features';
 import { encodeTrainingDocuments, type NerExample } from '../../src/core/inference/mentions/nerExamples';
+import { plattScale } from '../../src/core/evaluation/calibration';
 import { loadNerTagger } from '../../src/core/inference/mentions/nerTagger';
 import { NER_LABELS } from '../../src/core/inference/mentions/tags';
 import { decodeMentions, nerEmissions, nerInputFeeds, nerLogits } from '../../src/core/inference/mentions/taggerModel';
@@ -213,7 +214,11 @@ test('CNN folders: no char input, no new config fields; the shipped tagger decod
   for (const d of docs) for (const p of d.passages) p.annotations = [];
   const tagger = await loadNerTagger(path.join(root, 'models/ner'), { threads: 1 });
   const out = await tagger.tagDocuments(docs, { consistency: false });
+  // Its scores are calibrated (`biore ner calibrate`): Platt scaling of the tagger's own scores.
+  const raw = await tagger.tagDocuments(docs, { consistency: false, rawScores: true });
   await tagger.dispose();
+  assert.ok(tagger.calibration, 'the shipped tagger records a score calibration');
+  raw[0]!.forEach((m, i) => assert.ok(Math.abs(out[0]![i]!.score - plattScale(m.score, tagger.calibration!)) < 1e-9));
   assert.deepEqual(
     out[0]!.map((m) => ({ start: m.span.start, end: m.span.end, type: m.type, text: m.text, score: +m.score.toFixed(5) })),
     golden,

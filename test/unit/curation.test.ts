@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parsePubTator } from '../../src/core/formats/pubtator';
+import { mentionOrigin } from '../../src/core/curation/mentionOrigin';
 import { parseBiocXml, writeBiocXml } from '../../src/core/formats/biocXml';
 import { parseBiocJson, writeBiocJson } from '../../src/core/formats/biocJson';
 import { documentText, type RelationArgument } from '../../src/core/document/document';
@@ -246,4 +247,11 @@ test('settings and entity categories', () => {
   assert.deepEqual(normalizeSettings({ tasks: ['biored', 'cdr', 'biored'], relationNotes: 'full' }).tasks, ['biored', 'cdr']);
   assert.equal(normalizeSettings({ relationNotes: 'off' }).relationNotes, 'off');
   assert.deepEqual(['Chemical', 'GENE-Y', 'DiseaseOrPhenotypicFeature', 'SequenceVariant', 'drug'].map(entityCategory), ['chemical', 'gene', 'disease', 'other', 'chemical']);
+});
+
+test('the hover says how the tagger found a mention, with its calibrated confidence', () => {
+  assert.equal(mentionOrigin({}), undefined, 'a mention from the file');
+  assert.equal(mentionOrigin({ source: 'biore-ner', score: '0.934' }), 'found by the mention tagger, confidence 0.93');
+  assert.equal(mentionOrigin({ source: 'biore-ner', score: '0.514', propagated: 'true' }), 'found by the mention tagger elsewhere in this document and marked here too, confidence 0.51');
+  assert.equal(mentionOrigin({ source: 'biore-ner' }), 'found by the mention tagger');
 });

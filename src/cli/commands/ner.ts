@@ -1,5 +1,6 @@
 /**
- * `biore ner train|lexicon`: the mention tagger and the normalization lexicon.
+ * `biore ner train|repack|calibrate|lexicon`: the mention tagger, its score calibration and the
+ * normalization lexicon.
  */
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
@@ -8,6 +9,7 @@ import { LEXICON_SOURCES, buildTrainingLexicon } from '../../core/inference/norm
 import { registerVocabularyCommands, writeVocabularyNextTo } from './nerVocabulary';
 import { nerConfigKeys, resolveNerConfig, runNerTrain } from '../../core/training/ner/nerTrainJob';
 import { repackNerFolder } from '../../core/training/ner/nerModel';
+import { calibrateTaggerFolder } from '../../core/modelEvaluation/calibrateMentions';
 import { UserError } from '../userError';
 import { startTrainingRun } from '../trainingRun';
 
@@ -48,6 +50,23 @@ export function registerNer(program: Command): void {
     .action((o: { from: string; to: string }) => {
       const r = repackNerFolder(o.from, o.to);
       process.stdout.write(JSON.stringify({ to: o.to, modelBytes: r.bytes }) + '\n');
+    });
+
+  ner
+    .command('calibrate')
+    .description("fit the tagger folder's mention score calibration (Platt scaling of its scores, one precision for mentions document consistency adds) on the held-out documents of its training run, and record it in its config.json")
+    .option('--model <dir>', 'tagger folder', 'models/ner')
+    .option('--threads <n>', 'onnxruntime threads', (v) => Number(v), 2)
+    .action(async (o: { model: string; threads: number }) => {
+      let r;
+      try {
+        r = await calibrateTaggerFolder(o.model, { threads: o.threads, onLog: (l) => process.stderr.write(`${l}\n`) });
+      } catch (e) {
+        const m = (e as Error).message;
+        if (/config\.json|not a mention tagger|is missing|unknown corpus|not available/.test(m)) throw new UserError(m);
+        throw e;
+      }
+      process.stdout.write(JSON.stringify(r, null, 1) + '\n');
     });
 
   ner

@@ -14,6 +14,7 @@
 import { loadSplit } from '../corpora/registry';
 import type { Counts, Prf } from '../evaluation/prf';
 import { prf } from '../evaluation/prf';
+import { expectedCalibrationError } from '../evaluation/calibration';
 import { scoreCdr } from '../evaluation/scorers';
 import { submittedDocuments, type LocalPairs } from '../evaluation/submission';
 import type { Document } from '../document/document';
@@ -92,6 +93,19 @@ export function bareCopy(d: Document): Document {
   return { ...d, passages: d.passages.map((p) => ({ ...p, annotations: [] })), relations: [] };
 }
 
+/** One predicted mention (ECE of mention scores; `biore ner calibrate`): its score, whether consistency added it, whether it is right. */
+export interface MentionScorePoint {
+  score: number;
+  propagated: boolean;
+  correct: boolean;
+}
+
+/** The points of one document's predictions of `types` against its gold mentions. */
+export function mentionScorePoints(gold: Document, predicted: readonly PredictedMention[], types: readonly NerType[]): MentionScorePoint[] {
+  const keys = new Set(typedMentions(gold, types).map((m) => `${m.type}:${m.span.start}:${m.span.end}`));
+  return predicted.filter((m) => types.includes(m.type)).map((m) => ({ score: m.score, propagated: m.propagated === true, correct: keys.has(`${m.type}:${m.span.start}:${m.span.end}`) }));
+}
+
 /** A copy keeping the annotations but without their ids or relations. */
 function idlessCopy(d: Document): Document {
   return { ...d, passages: d.passages.map((p) => ({ ...p, annotations: p.annotations.map((a) => ({ ...a, ids: [], attributes: {} })) })), relations: [] };
@@ -111,6 +125,11 @@ export interface NerEvaluation {
   fn: number;
   documents: number;
   seconds: number;
+  /**
+   * How well the mention scores the tagger reports match how often a mention is right (exact
+   * span and type): ECE in percent over 10 bins, and whether the folder calibrates its scores.
+   */
+  confidence: { ece: number; mentions: number; calibrated: boolean };
   /** BC5CDR and BioRED genes with a lexicon: concept-level scores. */
   normalization?: { predictedMentions: { precision: number; recall: number; f1: number; byType: Record<string, Score> }; goldMentions: { precision: number; recall: number; f1: number; byType: Record<string, Score> }; lexicon: string };
 }
@@ -132,7 +151,13 @@ export async function evaluateNer(taskName: string, modelDir: string, options: {
     }
     const seconds = (performance.now() - t0) / 1000;
     const m = scoreMentions(gold, predicted, spec.types);
-    const out: NerEvaluation = { task: taskName, corpus: spec.corpus, split: spec.split, model: modelDir, precision: m.micro.precision, recall: m.micro.recall, f1: m.micro.f1, byType: m.byType, tp: m.micro.tp, fp: m.micro.fp, fn: m.micro.fn, documents: gold.length, seconds: round(seconds) };
+    const points = gold.flatMap((d, i) => mentionScorePoints(d, predicted[i]!, spec.types));
+    const ece = expectedCalibrationError(
+      points.map((p) => p.score),
+      points.map((p) => p.correct),
+    ).ece;
+    const confidence = { ece: round(ece), mentions: points.length, calibrated: tagger.calibration !== undefined };
+    const out: NerEvaluation = { task: taskName, corpus: spec.corpus, split: spec.split, model: modelDir, precision: m.micro.precision, recall: m.micro.recall, f1: m.micro.f1, byType: m.byType, tp: m.micro.tp, fp: m.micro.fp, fn: m.micro.fn, documents: gold.length, seconds: round(seconds), confidence };
     if (options.lexicon && spec.normalization) {
       const lex = loadLexicon(options.lexicon);
       const fromPredicted = gold.map((d, i) => {

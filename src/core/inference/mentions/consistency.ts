@@ -47,7 +47,7 @@ export function propagateMentions(doc: Document, mentions: readonly PredictedMen
   let added = 0;
   for (const l of longSpans) {
     if (taken(l.start, l.end)) continue;
-    out.push({ span: { start: l.start, end: l.end }, type: l.type, text: l.text, score: 0 });
+    out.push({ span: { start: l.start, end: l.end }, type: l.type, text: l.text, score: 0, propagated: true });
     added++;
   }
   // Occurrences on token boundaries: match token sequences against the known texts.
@@ -70,7 +70,7 @@ export function propagateMentions(doc: Document, mentions: readonly PredictedMen
       for (const text of cands.sort((a, b) => b.length - a.length)) {
         const end = tok.start + text.length;
         if (!ends.has(end) || !starts.has(tok.start) || p.text.slice(tok.start - p.offset, end - p.offset) !== text || taken(tok.start, end)) continue;
-        out.push({ span: { start: tok.start, end }, type: typeOf.get(text)!, text, score: 0 });
+        out.push({ span: { start: tok.start, end }, type: typeOf.get(text)!, text, score: 0, propagated: true });
         added++;
         break;
       }

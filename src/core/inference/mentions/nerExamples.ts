@@ -17,7 +17,7 @@ import type { Document, Span } from '../../document/document';
 import { documentAnnotations } from '../../document/document';
 import { splitSentences } from '../../text/sentences';
 import type { WordVocab } from '../../wordvec/wordVocab';
-import { FEATURE_SLOTS, charTable, dictionaryFeature, nerTokens, tokenCharIds, tokenFeatures, tokenWordId, type CharScheme, type NerToken } from './features';
+import { FEATURE_SLOTS, charTable, dictionaryFeature, fnv1a, nerTokens, tokenCharIds, tokenFeatures, tokenWordId, type CharScheme, type NerToken } from './features';
 import type { Gazetteer } from './gazetteer';
 import { NER_LABELS, NER_TYPES, beginLabel, insideLabel, labelsToMentions, nerTypeOf, type NerType, type TokenMention } from './tags';
 
@@ -164,3 +164,11 @@ export function encodeTrainingDocuments(docs: readonly Document[], source: strin
 
 /** Number of labels (for allowed-mask width checks). */
 export const LABEL_COUNT = NER_LABELS.length;
+
+/**
+ * True when a document is in a tagger run's held-out share (stable: a hash of the id). Training
+ * selects on these documents and `ner calibrate` fits the mention scores on them.
+ */
+export function isHeldOut(id: string, share: number): boolean {
+  return (fnv1a(`${id}:ner-dev`) % 10000) / 10000 < share;
+}

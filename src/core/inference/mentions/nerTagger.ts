@@ -12,6 +12,7 @@ import { WordVocab } from '../../wordvec/wordVocab';
 import { propagateMentions } from './consistency';
 import { DICTIONARY_FEATURE_SCHEME, FEATURE_SCHEME, type CharScheme } from './features';
 import { loadGazetteer, type Gazetteer } from './gazetteer';
+import { PROPAGATED_KEY, TAGGER_SOURCE, calibratedMentionScore, readMentionCalibration, type MentionScoreCalibration } from './mentionCalibration';
 import { documentSentences, encodeSentence, type NerSentence } from './nerExamples';
 import { NER_LABELS, NER_TYPES, type NerType, type PredictedMention } from './tags';
 
@@ -25,12 +26,16 @@ export interface TagOptions {
   signal?: AbortSignal;
   /** Apply document-level consistency (consistency.ts) to each document's mentions (default true). */
   consistency?: boolean;
+  /** Keep the tagger's own scores even when the folder records a score calibration (to fit one). */
+  rawScores?: boolean;
 }
 
 /** A loaded tagger. */
 export interface NerTagger {
   readonly modelDir: string;
   readonly types: readonly NerType[];
+  /** The folder's score calibration (`biore ner calibrate`), undefined when it has none. */
+  readonly calibration: MentionScoreCalibration | undefined;
   /** Mentions of each document (same order), all documents' sentences in shared batches. */
   tagDocuments(docs: readonly Document[], options?: TagOptions): Promise<PredictedMention[][]>;
   dispose(): Promise<void>;
@@ -50,6 +55,7 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
     gazetteer = loadGazetteer(path.join(modelDir, d.file), d.sha256).withAbbreviations(d.abbreviations === true);
   }
   const chars = taggerCharScheme(modelDir, cfg);
+  const calibration = readMentionCalibration(modelDir, cfg);
   const labels = Object.values((cfg['id2label'] ?? {}) as Record<string, string>);
   if (labels.join(',') !== NER_LABELS.join(',')) throw new Error(`${modelDir}: labels ${labels.join(',')} differ from ${NER_LABELS.join(',')}`);
   for (const f of [MODEL_FILE, VOCAB_FILE]) if (!fs.existsSync(path.join(modelDir, f))) throw new Error(`${modelDir}: ${f} is missing`);
@@ -60,6 +66,7 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
   return {
     modelDir,
     types: NER_TYPES,
+    calibration,
     async tagDocuments(docs, o = {}) {
       const types = o.types ?? NER_TYPES;
       const sentences: { doc: number; s: NerSentence }[] = [];
@@ -91,7 +98,11 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
           out[x.doc]!.push({ span, type: m.type, text, score: score / (m.last - m.first + 1) });
         }
       });
-      return o.consistency !== false ? out.map((ms, i) => propagateMentions(docs[i]!, ms).mentions) : out;
+      // Consistency seeds on the tagger's own scores (its threshold was chosen on them); the
+      // calibration maps the final mentions' scores to probabilities.
+      const final = o.consistency !== false ? out.map((ms, i) => propagateMentions(docs[i]!, ms).mentions) : out;
+      if (calibration && !o.rawScores) for (const ms of final) for (const m of ms) m.score = calibratedMentionScore(m, calibration);
+      return final;
     },
     dispose: () => session.dispose(),
   };
@@ -115,7 +126,8 @@ export function applyMentions(doc: Document, mentions: readonly PredictedMention
   sorted.forEach((m, i) => {
     const p = doc.passages.find((q) => m.span.start >= q.offset && m.span.end <= q.offset + q.text.length);
     if (!p) return;
-    const a: Annotation = { id: `N${i + 1}`, type: m.type, spans: [{ ...m.span }], text: m.text, ids: [], attributes: { score: m.score.toFixed(3), source: 'biore-ner' } };
+    const a: Annotation = { id: `N${i + 1}`, type: m.type, spans: [{ ...m.span }], text: m.text, ids: [], attributes: { score: m.score.toFixed(3), source: TAGGER_SOURCE } };
+    if (m.propagated) a.attributes[PROPAGATED_KEY] = 'true';
     p.annotations.push(a);
   });
 }

@@ -152,6 +152,11 @@ export interface PredictedMention {
   span: Span;
   type: NerType;
   text: string;
-  /** Mean probability of the mention's tokens' labels (a confidence for the curator). */
+  /**
+   * Mean probability of the mention's tokens' labels; once the folder's score calibration is
+   * applied (mentionCalibration.ts), the probability that the mention is right.
+   */
   score: number;
+  /** Added by document-level consistency (consistency.ts), not scored by the tagger itself. */
+  propagated?: boolean;
 }

@@ -11,9 +11,8 @@ import type { TrainProgress, TrainSummary } from '../trainer';
 import { runTrainingJob } from '../trainingJob';
 import { loadWordVectors } from '../../wordvec/wordVectors';
 import { UNK_ID } from '../../wordvec/wordVocab';
-import { fnv1a } from '../../inference/mentions/features';
 import { loadGazetteer } from '../../inference/mentions/gazetteer';
-import { encodeTrainingDocuments, type GoldAlignmentStats, type NerExample } from '../../inference/mentions/nerExamples';
+import { encodeTrainingDocuments, isHeldOut, type GoldAlignmentStats, type NerExample } from '../../inference/mentions/nerExamples';
 import { NER_TRAIN_DEFAULTS, NerConfigSchema, createNerBackend, nerCharScheme, nerVocabulary, type NerConfig } from './nerModel';
 import type { NerType } from '../../inference/mentions/tags';
 
@@ -68,10 +67,8 @@ export function parseSources(s: string): NerSource[] {
   });
 }
 
-/** True when a document is in the held-out share (stable: a hash of the id). */
-export function isHeldOut(id: string, share: number): boolean {
-  return (fnv1a(`${id}:ner-dev`) % 10000) / 10000 < share;
-}
+/** The held-out rule lives with the examples so that evaluation (below training) can reuse it. */
+export { isHeldOut } from '../../inference/mentions/nerExamples';
 
 export interface NerTrainJob {
   overrides: readonly string[];
