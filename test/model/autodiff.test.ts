@@ -70,7 +70,7 @@ test('reductions: sum, mean, max; softmax; layerNorm', async () => {
   });
 });
 
-test('losses: weighted softmax cross-entropy, weighted binary cross-entropy', async () => {
+test('losses: weighted softmax cross-entropy, focal loss, weighted binary cross-entropy', async () => {
   await gradCheck('softmaxCE', {
     isLoss: true,
     params: { logits: [4, 3] },
@@ -80,6 +80,18 @@ test('losses: weighted softmax cross-entropy, weighted binary cross-entropy', as
     },
     build: (ad, p, d) => ad.softmaxCrossEntropy(p['logits']!, d['labels']!, d['weights']!),
   });
+  // Focal loss (γ 2 and 0.5), with the same rows and weights as the cross-entropy above.
+  for (const gamma of [2, 0.5]) {
+    await gradCheck(`focal-${gamma}`, {
+      isLoss: true,
+      params: { logits: [4, 3] },
+      data: {
+        labels: { data: BigInt64Array.from([0n, 2n, 1n, 2n]), dims: [4], dtype: 'int64' },
+        weights: { data: Float32Array.from([1, 0.5, 0, 2]), dims: [4], dtype: 'float32' },
+      },
+      build: (ad, p, d) => ad.focalCrossEntropy(p['logits']!, d['labels']!, d['weights']!, gamma),
+    });
+  }
   await gradCheck('bce', {
     isLoss: true,
     params: { logits: [B, T] },

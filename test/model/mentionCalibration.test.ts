@@ -36,24 +36,37 @@ test('Platt scaling recovers the scaling that generated the data, and no data is
   assert.throws(() => fitPlattScaling([0.5], []), /differ in length/);
 });
 
-test('the mention calibration lowers the ECE of overconfident scores and scores added mentions by their precision', () => {
-  const { scores, correct } = synthetic(5000, 0.5, 0.2, 11);
-  const points: MentionScorePoint[] = scores.map((score, i) => ({ score, propagated: false, correct: correct[i]! }));
+test('the mention calibration lowers the ECE of overconfident scores (per type when asked) and scores added mentions by their precision', () => {
+  // Chemicals overconfident one way, genes another; 50 diseases, too few for a scaling of their own.
+  const chem = synthetic(5000, 0.5, 0.2, 11);
+  const gene = synthetic(3000, 0.8, -1, 13);
+  const dis = synthetic(50, 1, 0, 17);
+  const points: MentionScorePoint[] = [
+    ...chem.scores.map((score, i) => ({ type: 'Chemical' as const, score, propagated: false, correct: chem.correct[i]! })),
+    ...gene.scores.map((score, i) => ({ type: 'Gene' as const, score, propagated: false, correct: gene.correct[i]! })),
+    ...dis.scores.map((score, i) => ({ type: 'Disease' as const, score, propagated: false, correct: dis.correct[i]! })),
+  ];
   // 10 added mentions (score 0), 4 of them right: (4 + 1) / (10 + 2).
-  for (let i = 0; i < 10; i++) points.push({ score: 0, propagated: true, correct: i < 4 });
-  const c = fitMentionCalibration(points, 'synthetic');
+  for (let i = 0; i < 10; i++) points.push({ type: 'Chemical', score: 0, propagated: true, correct: i < 4 });
+  const c = fitMentionCalibration(points, 'synthetic', { byType: true });
+  assert.equal(fitMentionCalibration(points, 'synthetic').byType, undefined, 'one scaling for all types unless asked');
   assert.equal(c.kind, 'platt-logit');
-  assert.equal(c.mentions, 5000);
+  assert.equal(c.mentions, 8050);
   assert.equal(c.propagatedMentions, 10);
   assert.ok(Math.abs(c.propagated - 5 / 12) < 1e-4);
+  assert.ok(Math.abs(c.byType!.Chemical!.a - 0.5) < 0.08 && Math.abs(c.byType!.Gene!.b + 1) < 0.15, JSON.stringify(c.byType));
+  assert.equal(c.byType!.Disease, undefined, 'too few diseases: they use the all-types scaling');
   assert.ok(c.eceBefore > 5 && c.eceAfter < 2, `ECE ${c.eceBefore} -> ${c.eceAfter}`);
-  const added = calibratedMentionScore({ span: { start: 0, end: 1 }, type: 'Disease', text: 'x', score: 0, propagated: true }, c);
-  assert.equal(added, c.propagated);
-  const own = calibratedMentionScore({ span: { start: 0, end: 1 }, type: 'Disease', text: 'x', score: 0.99 }, c);
+  assert.ok(c.eceByType!.Gene!.after < 2.5 && c.eceByType!.Gene!.before > 10, JSON.stringify(c.eceByType));
+  const m = (type: 'Chemical' | 'Gene' | 'Disease', score: number, propagated = false) => ({ span: { start: 0, end: 1 }, type, text: 'x', score, ...(propagated ? { propagated } : {}) });
+  assert.equal(calibratedMentionScore(m('Chemical', 0, true), c), c.propagated);
+  assert.equal(calibratedMentionScore(m('Gene', 0.9), c), plattScale(0.9, c.byType!.Gene!));
+  assert.equal(calibratedMentionScore(m('Disease', 0.9), c), plattScale(0.9, c));
+  const own = calibratedMentionScore(m('Chemical', 0.99), c);
   assert.ok(own < 0.99 && own > 0.5, 'an overconfident 0.99 comes down');
   const after = expectedCalibrationError(
-    scores.map((s) => plattScale(s, c)),
-    correct,
+    chem.scores.map((s) => plattScale(s, c.byType!.Chemical!)),
+    chem.correct,
   ).ece;
   assert.ok(after < 2);
 });
@@ -64,6 +77,8 @@ test('a tagger folder calibration is read strictly and fitted only on training s
   assert.equal(readMentionCalibration('m', { score_calibration: ok })?.a, 0.6);
   assert.throws(() => readMentionCalibration('m', { score_calibration: { ...ok, propagated: 2 } }), /m\/config\.json: score_calibration must be/);
   assert.throws(() => readMentionCalibration('m', { score_calibration: { ...ok, kind: 'isotonic' } }), /biore ner calibrate --model m/);
+  assert.equal(readMentionCalibration('m', { score_calibration: { ...ok, byType: { Gene: { a: 1, b: -1 } } } })?.byType?.Gene?.b, -1);
+  assert.throws(() => readMentionCalibration('m', { score_calibration: { ...ok, byType: { Protein: { a: 1, b: 0 } } } }), /score_calibration must be/);
   assert.throws(() => recordedHeldOut('m', {}), /m\/config\.json: records no training sources/);
   const data = (split: string): Record<string, unknown> => ({ data: { heldOutShare: 0.1, sources: [{ corpus: 'bc5cdr', split, types: ['Chemical', 'Disease'] }] } });
   assert.deepEqual(recordedHeldOut('m', data('train')), { share: 0.1, sources: [{ corpus: 'bc5cdr', split: 'train', types: ['Chemical', 'Disease'] }] });

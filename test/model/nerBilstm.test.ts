@@ -214,11 +214,12 @@ test('CNN folders: no char input, no new config fields; the shipped tagger decod
   for (const d of docs) for (const p of d.passages) p.annotations = [];
   const tagger = await loadNerTagger(path.join(root, 'models/ner'), { threads: 1 });
   const out = await tagger.tagDocuments(docs, { consistency: false });
-  // Its scores are calibrated (`biore ner calibrate`): Platt scaling of the tagger's own scores.
+  // Its scores are calibrated (`biore ner calibrate`): Platt scaling of the tagger's own scores, per type.
   const raw = await tagger.tagDocuments(docs, { consistency: false, rawScores: true });
   await tagger.dispose();
   assert.ok(tagger.calibration, 'the shipped tagger records a score calibration');
-  raw[0]!.forEach((m, i) => assert.ok(Math.abs(out[0]![i]!.score - plattScale(m.score, tagger.calibration!)) < 1e-9));
+  const cal = tagger.calibration!;
+  raw[0]!.forEach((m, i) => assert.ok(Math.abs(out[0]![i]!.score - plattScale(m.score, cal.byType?.[m.type] ?? cal)) < 1e-9));
   assert.deepEqual(
     out[0]!.map((m) => ({ start: m.span.start, end: m.span.end, type: m.type, text: m.text, score: +m.score.toFixed(5) })),
     golden,

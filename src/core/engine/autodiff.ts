@@ -491,6 +491,37 @@ export class Autodiff {
   }
 
   /**
+   * Weighted focal loss (Lin et al. 2017): Σ w_i·(−(1 − p_i)^γ·log p_i) / Σ w_i, p_i the softmax
+   * probability of row i's label; γ = 0 is softmaxCrossEntropy. The (1 − p)^γ factor takes the
+   * weight off rows the model already gets right (the many easy negatives of a relation corpus).
+   * Gradient: A_i·(softmax_i − onehot_i)·w_i/Σw with A = (1 − p)^γ − γ·p·(1 − p)^(γ−1)·log p.
+   */
+  focalCrossEntropy(logits: Value, labels: Value, weights: Value, gamma: number): Value {
+    if (gamma === 0) return this.softmaxCrossEntropy(logits, labels, weights);
+    if (!(gamma > 0)) throw new RangeError(`focal gamma must be ≥ 0, got ${gamma}`);
+    const g = this.g;
+    const [N, C] = logits.shape as [Dim, number];
+    const logp = g.op('LogSoftmax', [logits], { axis: attr.i(-1) }, logits.shape);
+    const onehot = g.op('OneHot', [labels, g.constI64([C], []), g.constF([0, 1])], { axis: attr.i(-1) }, [N, C]);
+    const logpt = g.op('ReduceSum', [g.op('Mul', [onehot, logp], {}, logits.shape), g.constI64([1])], { keepdims: attr.i(0) }, [N]);
+    const pt = g.op('Exp', [logpt], {}, [N]);
+    // 1 − p kept off 0 so that (1 − p)^(γ−1) stays finite for γ < 1.
+    const q = g.op('Max', [g.op('Sub', [g.constF(1), pt], {}, [N]), g.constF(1e-7)], {}, [N]);
+    const qg = g.op('Pow', [q, g.constF(gamma)], {}, [N]);
+    const nll = g.op('Neg', [g.op('Mul', [qg, logpt], {}, [N])], {}, [N]);
+    const wsum = g.op('Max', [g.op('ReduceSum', [weights], { keepdims: attr.i(0) }, []), g.constF(1e-9)], {}, []);
+    const loss = g.op('Div', [g.op('ReduceSum', [g.op('Mul', [nll, weights], {}, [N])], { keepdims: attr.i(0) }, []), wsum], {}, []);
+    this.record([logits], [loss], ([gy]) => {
+      const p = g.op('Exp', [logp], {}, logits.shape);
+      const qg1 = g.op('Pow', [q, g.constF(gamma - 1)], {}, [N]);
+      const a = g.op('Sub', [qg, g.op('Mul', [g.op('Mul', [g.constF(gamma), pt], {}, [N]), g.op('Mul', [qg1, logpt], {}, [N])], {}, [N])], {}, [N]);
+      const coef = g.op('Unsqueeze', [g.op('Div', [g.op('Mul', [g.op('Mul', [a, weights], {}, [N]), gy!], {}, [N]), wsum], {}, [N]), g.constI64([1])], {}, [N, 1]);
+      return [g.op('Mul', [g.op('Sub', [p, onehot], {}, logits.shape), coef], {}, logits.shape)];
+    });
+    return loss;
+  }
+
+  /**
    * Weighted partial-label softmax cross-entropy (learning from partial annotation):
    * Σ w_i·(−log Σ_{k: allowed_ik = 1} softmax(logits_i)_k) / Σ w_i, i.e. per row
    * logsumexp(logits) − logsumexp(logits over the allowed classes). logits [N, C], allowed float

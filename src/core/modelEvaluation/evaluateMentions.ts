@@ -95,6 +95,7 @@ export function bareCopy(d: Document): Document {
 
 /** One predicted mention (ECE of mention scores; `biore ner calibrate`): its score, whether consistency added it, whether it is right. */
 export interface MentionScorePoint {
+  type: NerType;
   score: number;
   propagated: boolean;
   correct: boolean;
@@ -103,7 +104,7 @@ export interface MentionScorePoint {
 /** The points of one document's predictions of `types` against its gold mentions. */
 export function mentionScorePoints(gold: Document, predicted: readonly PredictedMention[], types: readonly NerType[]): MentionScorePoint[] {
   const keys = new Set(typedMentions(gold, types).map((m) => `${m.type}:${m.span.start}:${m.span.end}`));
-  return predicted.filter((m) => types.includes(m.type)).map((m) => ({ score: m.score, propagated: m.propagated === true, correct: keys.has(`${m.type}:${m.span.start}:${m.span.end}`) }));
+  return predicted.filter((m) => types.includes(m.type)).map((m) => ({ type: m.type, score: m.score, propagated: m.propagated === true, correct: keys.has(`${m.type}:${m.span.start}:${m.span.end}`) }));
 }
 
 /** A copy keeping the annotations but without their ids or relations. */

@@ -3,15 +3,17 @@
  * tokens) is overconfident at the top and underconfident below 0.5, and a mention that
  * document-level consistency added has no score of its own; a curator needs the probability that
  * the mention is right (exact span and type). `biore ner calibrate` fits a Platt scaling of the
- * tagger's scores and one precision for the added mentions on the run's held-out documents and
+ * tagger's scores per type and one precision for the added mentions on the run's held-out documents and
  * records them in the folder's config.json (`score_calibration`); the tagger applies them.
  */
 import { plattScale, type PlattScaling } from '../../evaluation/calibration';
-import type { PredictedMention } from './tags';
+import { NER_TYPES, type NerType, type PredictedMention } from './tags';
 
 /** config.json `score_calibration` of a tagger folder. */
 export interface MentionScoreCalibration extends PlattScaling {
   kind: 'platt-logit';
+  /** Per-type scalings; a type without one uses the all-types (a, b). */
+  byType?: Partial<Record<NerType, PlattScaling>>;
   /** Smoothed precision, (correct + 1) / (added + 2), of the mentions consistency added. */
   propagated: number;
   /** Where it was fitted, for the reader of config.json. */
@@ -21,6 +23,7 @@ export interface MentionScoreCalibration extends PlattScaling {
   /** ECE (%) on the fitting mentions before and after (10 equal-width bins). */
   eceBefore: number;
   eceAfter: number;
+  eceByType?: Partial<Record<NerType, { mentions: number; before: number; after: number }>>;
 }
 
 export const MENTION_CALIBRATION_KEY = 'score_calibration';
@@ -35,12 +38,20 @@ export const PROPAGATED_KEY = 'propagated';
 export function readMentionCalibration(modelDir: string, cfg: Record<string, unknown>): MentionScoreCalibration | undefined {
   const c = cfg[MENTION_CALIBRATION_KEY] as Partial<MentionScoreCalibration> | undefined;
   if (c === undefined) return undefined;
-  const ok = c.kind === 'platt-logit' && [c.a, c.b, c.propagated].every((v) => typeof v === 'number' && Number.isFinite(v)) && c.propagated! >= 0 && c.propagated! <= 1;
-  if (!ok) throw new Error(`${modelDir}/config.json: ${MENTION_CALIBRATION_KEY} must be {"kind":"platt-logit","a":…,"b":…,"propagated":0…1} (refit it with \`biore ner calibrate --model ${modelDir}\`)`);
+  const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+  const scalings = Object.entries(c.byType ?? {});
+  const ok =
+    c.kind === 'platt-logit' &&
+    [c.a, c.b, c.propagated].every(finite) &&
+    c.propagated! >= 0 &&
+    c.propagated! <= 1 &&
+    (c.byType === undefined || (typeof c.byType === 'object' && c.byType !== null)) &&
+    scalings.every(([t, v]) => (NER_TYPES as readonly string[]).includes(t) && finite(v?.a) && finite(v?.b));
+  if (!ok) throw new Error(`${modelDir}/config.json: ${MENTION_CALIBRATION_KEY} must be {"kind":"platt-logit","a":…,"b":…,"propagated":0…1[,"byType":{"Chemical":{"a":…,"b":…},…}]} (refit it with \`biore ner calibrate --model ${modelDir}\`)`);
   return c as MentionScoreCalibration;
 }
 
 /** The calibrated probability that `m` is right. */
 export function calibratedMentionScore(m: PredictedMention, c: MentionScoreCalibration): number {
-  return m.propagated ? c.propagated : plattScale(m.score, c);
+  return m.propagated ? c.propagated : plattScale(m.score, c.byType?.[m.type] ?? c);
 }

@@ -67,5 +67,5 @@ export function buildBiLstmGraph(ad: Autodiff, a: CnnArch & BiLstmArchExtra, tab
   if (!ad.training) return { logits };
   const labels = ad.input('labels', 'int64', ['batch']);
   const weights = ad.input('weights', 'float32', ['batch']);
-  return { logits, loss: ad.softmaxCrossEntropy(logits, labels, weights) };
+  return { logits, loss: ad.focalCrossEntropy(logits, labels, weights, a.focalGamma ?? 0) };
 }

@@ -61,6 +61,7 @@ export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'v
     taskClasses,
     taskPrompt: cnn.taskPrompt,
     piecewise: cnn.pooling === 'piecewise',
+    ...(cnn.focalGamma > 0 ? { focalGamma: cnn.focalGamma } : {}),
   };
   if (cnn.family === 'bilstm') return { ...base, family: 'bilstm', hidden: cnn.hidden, attnDim: cnn.attnDim, entityPooling: cnn.entityPooling, seqLen: cnn.maxWords };
   return base;

@@ -62,6 +62,11 @@ export const CnnConfigSchema = z.object({
    * pair (where most relations are said) are not drowned by the rest of a long sentence.
    */
   pooling: z.enum(['max', 'piecewise']).default('max'),
+  /**
+   * Focal loss exponent γ (Lin et al. 2017; lever 3 of the relation issue, class imbalance): the
+   * loss of a pair the model already gets right is scaled by (1 − p)^γ. 0 is plain cross-entropy.
+   */
+  focalGamma: z.number().min(0).default(0),
   /** How the exported model stores its word table: int8 rows with a scale each (¼ of float32), or float16. */
   wordTable: z.enum(['int8', 'fp16']).default('int8'),
   /**

@@ -70,6 +70,8 @@ export interface CnnArch {
   taskPrompt: boolean;
   /** Piecewise max pooling (input `segments`) instead of one max over the sentence. */
   piecewise?: boolean;
+  /** Training loss: focal with this γ (absent or 0: cross-entropy). */
+  focalGamma?: number;
 }
 
 /** First logit of each task in a multi-task model. */
@@ -160,7 +162,7 @@ export function buildCnnGraph(ad: Autodiff, a: CnnArch, table: WordTable): { log
   if (!ad.training) return { logits };
   const labels = ad.input('labels', 'int64', ['batch']);
   const weights = ad.input('weights', 'float32', ['batch']);
-  return { logits, loss: ad.softmaxCrossEntropy(logits, labels, weights) };
+  return { logits, loss: ad.focalCrossEntropy(logits, labels, weights, a.focalGamma ?? 0) };
 }
 
 /**
