@@ -338,7 +338,7 @@ async function detectMentions(ctx: CommandContext, arg?: { uri?: string; scope?:
       for (const m of mentions) {
         const span = m.spans[0]!;
         if (have.some((h) => h.start < span.end && span.start < h.end)) continue;
-        await session.decide(ed.doc.id, { op: 'mention/add', id: session.newMentionId(), type: m.type, span: { start: span.start, end: span.end }, text: m.text, ids: m.ids });
+        await session.decide(ed.doc.id, { op: 'mention/add', id: session.newMentionId(), type: m.type, span: { start: span.start, end: span.end }, text: m.text, ids: m.ids, attributes: { ...m.attributes } });
         have.push(span);
         added++;
       }

@@ -517,6 +517,8 @@ try {
     const adds = sidecar.decisions.filter((d) => d.op === 'mention/add');
     assert.equal(adds.length, added);
     assert.ok(adds.some((d) => d.text === 'Lithium' && d.type === 'Chemical' && d.ids.includes('D008094')), JSON.stringify(adds.slice(0, 3)));
+    // Each carries the tagger's calibrated confidence (the hover shows it).
+    assert.ok(adds.every((d) => d.attributes?.source === 'biore-ner' && Number(d.attributes.score) > 0 && Number(d.attributes.score) < 1), JSON.stringify(adds.slice(0, 2)));
     let colours = {};
     for (let i = 0; i < 50 && Object.keys(colours).length < 2; i++) {
       await page.waitForTimeout(200);

@@ -94,6 +94,23 @@ test('curated document: mention add, fix and delete; relations of a deleted ment
   assert.equal(c.rows.filter((r) => r.added).length, 0);
 });
 
+test('a mention Detect Mentions found keeps the tagger attributes through the sidecar, for the hover', async () => {
+  const text = documentText(doc);
+  const start = text.indexOf('Water deprivation');
+  const attributes = { score: '0.874', source: 'biore-ner', propagated: 'true' };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cur-attr-'));
+  const file = path.join(dir, 'a.pubtator');
+  fs.writeFileSync(file, sampleText);
+  const store = await CurationStore.open(sidecarPathFor(file, dir), file);
+  await store.record(doc.id, { op: 'mention/add', id: 'tm1', type: 'Chemical', span: { start, end: start + 5 }, text: 'Water', ids: [], attributes });
+  const again = await CurationStore.open(sidecarPathFor(file, dir), file);
+  const c = curateDocument(doc, [], again.decisions);
+  const a = c.document.passages.flatMap((p) => p.annotations).find((x) => x.id === 'tm1')!;
+  assert.deepEqual(a.attributes, attributes);
+  assert.equal(mentionOrigin(a.attributes), 'found by the mention tagger elsewhere in this document and marked here too, confidence 0.87');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('store: decisions persist atomically and survive reopening; fallback folder when not writable', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cur-'));
   const file = path.join(dir, 'a.pubtator');

@@ -71,7 +71,7 @@ function applyMentionDecision(doc: Document, d: Decision): void {
     case 'mention/add': {
       const p = passageAt(doc, d.span.start);
       if (!p || d.span.end > p.offset + p.text.length) return; // outside every passage: nothing to attach to
-      const a: Annotation = { id: d.id, type: d.type, spans: [{ ...d.span }], text: d.text, ids: [...d.ids], attributes: {} };
+      const a: Annotation = { id: d.id, type: d.type, spans: [{ ...d.span }], text: d.text, ids: [...d.ids], attributes: { ...(d.attributes ?? {}) } };
       const at = p.annotations.findIndex((x) => annotationExtent(x).start > d.span.start);
       if (at < 0) p.annotations.push(a);
       else p.annotations.splice(at, 0, a);

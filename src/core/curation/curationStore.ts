@@ -48,7 +48,7 @@ const head = { seq: z.number().int().nonnegative(), at: z.string(), docId: z.str
 const decision = z.discriminatedUnion('op', [
   z.object({ ...head, op: z.literal('relation/verdict'), key: z.string(), verdict: z.enum(['accepted', 'rejected']) }),
   z.object({ ...head, op: z.literal('relation/add'), key: z.string(), type: z.string(), args: z.array(arg), evidence: span.optional() }),
-  z.object({ ...head, op: z.literal('mention/add'), id: z.string(), type: z.string(), span, text: z.string(), ids: z.array(z.string()) }),
+  z.object({ ...head, op: z.literal('mention/add'), id: z.string(), type: z.string(), span, text: z.string(), ids: z.array(z.string()), attributes: z.record(z.string(), z.string()).optional() }),
   z.object({ ...head, op: z.literal('mention/update'), id: z.string(), type: z.string().optional(), ids: z.array(z.string()).optional() }),
   z.object({ ...head, op: z.literal('mention/delete'), id: z.string() }),
   z.object({ ...head, op: z.literal('undo'), target: z.number().int().nonnegative() }),

@@ -38,8 +38,11 @@ export type DecisionBody =
   | { op: 'relation/verdict'; key: string; verdict: RelationVerdict }
   /** The curator added a relation by hand. */
   | { op: 'relation/add'; key: string; type: string; args: RelationArgument[]; evidence?: Span }
-  /** The curator added a mention from a selection. */
-  | { op: 'mention/add'; id: string; type: string; span: Span; text: string; ids: string[] }
+  /**
+   * The curator added a mention from a selection, or accepted one Detect Mentions found; the
+   * tagger's attributes (`source`, calibrated `score`, `propagated`) ride along for the hover.
+   */
+  | { op: 'mention/add'; id: string; type: string; span: Span; text: string; ids: string[]; attributes?: Record<string, string> }
   /** The curator fixed a mention's type and/or concept ids. */
   | { op: 'mention/update'; id: string; type?: string; ids?: string[] }
   /** The curator deleted a wrong mention. */
