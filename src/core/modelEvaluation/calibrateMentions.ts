@@ -11,7 +11,7 @@ import { MENTION_CALIBRATION_KEY, calibratedMentionScore, type MentionScoreCalib
 import { isHeldOut } from '../inference/mentions/nerExamples';
 import { loadNerTagger } from '../inference/mentions/nerTagger';
 import { NER_TYPES, type NerType } from '../inference/mentions/tags';
-import { bareCopy, mentionScorePoints, type MentionScorePoint } from './evaluateMentions';
+import { mentionScorePoints, tagBareDocuments, type MentionScorePoint } from './evaluateMentions';
 
 const round = (x: number, d = 4): number => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -50,26 +50,14 @@ export function fitMentionCalibration(points: readonly MentionScorePoint[], fitt
     if (xs.length >= MIN_TYPE_MENTIONS) byType[t] = fit(xs);
   }
   const right = added.filter((p) => p.correct).length;
-  const c: MentionScoreCalibration = {
-    kind: 'platt-logit',
-    ...fit(own),
-    ...(options.byType ? { byType } : {}),
-    propagated: round((right + 1) / (added.length + 2)),
-    fittedOn,
-    mentions: own.length,
-    propagatedMentions: added.length,
-    eceBefore: 0,
-    eceAfter: 0,
-  };
-  const calibrated = (p: MentionScorePoint): number => calibratedMentionScore({ span: { start: 0, end: 0 }, type: p.type, text: '', score: p.score, propagated: p.propagated }, c);
-  c.eceBefore = ece(points, (p) => p.score);
-  c.eceAfter = ece(points, calibrated);
-  c.eceByType = {};
+  const scaling = { ...fit(own), ...(options.byType ? { byType } : {}), propagated: round((right + 1) / (added.length + 2)) };
+  const calibrated = (p: MentionScorePoint): number => calibratedMentionScore(p, scaling);
+  const eceByType: NonNullable<MentionScoreCalibration['eceByType']> = {};
   for (const t of NER_TYPES) {
     const xs = points.filter((p) => p.type === t);
-    if (xs.length) c.eceByType[t] = { mentions: xs.length, before: ece(xs, (p) => p.score), after: ece(xs, calibrated) };
+    if (xs.length) eceByType[t] = { mentions: xs.length, before: ece(xs, (p) => p.score), after: ece(xs, calibrated) };
   }
-  return c;
+  return { kind: 'platt-logit', ...scaling, fittedOn, mentions: own.length, propagatedMentions: added.length, eceBefore: ece(points, (p) => p.score), eceAfter: ece(points, calibrated), eceByType };
 }
 
 interface RecordedSource {
@@ -114,12 +102,8 @@ export async function calibrateTaggerFolder(modelDir: string, options: { threads
   try {
     for (const s of sources) {
       const docs = (await loadSplit(s.corpus, s.split)).documents.filter((d) => isHeldOut(d.id, share));
-      const chunk = 64;
-      for (let i = 0; i < docs.length; i += chunk) {
-        const part = docs.slice(i, i + chunk);
-        const found = await tagger.tagDocuments(part.map(bareCopy), { types: s.types, rawScores: true, ...(options.signal ? { signal: options.signal } : {}) });
-        part.forEach((d, k) => points.push(...mentionScorePoints(d, found[k]!, s.types)));
-      }
+      const found = await tagBareDocuments(tagger, docs, { types: s.types, rawScores: true, ...(options.signal ? { signal: options.signal } : {}) });
+      docs.forEach((d, k) => points.push(...mentionScorePoints(d, found[k]!, s.types)));
       documents += docs.length;
       options.onLog?.(`${s.corpus}:${s.split}: ${docs.length} held-out documents`);
     }
@@ -128,6 +112,6 @@ export async function calibrateTaggerFolder(modelDir: string, options: { threads
   }
   const fittedOn = `held-out documents (${share} of each training source by document-id hash) of ${sources.map((s) => `${s.corpus}:${s.split}`).join(', ')}`;
   const c = fitMentionCalibration(points, fittedOn, { byType: options.byType === true });
-  writeModelConfig(modelDir, { ...readModelConfig(modelDir), [MENTION_CALIBRATION_KEY]: c });
+  writeModelConfig(modelDir, { ...cfg, [MENTION_CALIBRATION_KEY]: c });
   return { ...c, model: modelDir, documents, seconds: round((performance.now() - t0) / 1000, 1) };
 }

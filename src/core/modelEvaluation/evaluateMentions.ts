@@ -23,7 +23,7 @@ import { annotateDocuments, type RelationSuggester } from '../curation/annotate'
 import { loadLexicon } from '../inference/normalization/conceptMatcher';
 import { isLocalId, type Lexicon, normalizeDocument } from '../inference/normalization/lexicon';
 import { typedMentions } from '../inference/mentions/nerExamples';
-import { applyMentions, loadNerTagger, type PredictedMention } from '../inference/mentions/nerTagger';
+import { applyMentions, loadNerTagger, type NerTagger, type PredictedMention, type TagOptions } from '../inference/mentions/nerTagger';
 import { nerTypeOf, type NerType } from '../inference/mentions/tags';
 
 /** Public task names → split and the types it scores. */
@@ -93,6 +93,25 @@ export function bareCopy(d: Document): Document {
   return { ...d, passages: d.passages.map((p) => ({ ...p, annotations: [] })), relations: [] };
 }
 
+/**
+ * The tagger's mentions of bare copies of `docs`, 64 documents per call (sentences of one call
+ * share batches; the chunks bound the memory of a whole test set), with progress after each.
+ */
+export async function tagBareDocuments(
+  tagger: NerTagger,
+  docs: readonly Document[],
+  options: TagOptions & { onProgress?: (done: number, total: number) => void },
+): Promise<PredictedMention[][]> {
+  const { onProgress, ...tag } = options;
+  const out: PredictedMention[][] = [];
+  const chunk = 64;
+  for (let s = 0; s < docs.length; s += chunk) {
+    out.push(...(await tagger.tagDocuments(docs.slice(s, s + chunk).map(bareCopy), tag)));
+    onProgress?.(Math.min(docs.length, s + chunk), docs.length);
+  }
+  return out;
+}
+
 /** One predicted mention (ECE of mention scores; `biore ner calibrate`): its score, whether consistency added it, whether it is right. */
 export interface MentionScorePoint {
   type: NerType;
@@ -143,13 +162,7 @@ export async function evaluateNer(taskName: string, modelDir: string, options: {
   try {
     const gold = (await loadSplit(spec.corpus, spec.split)).documents;
     const t0 = performance.now();
-    const predicted: PredictedMention[][] = [];
-    const chunk = 64;
-    for (let s = 0; s < gold.length; s += chunk) {
-      const docs = gold.slice(s, s + chunk).map(bareCopy);
-      predicted.push(...(await tagger.tagDocuments(docs, { types: spec.types, ...(options.signal ? { signal: options.signal } : {}) })));
-      options.onProgress?.(Math.min(gold.length, s + chunk), gold.length);
-    }
+    const predicted = await tagBareDocuments(tagger, gold, { types: spec.types, ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
     const seconds = (performance.now() - t0) / 1000;
     const m = scoreMentions(gold, predicted, spec.types);
     const points = gold.flatMap((d, i) => mentionScorePoints(d, predicted[i]!, spec.types));

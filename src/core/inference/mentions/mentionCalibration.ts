@@ -3,8 +3,9 @@
  * tokens) is overconfident at the top and underconfident below 0.5, and a mention that
  * document-level consistency added has no score of its own; a curator needs the probability that
  * the mention is right (exact span and type). `biore ner calibrate` fits a Platt scaling of the
- * tagger's scores per type and one precision for the added mentions on the run's held-out documents and
- * records them in the folder's config.json (`score_calibration`); the tagger applies them.
+ * tagger's scores (one over all types unless asked for one per type) and one precision for the
+ * added mentions on the run's held-out documents and records them in the folder's config.json
+ * (`score_calibration`); the tagger applies them.
  */
 import { plattScale, type PlattScaling } from '../../evaluation/calibration';
 import { NER_TYPES, type NerType, type PredictedMention } from './tags';
@@ -51,7 +52,7 @@ export function readMentionCalibration(modelDir: string, cfg: Record<string, unk
   return c as MentionScoreCalibration;
 }
 
-/** The calibrated probability that `m` is right. */
-export function calibratedMentionScore(m: PredictedMention, c: MentionScoreCalibration): number {
+/** The calibrated probability that `m` is right (the scaling alone is enough: the fitting uses it before the record exists). */
+export function calibratedMentionScore(m: Pick<PredictedMention, 'type' | 'score' | 'propagated'>, c: Pick<MentionScoreCalibration, 'a' | 'b' | 'byType' | 'propagated'>): number {
   return m.propagated ? c.propagated : plattScale(m.score, c.byType?.[m.type] ?? c);
 }
