@@ -14,7 +14,7 @@ import { Autodiff } from '../../src/core/engine/autodiff';
 import { readCollection } from '../../src/core/formats/formatIo';
 import { CHAR_ALPHABET, charScheme, charTable, tokenCharIds } from '../../src/core/inference/mentions/features';
 import { encodeTrainingDocuments, type NerExample } from '../../src/core/inference/mentions/nerExamples';
-import { plattScale } from '../../src/core/evaluation/calibration';
+import { calibratedMentionScore } from '../../src/core/inference/mentions/mentionCalibration';
 import { loadNerTagger } from '../../src/core/inference/mentions/nerTagger';
 import { NER_LABELS } from '../../src/core/inference/mentions/tags';
 import { decodeMentions, nerEmissions, nerInputFeeds, nerLogits } from '../../src/core/inference/mentions/taggerModel';
@@ -214,12 +214,13 @@ test('CNN folders: no char input, no new config fields; the shipped tagger decod
   for (const d of docs) for (const p of d.passages) p.annotations = [];
   const tagger = await loadNerTagger(path.join(root, 'models/ner'), { threads: 1 });
   const out = await tagger.tagDocuments(docs, { consistency: false });
-  // Its scores are calibrated (`biore ner calibrate`): Platt scaling of the tagger's own scores, per type.
+  // Its scores are calibrated (`biore ner calibrate`): Platt scaling of the tagger's own scores, or
+  // the precision of the mentions a rule added (mentionRules.ts; `biore ner fit-rules`).
   const raw = await tagger.tagDocuments(docs, { consistency: false, rawScores: true });
   await tagger.dispose();
   assert.ok(tagger.calibration, 'the shipped tagger records a score calibration');
   const cal = tagger.calibration!;
-  raw[0]!.forEach((m, i) => assert.ok(Math.abs(out[0]![i]!.score - plattScale(m.score, cal.byType?.[m.type] ?? cal)) < 1e-9));
+  raw[0]!.forEach((m, i) => assert.ok(Math.abs(out[0]![i]!.score - calibratedMentionScore(m, cal)) < 1e-9));
   assert.deepEqual(
     out[0]!.map((m) => ({ start: m.span.start, end: m.span.end, type: m.type, text: m.text, score: +m.score.toFixed(5) })),
     golden,

@@ -1,6 +1,6 @@
 /**
- * `biore ner train|repack|calibrate|lexicon`: the mention tagger, its score calibration and the
- * normalization lexicon.
+ * `biore ner train|repack|calibrate|fit-rules|lexicon`: the mention tagger, its score calibration,
+ * its decode-time rules and the normalization lexicon.
  */
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
@@ -10,6 +10,7 @@ import { registerVocabularyCommands, writeVocabularyNextTo } from './nerVocabula
 import { nerConfigKeys, resolveNerConfig, runNerTrain } from '../../core/training/ner/nerTrainJob';
 import { repackNerFolder } from '../../core/training/ner/nerModel';
 import { calibrateTaggerFolder } from '../../core/modelEvaluation/calibrateMentions';
+import { fitTaggerRules } from '../../core/modelEvaluation/fitMentionRules';
 import { UserError } from '../userError';
 import { startTrainingRun } from '../trainingRun';
 
@@ -62,6 +63,24 @@ export function registerNer(program: Command): void {
       let r;
       try {
         r = await calibrateTaggerFolder(o.model, { threads: o.threads, byType: o.byType === true, onLog: (l) => process.stderr.write(`${l}\n`) });
+      } catch (e) {
+        const m = (e as Error).message;
+        if (/config\.json|not a mention tagger|is missing|unknown corpus|not available/.test(m)) throw new UserError(m);
+        throw e;
+      }
+      process.stdout.write(JSON.stringify(r, null, 1) + '\n');
+    });
+
+  ner
+    .command('fit-rules')
+    .description("choose the tagger folder's decode-time mention rules (chemical prefixes, short-form veto, receptor ligands) by strict mention F1 on the held-out documents of its training run for one target corpus, and record them in its config.json; refit the calibration afterwards")
+    .option('--model <dir>', 'tagger folder', 'models/ner')
+    .option('--target <corpus>', 'the training corpus whose annotation guidelines the rules follow', 'bc5cdr')
+    .option('--threads <n>', 'onnxruntime threads', (v) => Number(v), 2)
+    .action(async (o: { model: string; target: string; threads: number }) => {
+      let r;
+      try {
+        r = await fitTaggerRules(o.model, { target: o.target, threads: o.threads, onLog: (l) => process.stderr.write(`${l}\n`) });
       } catch (e) {
         const m = (e as Error).message;
         if (/config\.json|not a mention tagger|is missing|unknown corpus|not available/.test(m)) throw new UserError(m);

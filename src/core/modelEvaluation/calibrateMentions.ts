@@ -36,7 +36,12 @@ function ece(points: readonly MentionScorePoint[], score: (p: MentionScorePoint)
  */
 export function fitMentionCalibration(points: readonly MentionScorePoint[], fittedOn: string, options: { byType?: boolean } = {}): MentionScoreCalibration {
   const own = points.filter((p) => !p.propagated);
-  const added = points.filter((p) => p.propagated);
+  const added = points.filter((p) => p.propagated && p.addedByRule === undefined);
+  const byRule: Record<string, number> = {};
+  for (const rule of new Set(points.flatMap((p) => (p.addedByRule === undefined ? [] : [p.addedByRule])))) {
+    const xs = points.filter((p) => p.addedByRule === rule);
+    byRule[rule] = round((xs.filter((p) => p.correct).length + 1) / (xs.length + 2));
+  }
   const fit = (xs: readonly MentionScorePoint[]): { a: number; b: number } => {
     const f = fitPlattScaling(
       xs.map((p) => p.score),
@@ -50,7 +55,7 @@ export function fitMentionCalibration(points: readonly MentionScorePoint[], fitt
     if (xs.length >= MIN_TYPE_MENTIONS) byType[t] = fit(xs);
   }
   const right = added.filter((p) => p.correct).length;
-  const scaling = { ...fit(own), ...(options.byType ? { byType } : {}), propagated: round((right + 1) / (added.length + 2)) };
+  const scaling = { ...fit(own), ...(options.byType ? { byType } : {}), propagated: round((right + 1) / (added.length + 2)), ...(Object.keys(byRule).length ? { byRule } : {}) };
   const calibrated = (p: MentionScorePoint): number => calibratedMentionScore(p, scaling);
   const eceByType: NonNullable<MentionScoreCalibration['eceByType']> = {};
   for (const t of NER_TYPES) {

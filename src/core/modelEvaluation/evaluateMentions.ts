@@ -117,13 +117,28 @@ export interface MentionScorePoint {
   type: NerType;
   score: number;
   propagated: boolean;
+  /** The mention rule that added it, if one did. */
+  addedByRule?: string;
   correct: boolean;
 }
 
 /** The points of one document's predictions of `types` against its gold mentions. */
 export function mentionScorePoints(gold: Document, predicted: readonly PredictedMention[], types: readonly NerType[]): MentionScorePoint[] {
   const keys = new Set(typedMentions(gold, types).map((m) => `${m.type}:${m.span.start}:${m.span.end}`));
-  return predicted.filter((m) => types.includes(m.type)).map((m) => ({ type: m.type, score: m.score, propagated: m.propagated === true, correct: keys.has(`${m.type}:${m.span.start}:${m.span.end}`) }));
+  return predicted
+    .filter((m) => types.includes(m.type))
+    .map((m) => ({ type: m.type, score: m.score, propagated: m.propagated === true, ...(m.addedByRule === undefined ? {} : { addedByRule: m.addedByRule }), correct: keys.has(`${m.type}:${m.span.start}:${m.span.end}`) }));
+}
+
+/** Concept-level scores of predicted mentions normalized with `lex`, against the gold documents' concepts. */
+export function scorePredictedConcepts(gold: readonly Document[], predicted: readonly (readonly PredictedMention[])[], types: readonly NerType[], lex: Lexicon): { micro: Score; byType: Record<string, Score> } {
+  const normalized = gold.map((d, i) => {
+    const c = bareCopy(d);
+    applyMentions(c, predicted[i]!);
+    normalizeDocument(c, lex);
+    return c;
+  });
+  return scoreConcepts(gold, normalized, types);
 }
 
 /** A copy keeping the annotations but without their ids or relations. */
@@ -174,18 +189,12 @@ export async function evaluateNer(taskName: string, modelDir: string, options: {
     const out: NerEvaluation = { task: taskName, corpus: spec.corpus, split: spec.split, model: modelDir, precision: m.micro.precision, recall: m.micro.recall, f1: m.micro.f1, byType: m.byType, tp: m.micro.tp, fp: m.micro.fp, fn: m.micro.fn, documents: gold.length, seconds: round(seconds), confidence };
     if (options.lexicon && spec.normalization) {
       const lex = loadLexicon(options.lexicon);
-      const fromPredicted = gold.map((d, i) => {
-        const c = bareCopy(d);
-        applyMentions(c, predicted[i]!);
-        normalizeDocument(c, lex);
-        return c;
-      });
       const fromGold = gold.map((d) => {
         const c = idlessCopy(d);
         normalizeDocument(c, lex);
         return c;
       });
-      const a = scoreConcepts(gold, fromPredicted, spec.types);
+      const a = scorePredictedConcepts(gold, predicted, spec.types, lex);
       const b = scoreConcepts(gold, fromGold, spec.types);
       out.normalization = {
         predictedMentions: { precision: a.micro.precision, recall: a.micro.recall, f1: a.micro.f1, byType: a.byType },

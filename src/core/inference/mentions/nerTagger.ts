@@ -12,7 +12,9 @@ import { WordVocab } from '../../wordvec/wordVocab';
 import { propagateMentions } from './consistency';
 import { DICTIONARY_FEATURE_SCHEME, FEATURE_SCHEME, type CharScheme } from './features';
 import { loadGazetteer, type Gazetteer } from './gazetteer';
-import { PROPAGATED_KEY, TAGGER_SOURCE, calibratedMentionScore, readMentionCalibration, type MentionScoreCalibration } from './mentionCalibration';
+import { TRAINED_NAMES_FILE, loadTrainedNames } from './trainedNames';
+import { NO_MENTION_RULES, applyMentionRules, readMentionRules, type MentionRules } from './mentionRules';
+import { PROPAGATED_KEY, RULE_KEY, TAGGER_SOURCE, calibratedMentionScore, readMentionCalibration, type MentionScoreCalibration } from './mentionCalibration';
 import { documentSentences, encodeSentence, type NerSentence } from './nerExamples';
 import { NER_LABELS, NER_TYPES, type NerType, type PredictedMention } from './tags';
 
@@ -28,6 +30,8 @@ export interface TagOptions {
   consistency?: boolean;
   /** Keep the tagger's own scores even when the folder records a score calibration (to fit one). */
   rawScores?: boolean;
+  /** Apply the folder's mention rules (mentionRules.ts) before consistency (default true; off to choose them). */
+  mentionRules?: boolean;
 }
 
 /** A loaded tagger. */
@@ -36,13 +40,17 @@ export interface NerTagger {
   readonly types: readonly NerType[];
   /** The folder's score calibration (`biore ner calibrate`), undefined when it has none. */
   readonly calibration: MentionScoreCalibration | undefined;
+  /** The folder's decode-time mention rules (`biore ner fit-rules`), all off when it records none. */
+  readonly rules: MentionRules;
+  /** The dictionary of the folder's features, undefined for a tagger without one. */
+  readonly gazetteer: Gazetteer | undefined;
   /** Mentions of each document (same order), all documents' sentences in shared batches. */
   tagDocuments(docs: readonly Document[], options?: TagOptions): Promise<PredictedMention[][]>;
   dispose(): Promise<void>;
 }
 
 /** Load a tagger model folder; throws naming the folder when it is not one. */
-export async function loadNerTagger(modelDir: string, options: { threads?: number } = {}): Promise<NerTagger> {
+export async function loadNerTagger(modelDir: string, options: { threads?: number; /** Read no mention rules (to fit new ones over an old or malformed record). */ withoutRules?: boolean } = {}): Promise<NerTagger> {
   const cfg = readModelConfig(modelDir);
   if (!TAGGER_MODEL_TYPES.has(String(cfg['model_type']))) throw new Error(`${modelDir}: not a mention tagger folder (model_type ${String(cfg['model_type'])}; train one with \`biore ner train\`)`);
   const features = cfg['features'] as { kind?: string; version?: number; buckets?: number; dictionary?: { file?: unknown; sha256?: unknown; abbreviations?: unknown } } | undefined;
@@ -56,6 +64,8 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
   }
   const chars = taggerCharScheme(modelDir, cfg);
   const calibration = readMentionCalibration(modelDir, cfg);
+  const rules = options.withoutRules ? NO_MENTION_RULES : readMentionRules(modelDir, cfg);
+  const trainedNames = rules.trainedChemicalNames || rules.trainedDiseaseNames ? loadTrainedNames(path.join(modelDir, TRAINED_NAMES_FILE)) : undefined;
   const labels = Object.values((cfg['id2label'] ?? {}) as Record<string, string>);
   if (labels.join(',') !== NER_LABELS.join(',')) throw new Error(`${modelDir}: labels ${labels.join(',')} differ from ${NER_LABELS.join(',')}`);
   for (const f of [MODEL_FILE, VOCAB_FILE]) if (!fs.existsSync(path.join(modelDir, f))) throw new Error(`${modelDir}: ${f} is missing`);
@@ -67,6 +77,8 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
     modelDir,
     types: NER_TYPES,
     calibration,
+    rules,
+    gazetteer,
     async tagDocuments(docs, o = {}) {
       const types = o.types ?? NER_TYPES;
       const sentences: { doc: number; s: NerSentence }[] = [];
@@ -100,7 +112,8 @@ export async function loadNerTagger(modelDir: string, options: { threads?: numbe
       });
       // Consistency seeds on the tagger's own scores (its threshold was chosen on them); the
       // calibration maps the final mentions' scores to probabilities.
-      const final = o.consistency !== false ? out.map((ms, i) => propagateMentions(docs[i]!, ms).mentions) : out;
+      const ruled = o.mentionRules !== false ? out.map((ms, i) => applyMentionRules(docs[i]!, ms, rules, { gazetteer, trainedNames, types })) : out;
+      const final = o.consistency !== false ? ruled.map((ms, i) => propagateMentions(docs[i]!, ms).mentions) : ruled;
       if (calibration && !o.rawScores) for (const ms of final) for (const m of ms) m.score = calibratedMentionScore(m, calibration);
       return final;
     },
@@ -128,6 +141,7 @@ export function applyMentions(doc: Document, mentions: readonly PredictedMention
     if (!p) return;
     const a: Annotation = { id: `N${i + 1}`, type: m.type, spans: [{ ...m.span }], text: m.text, ids: [], attributes: { score: m.score.toFixed(3), source: TAGGER_SOURCE } };
     if (m.propagated) a.attributes[PROPAGATED_KEY] = 'true';
+    if (m.addedByRule) a.attributes[RULE_KEY] = m.addedByRule;
     p.annotations.push(a);
   });
 }

@@ -157,6 +157,8 @@ export interface PredictedMention {
    * applied (mentionCalibration.ts), the probability that the mention is right.
    */
   score: number;
-  /** Added by document-level consistency (consistency.ts), not scored by the tagger itself. */
+  /** Added by document-level consistency (consistency.ts) or a mention rule, not scored by the tagger itself. */
   propagated?: boolean;
+  /** The mention rule (mentionRules.ts) that added it, for its calibrated score and the hover. */
+  addedByRule?: string;
 }
