@@ -169,7 +169,8 @@ export function applyMentionRules(doc: Document, mentions: readonly PredictedMen
   if (trainedTypes.size && context.trainedNames) {
     const added: PredictedMention[] = [];
     const free = (start: number, end: number): boolean => ![...out, ...added].some((o) => o.span.start < end && start < o.span.end);
-    for (const [text, type] of context.trainedNames) {
+    // Longest names first, so that `contrast media` is tagged rather than a shorter name inside it.
+    for (const [text, type] of [...context.trainedNames].sort((x, y) => y[0].length - x[0].length)) {
       if (!trainedTypes.has(type) || !asked(type)) continue;
       for (const p of doc.passages) {
         for (const i of wordOccurrences(text, p.text)) {
