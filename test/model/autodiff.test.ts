@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Autodiff } from '../../src/core/engine/autodiff';
 import type { Value } from '../../src/core/engine/graph';
 import { createSession } from '../../src/core/runtime/session';
+import { relationLoss } from '../../src/core/training/cnnRelation/relationLoss';
 import { gradCheck, rand } from '../helpers/gradCheck';
 
 const B = 2;
@@ -70,7 +71,7 @@ test('reductions: sum, mean, max; softmax; layerNorm', async () => {
   });
 });
 
-test('losses: weighted softmax cross-entropy, focal loss, weighted binary cross-entropy', async () => {
+test('losses: weighted softmax cross-entropy, focal loss, the relation loss with detection, weighted binary cross-entropy', async () => {
   await gradCheck('softmaxCE', {
     isLoss: true,
     params: { logits: [4, 3] },
@@ -101,6 +102,17 @@ test('losses: weighted softmax cross-entropy, focal loss, weighted binary cross-
     },
     build: (ad, p, d) => ad.binaryCrossEntropy(p['logits']!, d['targets']!, d['weights']!),
   });
+  // The relation graphs' loss with a detection term (relationLoss.ts): none rows, positive rows, a zero-weight row.
+  await gradCheck('relation-loss-detection', {
+    isLoss: true,
+    params: { logits: [4, 3] },
+    data: {
+      labels: { data: BigInt64Array.from([0n, 2n, 1n, 0n]), dims: [4], dtype: 'int64' },
+      weights: { data: Float32Array.from([1, 0.5, 0, 2]), dims: [4], dtype: 'float32' },
+    },
+    build: (ad, p, d) => relationLoss(ad, p['logits']!, d['labels']!, d['weights']!, { classes: 3, detectionWeight: 0.5, taskClasses: [] }),
+  });
+  assert.throws(() => relationLoss(new Autodiff('x', { training: true }), { name: 'l', shape: [4, 5], dtype: 'float32' }, { name: 'y', shape: [4], dtype: 'int64' }, { name: 'w', shape: [4], dtype: 'float32' }, { classes: 5, detectionWeight: 1, taskClasses: [2, 3] }), /only single-task relation models/);
   // Partial labels: rows allowing one class, several classes, and a zero-weight row.
   await gradCheck('partial-ce', {
     isLoss: true,

@@ -15,6 +15,7 @@ import { attr } from '../../engine/graph';
 import { biLstm, biLstmParams } from '../../engine/layers/lstm';
 import { attentionParams, pool, pooledWidth, type PoolingChoice } from '../../engine/layers/pooling';
 import { taskClassMask, type CnnArch, type WordTable } from '../cnnRelation/cnnGraph';
+import { relationLoss } from '../cnnRelation/relationLoss';
 
 /** The BiLSTM's own settings on top of the shared relation architecture. */
 export interface BiLstmArchExtra {
@@ -67,5 +68,5 @@ export function buildBiLstmGraph(ad: Autodiff, a: CnnArch & BiLstmArchExtra, tab
   if (!ad.training) return { logits };
   const labels = ad.input('labels', 'int64', ['batch']);
   const weights = ad.input('weights', 'float32', ['batch']);
-  return { logits, loss: ad.focalCrossEntropy(logits, labels, weights, a.focalGamma ?? 0) };
+  return { logits, loss: relationLoss(ad, logits, labels, weights, a) };
 }

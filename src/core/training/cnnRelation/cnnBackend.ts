@@ -62,6 +62,7 @@ export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'v
     taskPrompt: cnn.taskPrompt,
     piecewise: cnn.pooling === 'piecewise',
     ...(cnn.focalGamma > 0 ? { focalGamma: cnn.focalGamma } : {}),
+    ...(cnn.detectionWeight > 0 ? { detectionWeight: cnn.detectionWeight } : {}),
   };
   if (cnn.family === 'bilstm') return { ...base, family: 'bilstm', hidden: cnn.hidden, attnDim: cnn.attnDim, entityPooling: cnn.entityPooling, seqLen: cnn.maxWords };
   return base;

@@ -67,6 +67,12 @@ export const CnnConfigSchema = z.object({
    * loss of a pair the model already gets right is scaled by (1 − p)^γ. 0 is plain cross-entropy.
    */
   focalGamma: z.number().min(0).default(0),
+  /**
+   * Weight of the detection loss (relation or none, from the same softmax; relationLoss.ts) added
+   * to the cross-entropy: the two-stage / auxiliary-binary form of the class-imbalance lever.
+   * Single-task models only. 0 is none.
+   */
+  detectionWeight: z.number().min(0).default(0),
   /** How the exported model stores its word table: int8 rows with a scale each (¼ of float32), or float16. */
   wordTable: z.enum(['int8', 'fp16']).default('int8'),
   /**

@@ -21,6 +21,7 @@ import type { Autodiff } from '../../engine/autodiff';
 import type { Value } from '../../engine/graph';
 import { attr } from '../../engine/graph';
 import { convolve } from '../../engine/layers/convolution';
+import { relationLoss } from './relationLoss';
 import { PAD_PENALTY, maskedMaxPool } from '../../engine/layers/pooling';
 import type { CnnExample } from '../../inference/relations/cnnRelationModel';
 import type { WordVectors } from '../../wordvec/wordVectors';
@@ -72,6 +73,8 @@ export interface CnnArch {
   piecewise?: boolean;
   /** Training loss: focal with this γ (absent or 0: cross-entropy). */
   focalGamma?: number;
+  /** Training loss: plus this weight times the detection loss (relationLoss.ts; absent or 0: none). */
+  detectionWeight?: number;
 }
 
 /** First logit of each task in a multi-task model. */
@@ -162,7 +165,7 @@ export function buildCnnGraph(ad: Autodiff, a: CnnArch, table: WordTable): { log
   if (!ad.training) return { logits };
   const labels = ad.input('labels', 'int64', ['batch']);
   const weights = ad.input('weights', 'float32', ['batch']);
-  return { logits, loss: ad.focalCrossEntropy(logits, labels, weights, a.focalGamma ?? 0) };
+  return { logits, loss: relationLoss(ad, logits, labels, weights, a) };
 }
 
 /**
