@@ -17,6 +17,7 @@ import { applyMentions } from '../../src/core/inference/mentions/nerTagger';
 import type { NerType, PredictedMention } from '../../src/core/inference/mentions/tags';
 import { countTrainedNames, loadTrainedNames, wordOccurrences, writeTrainedNames } from '../../src/core/inference/mentions/trainedNames';
 import { fitMentionCalibration } from '../../src/core/modelEvaluation/calibrateMentions';
+import { fitTaggerRules } from '../../src/core/modelEvaluation/fitMentionRules';
 
 function doc(text: string, annotations: Annotation[] = []): Document {
   return { id: 'd', passages: [{ offset: 0, text, annotations, attributes: {} }], relations: [], attributes: {} } as unknown as Document;
@@ -146,4 +147,13 @@ test('mentions a rule added get their rule own precision, the annotation names t
   const a = d.passages[0]!.annotations[0]!;
   assert.equal(a.attributes['rule'], 'receptorLigands');
   assert.equal(mentionOrigin(a.attributes), 'added by the mention rule "a chemical named before a receptor, agonist or antagonist", confidence 0.80');
+});
+
+test('fit-rules refuses a target corpus the tagger was not trained on, and a folder that records no held-out documents', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fit-rules-'));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'biore-bilstm-ner', data: { heldOutShare: 0.1, sources: [{ corpus: 'bc5cdr', split: 'train', types: ['Chemical', 'Disease'] }] } }));
+  await assert.rejects(fitTaggerRules(dir, { target: 'drugprot' }), /drugprot is not among the training sources \(bc5cdr\)/);
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'biore-bilstm-ner' }));
+  await assert.rejects(fitTaggerRules(dir), /records no training sources with a held-out share/);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
