@@ -15,7 +15,7 @@ import { createSession, type HostTensor } from '../../src/core/runtime/session';
 import type { Value } from '../../src/core/engine/graph';
 
 /** loss = Σ (x ⊙ w − target)² / 2 over a vector parameter w: gradient (x⊙w − target)⊙x. */
-async function quadratic(opt: OptimizerOptions): Promise<{ runner: StepRunner; x: Float32Array; target: Float32Array }> {
+async function quadratic(opt: OptimizerOptions & { averageDecay?: number }): Promise<{ runner: StepRunner; x: Float32Array; target: Float32Array }> {
   const ad = new Autodiff('quad', { training: true });
   const w = ad.param('w', [4], { kind: 'zeros' }, true);
   const m = ad.param('m', [2, 2], { kind: 'zeros' });
@@ -78,6 +78,39 @@ test('gradient clipping reports the norm and bounds the first Adam moment', asyn
   let sq = 0;
   for (const k of ['m.w', 'm.m']) for (const v of moments.get(k)!) sq += (v / 0.1) ** 2;
   assert.ok(Math.abs(Math.sqrt(sq) - 0.01) < 1e-6, `clipped gradient norm ${Math.sqrt(sq)}`);
+});
+
+test('weight averaging: the average is the ramped moving average of the live weights, checkpoints carry it, off means the live weights', async () => {
+  const opt = { beta1: 0.9, beta2: 0.99, epsilon: 1e-8, weightDecay: 0, clipNorm: 0, averageDecay: 0.5 };
+  const { runner, x, target } = await quadratic(opt);
+  const batch = { x: { data: x, dims: [4] }, t: { data: target, dims: [4] } };
+  const expected = Array.from(runner.weights().get('w')!);
+  for (let t = 1; t <= 4; t++) {
+    await runner.run(batch, 0.1);
+    const d = StepRunner.averageDecayAt(0.5, t);
+    const live = runner.weights().get('w')!;
+    expected.forEach((a, i) => (expected[i] = d * a + (1 - d) * live[i]!));
+  }
+  assert.equal(StepRunner.averageDecayAt(0.5, 1), 2 / 11, 'the first steps decay less than averageDecay');
+  const avg = runner.averagedWeights().get('w')!;
+  avg.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-6, `average w[${i}] ${v} vs ${expected[i]}`));
+  assert.ok(Math.abs(avg[0]! - runner.weights().get('w')![0]!) > 1e-4, 'the average differs from the live weights');
+
+  // A checkpoint restores the average; one written without averaging starts it at its weights.
+  const saved = new Map([...runner.state().tensors].map(([k, v]) => [k, Float32Array.from(v)]));
+  assert.ok(saved.has('average/w') && saved.has('average/m'));
+  const { runner: resumed } = await quadratic(opt);
+  resumed.restore({ step: 4, tensors: saved });
+  assert.deepEqual(Array.from(resumed.averagedWeights().get('w')!), Array.from(avg));
+  const withoutAverage = new Map([...saved].filter(([k]) => !k.startsWith('average/')));
+  resumed.restore({ step: 4, tensors: withoutAverage });
+  assert.deepEqual(Array.from(resumed.averagedWeights().get('w')!), Array.from(runner.weights().get('w')!));
+
+  const { runner: plain } = await quadratic({ ...opt, averageDecay: 0 });
+  await plain.run(batch, 0.1);
+  assert.equal(plain.averaging, false);
+  assert.deepEqual(Array.from(plain.averagedWeights().get('w')!), Array.from(plain.weights().get('w')!));
+  assert.ok(![...plain.state().tensors.keys()].some((k) => k.startsWith('average/')));
 });
 
 const TINY: EncoderConfig = { ...DEFAULT_ENCODER, vocabSize: 20, dModel: 16, layers: 1, heads: 2, ffn: 32, maxPositions: 8, dropout: 0.1 };

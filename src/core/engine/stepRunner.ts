@@ -2,6 +2,10 @@
  * Runs a training graph step after step. Parameters and Adam moments live in two sets of
  * Float32Arrays: each step reads set A and onnxruntime writes set B in place (pre-allocated
  * outputs), then the sets swap, so a step allocates no weight-sized memory.
+ *
+ * With `averageDecay` > 0 the runner also keeps an exponential moving average of every parameter
+ * (Polyak averaging), updated on the host after each step; `averagedWeights()` serves it to
+ * evaluation and export while the optimizer keeps stepping the live weights.
  */
 import type { Param } from './autodiff';
 import { numel } from './graph';
@@ -15,16 +19,20 @@ export interface StepResult {
 
 type Buffers = Record<string, HostTensor>;
 
+/** Checkpoint tensor names of the moving average (`average/<param>`). */
+export const AVERAGE_PREFIX = 'average/';
+
 export class StepRunner {
   private current: Buffers = {};
   private next: Buffers = {};
   private t = 0;
+  private readonly average = new Map<string, Float32Array>();
 
   constructor(
     private readonly session: ModelSession,
     readonly params: readonly Param[],
     initial: ReadonlyMap<string, Float32Array>,
-    private readonly options: Pick<OptimizerOptions, 'beta1' | 'beta2' | 'epsilon' | 'weightDecay'>,
+    private readonly options: Pick<OptimizerOptions, 'beta1' | 'beta2' | 'epsilon' | 'weightDecay'> & { averageDecay?: number },
   ) {
     for (const p of params) {
       const dims = p.shape as number[];
@@ -35,7 +43,18 @@ export class StepRunner {
       this.current[OPT.m(p.name)] = { data: new Float32Array(n), dims };
       this.current[OPT.v(p.name)] = { data: new Float32Array(n), dims };
       for (const k of [p.name, OPT.m(p.name), OPT.v(p.name)]) this.next[k] = { data: new Float32Array(n), dims };
+      if (this.averaging) this.average.set(p.name, Float32Array.from(w));
     }
+  }
+
+  /** Whether the runner keeps a moving average of the weights. */
+  get averaging(): boolean {
+    return (this.options.averageDecay ?? 0) > 0;
+  }
+
+  /** The moving average's decay at step t: ramps up so the first steps' weights fade quickly. */
+  static averageDecayAt(decay: number, t: number): number {
+    return Math.min(decay, (1 + t) / (10 + t));
   }
 
   /** Steps taken so far. */
@@ -65,6 +84,13 @@ export class StepRunner {
     const swap = this.current;
     this.current = this.next;
     this.next = swap;
+    if (this.averaging) {
+      const d = StepRunner.averageDecayAt(this.options.averageDecay!, this.t);
+      for (const [name, avg] of this.average) {
+        const w = this.current[name]!.data as Float32Array;
+        for (let i = 0; i < avg.length; i++) avg[i] = d * avg[i]! + (1 - d) * w[i]!;
+      }
+    }
     return { loss: (r[OPT.loss]!.data as Float32Array)[0]!, gradNorm: (r[OPT.gradNorm]!.data as Float32Array)[0]! };
   }
 
@@ -73,19 +99,33 @@ export class StepRunner {
     return new Map(this.params.map((p) => [p.name, this.current[p.name]!.data as Float32Array]));
   }
 
-  /** Full optimizer state for checkpoints: weights, moments and the step counter. */
+  /** The weights evaluation and export read: the moving average when averaging, else the live ones (views). */
+  averagedWeights(): Map<string, Float32Array> {
+    return this.averaging ? new Map(this.average) : this.weights();
+  }
+
+  /** Full optimizer state for checkpoints: weights, moments, the average and the step counter. */
   state(): { step: number; tensors: Map<string, Float32Array> } {
     const tensors = new Map<string, Float32Array>();
     for (const [k, v] of Object.entries(this.current)) tensors.set(k, v.data as Float32Array);
+    for (const [k, v] of this.average) tensors.set(AVERAGE_PREFIX + k, v);
     return { step: this.t, tensors };
   }
 
-  /** Restore a checkpoint written from `state()`. */
+  /**
+   * Restore a checkpoint written from `state()`. A checkpoint without an average (written with
+   * averaging off) starts the average at its weights.
+   */
   restore(state: { step: number; tensors: ReadonlyMap<string, Float32Array> }): void {
     for (const [k, v] of Object.entries(this.current)) {
       const src = state.tensors.get(k);
       if (!src || src.length !== v.data.length) throw new Error(`checkpoint lacks ${k} or has the wrong size`);
       (v.data as Float32Array).set(src);
+    }
+    for (const [k, avg] of this.average) {
+      const src = state.tensors.get(AVERAGE_PREFIX + k) ?? state.tensors.get(k)!;
+      if (src.length !== avg.length) throw new Error(`checkpoint's ${AVERAGE_PREFIX}${k} has the wrong size`);
+      avg.set(src);
     }
     this.t = state.step;
   }

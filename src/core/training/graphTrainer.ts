@@ -40,8 +40,15 @@ export interface GraphTrainer {
   runner: StepRunner;
   /** The forward-only session; feed it through `withWeights`. */
   evalSession: ModelSession;
-  /** Adds the runner's current weights to eval feeds. */
+  /** Adds the weights evaluation reads to eval feeds: the runner's average when averaging (config averageDecay), else its live weights. */
   withWeights: (f: Record<string, HostTensor>) => void;
+  /** The weights `withWeights` feeds, by parameter name (views): what evaluation and export read. */
+  evalWeights: () => Map<string, Float32Array>;
+  /**
+   * Runs `f` with `withWeights` feeding the live weights instead of the average (to report
+   * both at one evaluation); the same as `f()` when not averaging.
+   */
+  withLiveWeights: <T>(f: () => Promise<T>) => Promise<T>;
 }
 
 export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphTrainer> {
@@ -71,13 +78,23 @@ export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphT
     if (loaded === 0) throw new Error(`initFrom: no weight matched the ${o.name} model (architecture mismatch?)`);
   }
   const session = sessions[sessions.length - 1]!;
-  const runner = new StepRunner(session, ad!.params, init, opt);
+  const runner = new StepRunner(session, ad!.params, init, { ...opt, averageDecay: c.averageDecay });
   const ev = new Autodiff(`${o.name}-eval`, { training: false });
   ev.g.output(o.build(ev).logits, 'logits');
   const evalSession = await createSession(ev.g.toBytes(), { threads: c.threads });
+  let live = false;
+  const evalWeights = (): Map<string, Float32Array> => (live ? runner.weights() : runner.averagedWeights());
   const withWeights = (f: Record<string, HostTensor>): void => {
-    const w = runner.weights();
+    const w = evalWeights();
     for (const p of ev.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
+  };
+  const withLiveWeights = async <T>(f: () => Promise<T>): Promise<T> => {
+    live = true;
+    try {
+      return await f();
+    } finally {
+      live = false;
+    }
   };
   const sessionFor = (n: number): { session: ModelSession; length: number | undefined } => {
     const i = lengths.findIndex((l) => l === undefined || l >= n);
@@ -87,5 +104,5 @@ export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphT
   const dispose = async (): Promise<void> => {
     for (const s of [...sessions, evalSession]) await s.dispose();
   };
-  return { session, sessionFor, dispose, runner, evalSession, withWeights };
+  return { session, sessionFor, dispose, runner, evalSession, withWeights, evalWeights, withLiveWeights };
 }

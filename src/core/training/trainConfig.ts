@@ -54,6 +54,14 @@ export const TrainConfigSchema = z.object({
   beta2: z.number().min(0).max(1).default(0.98),
   epsilon: z.number().positive().default(1e-6),
   clipNorm: z.number().min(0).default(1.0),
+  /**
+   * Polyak averaging: evaluation, best-model selection and export use an exponential moving
+   * average of the weights (decay min(averageDecay, (1+t)/(10+t)) at step t, so early steps are
+   * not frozen in), while training steps the live weights as before; 0 = off (the live weights).
+   * With it on, backends also report the live weights' F1 (`liveF1`) at each evaluation, so one
+   * run compares both.
+   */
+  averageDecay: z.number().min(0).max(0.99999).default(0),
 
   // ---- relation fine-tuning (objective 'classify')
   /** Relation task whose candidates are classified. */

@@ -100,13 +100,28 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
   if (start && start.length !== o.vectors.vocab.size * o.vectors.dim) throw new Error('initFrom: its word table does not match the word vectors (use the vectors it was trained with)');
   const base = start ? Float32Array.from(start) : cnnWordTable(o.vectors, o.cnn.centerVectors);
   const frozen: WordTable = { kind: 'frozen', data: base };
-  const { session, runner, evalSession, withWeights } = await createGraphTrainer({ name: 'cnn', config: c, build: (ad) => buildRelationGraph(ad, arch, frozen), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}) });
+  const { session, runner, evalSession, withWeights, evalWeights, withLiveWeights } = await createGraphTrainer({ name: 'cnn', config: c, build: (ad) => buildRelationGraph(ad, arch, frozen), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}) });
   const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
 
   const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);
   const predict = (examples: readonly CnnExample[], t: number): Promise<RelationPrediction[]> =>
     predictCnn(evalSession, examples, { ...(tuneIndex ? { tuneIndex } : {}), extraFeeds: withWeights, classRange: [offsets[t]!, offsets[t]! + taskLabels(tasks[t]!).length] });
   const exportTasks = o.exportTasks ?? tasks;
+  const evaluateWeights = async (): Promise<Record<string, number>> => {
+    const byTask = await scoreByTask(tasks, o.dev, o.devDocs, predict);
+    const out: Record<string, number> = {};
+    let nll = 0;
+    let n = 0;
+    let f1 = 0;
+    for (const [task, r] of byTask) {
+      r.preds.forEach((p, i) => (nll -= Math.log(Math.max(1e-12, p.probs[r.examples[i]!.label]!))));
+      n += r.preds.length;
+      f1 += r.score.micro.f1;
+      if (byTask.size > 1) out[`f1.${task}`] = r.score.micro.f1;
+      else Object.assign(out, { precision: r.score.micro.precision, recall: r.score.micro.recall });
+    }
+    return { ...out, evalLoss: nll / Math.max(1, n), f1: f1 / Math.max(1, byTask.size) };
+  };
   return {
     session,
     arch,
@@ -117,24 +132,15 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
       return { ...r, tokens: f['word_ids']!.dims[0]! * f['word_ids']!.dims[1]! };
     },
     async evaluate() {
-      const byTask = await scoreByTask(tasks, o.dev, o.devDocs, predict);
-      const out: Record<string, number> = {};
-      let nll = 0;
-      let n = 0;
-      let f1 = 0;
-      for (const [task, r] of byTask) {
-        r.preds.forEach((p, i) => (nll -= Math.log(Math.max(1e-12, p.probs[r.examples[i]!.label]!))));
-        n += r.preds.length;
-        f1 += r.score.micro.f1;
-        if (byTask.size > 1) out[`f1.${task}`] = r.score.micro.f1;
-        else Object.assign(out, { precision: r.score.micro.precision, recall: r.score.micro.recall });
-      }
-      return { ...out, evalLoss: nll / Math.max(1, n), f1: f1 / Math.max(1, byTask.size) };
+      const out = await evaluateWeights();
+      // Averaging on: the live weights' F1 too, so one run compares both.
+      if (runner.averaging) out['liveF1'] = (await withLiveWeights(evaluateWeights))['f1']!;
+      return out;
     },
     state: () => runner.state(),
     restore: (s) => runner.restore(s),
     async exportModel(dir, meta) {
-      const weights = runner.weights();
+      const weights = evalWeights();
       const folded = foldTunedRows(base, weights.get('emb.delta'), tune.index, arch.wordDim);
       const ex = new Autodiff('cnn-relation', { training: false, weights });
       ex.g.output(buildRelationGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded, storage: o.cnn.wordTable }).logits, 'logits');

@@ -443,12 +443,30 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
     build: (ad, seq) => buildNerGraph(ad, arch, frozen, seq ?? 'seq'),
     ...(bilstm || arch.crf ? { staticLengths: nerTrainLengths(o.ner.maxTokens) } : {}),
   });
-  const { evalSession, runner, withWeights } = trainer;
+  const { evalSession, runner, withWeights, evalWeights, withLiveWeights } = trainer;
   const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
   const maxChars = arch.chars?.maxChars;
 
   const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);
   const predict = (examples: readonly NerExample[]): Promise<Float32Array[]> => nerLogits(evalSession, examples, { tuneIndex, maxChars, extraFeeds: withWeights });
+  const evaluateWeights = async (): Promise<Record<string, number>> => {
+    const logits = await predict(o.dev);
+    const w = evalWeights();
+    const crf = arch.crf ? { tags: arch.classes, transitions: w.get('crf.transitions')!, start: w.get('crf.start')!, end: w.get('crf.end')! } : undefined;
+    const all = new Map<string, { tp: number; fp: number; fn: number }>();
+    const bySource = new Map<string, Map<string, { tp: number; fp: number; fn: number }>>();
+    o.dev.forEach((e, i) => {
+      const pred = decodeMentions(logits[i]!, e.words.length, e.types, crf);
+      countMentions(e.gold ?? [], pred, all);
+      const m = bySource.get(e.source) ?? new Map<string, { tp: number; fp: number; fn: number }>();
+      bySource.set(e.source, m);
+      countMentions(e.gold ?? [], pred, m);
+    });
+    const out: Record<string, number> = { ...microPrf(all.values()) };
+    for (const [s, m] of bySource) out[`f1.${s}`] = microPrf(m.values()).f1;
+    for (const [t, cnt] of all) out[`f1.${t}`] = microPrf([cnt]).f1;
+    return out;
+  };
   return {
     session: { dispose: trainer.dispose },
     arch,
@@ -462,27 +480,15 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
       return { ...r, tokens: f['word_ids']!.dims[0]! * f['word_ids']!.dims[1]! };
     },
     async evaluate() {
-      const logits = await predict(o.dev);
-      const w = runner.weights();
-      const crf = arch.crf ? { tags: arch.classes, transitions: w.get('crf.transitions')!, start: w.get('crf.start')!, end: w.get('crf.end')! } : undefined;
-      const all = new Map<string, { tp: number; fp: number; fn: number }>();
-      const bySource = new Map<string, Map<string, { tp: number; fp: number; fn: number }>>();
-      o.dev.forEach((e, i) => {
-        const pred = decodeMentions(logits[i]!, e.words.length, e.types, crf);
-        countMentions(e.gold ?? [], pred, all);
-        const m = bySource.get(e.source) ?? new Map<string, { tp: number; fp: number; fn: number }>();
-        bySource.set(e.source, m);
-        countMentions(e.gold ?? [], pred, m);
-      });
-      const out: Record<string, number> = { ...microPrf(all.values()) };
-      for (const [s, m] of bySource) out[`f1.${s}`] = microPrf(m.values()).f1;
-      for (const [t, cnt] of all) out[`f1.${t}`] = microPrf([cnt]).f1;
+      const out = await evaluateWeights();
+      // Averaging on: the live weights' F1 too, so one run compares both.
+      if (runner.averaging) out['liveF1'] = (await withLiveWeights(evaluateWeights))['f1']!;
       return out;
     },
     state: () => runner.state(),
     restore: (s) => runner.restore(s),
     async exportModel(dir, meta) {
-      const weights = runner.weights();
+      const weights = evalWeights();
       const folded = nerFoldedTable(o.table, weights.get('emb.delta'), tune.index, arch.wordDim);
       const ex = new Autodiff(bilstm ? 'bilstm-ner' : 'cnn-ner', { training: false, weights, halfWeights: true });
       const graph = buildNerGraph(ex, { ...arch, tuneRows: 0 }, { kind: 'folded', data: folded });
