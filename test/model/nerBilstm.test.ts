@@ -18,7 +18,7 @@ import { calibratedMentionScore } from '../../src/core/inference/mentions/mentio
 import { loadNerTagger } from '../../src/core/inference/mentions/nerTagger';
 import { NER_LABELS } from '../../src/core/inference/mentions/tags';
 import { decodeMentions, nerEmissions, nerInputFeeds, nerLogits } from '../../src/core/inference/mentions/taggerModel';
-import { MODEL_FILE, readModelConfig } from '../../src/core/inference/modelFolders';
+import { MODEL_FILE, readModelConfig, readModelWeights } from '../../src/core/inference/modelFolders';
 import { createSession, type HostTensor } from '../../src/core/runtime/session';
 import { buildNerGraph, createNerBackend, nerCharScheme, nerFeeds, nerFoldedTable, nerTrainLengths, nerTuneIndex } from '../../src/core/training/ner/nerModel';
 import { resolveNerConfig } from '../../src/core/training/ner/nerTrainJob';
@@ -225,6 +225,34 @@ test('CNN folders: no char input, no new config fields; the shipped tagger decod
     out[0]!.map((m) => ({ start: m.span.start, end: m.span.end, type: m.type, text: m.text, score: +m.score.toFixed(5) })),
     golden,
   );
+});
+
+test('weight averaging in a backend: held-out metrics carry the live weights\' F1 too, the export reads the average', async () => {
+  const { vocab, table, dim } = toyVocab();
+  const base = ['maxSteps=5', 'threads=1', 'layers=3', 'filters=8', 'buckets=64', 'featDim=4', 'batchSize=4', 'learningRate=0.05'];
+  const ex = encodeTrainingDocuments([toyDoc(1), toyDoc(2), toyDoc(3)], 'both', ['Chemical', 'Disease'], { vocab, buckets: 64, maxTokens: 120 });
+  const run = async (extra: string[]): Promise<{ metrics: Record<string, number>; weights: Map<string, Float32Array> }> => {
+    const { train: config, ner } = resolveNerConfig([...base, ...extra]);
+    const backend = await createNerBackend({ config, ner, vocab, table, wordDim: dim, train: ex, dev: ex });
+    for (let i = 0; i < 5; i++) await backend.step(0.05);
+    const metrics = await backend.evaluate();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ner-avg-'));
+    await backend.exportModel(dir, {});
+    await backend.session.dispose();
+    const weights = readModelWeights(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+    return { metrics, weights };
+  };
+  const plain = await run([]);
+  const averaged = await run(['averageDecay=0.99']);
+  assert.equal(plain.metrics['liveF1'], undefined);
+  assert.equal(typeof averaged.metrics['liveF1'], 'number');
+  // Same seed and batches: the live weights are the plain run's, and the export is not them.
+  assert.equal(averaged.metrics['liveF1'], plain.metrics['f1']);
+  const w = 'cls.w';
+  assert.ok(plain.weights.has(w), `export has ${w}: ${[...plain.weights.keys()].join(',')}`);
+  const diff = plain.weights.get(w)!.reduce((s, v, i) => s + Math.abs(v - averaged.weights.get(w)![i]!), 0);
+  assert.ok(diff > 1e-3, `the averaged export differs from the live weights (${diff})`);
 });
 
 test('BiLSTM-CRF tagger: partial-label CRF loss falls, the export carries the CRF scores, the runtime decodes with them', async () => {
