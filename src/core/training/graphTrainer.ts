@@ -45,10 +45,10 @@ export interface GraphTrainer {
   /** The weights `withWeights` feeds, by parameter name (views): what evaluation and export read. */
   evalWeights: () => Map<string, Float32Array>;
   /**
-   * Runs `f` with `withWeights` feeding the live weights instead of the average (to report
-   * both at one evaluation); the same as `f()` when not averaging.
+   * Runs a backend's held-out evaluation on the weights evaluation reads; when averaging, runs it
+   * again on the live weights and adds their F1 as `liveF1`, so one run compares both.
    */
-  withLiveWeights: <T>(f: () => Promise<T>) => Promise<T>;
+  evaluateAveraged: (evaluate: () => Promise<Record<string, number>>) => Promise<Record<string, number>>;
 }
 
 export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphTrainer> {
@@ -88,13 +88,16 @@ export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphT
     const w = evalWeights();
     for (const p of ev.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
   };
-  const withLiveWeights = async <T>(f: () => Promise<T>): Promise<T> => {
+  const evaluateAveraged = async (evaluate: () => Promise<Record<string, number>>): Promise<Record<string, number>> => {
+    const out = await evaluate();
+    if (!runner.averaging) return out;
     live = true;
     try {
-      return await f();
+      out['liveF1'] = (await evaluate())['f1']!;
     } finally {
       live = false;
     }
+    return out;
   };
   const sessionFor = (n: number): { session: ModelSession; length: number | undefined } => {
     const i = lengths.findIndex((l) => l === undefined || l >= n);
@@ -104,5 +107,5 @@ export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphT
   const dispose = async (): Promise<void> => {
     for (const s of [...sessions, evalSession]) await s.dispose();
   };
-  return { session, sessionFor, dispose, runner, evalSession, withWeights, evalWeights, withLiveWeights };
+  return { session, sessionFor, dispose, runner, evalSession, withWeights, evalWeights, evaluateAveraged };
 }

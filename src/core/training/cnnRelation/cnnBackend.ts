@@ -100,7 +100,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
   if (start && start.length !== o.vectors.vocab.size * o.vectors.dim) throw new Error('initFrom: its word table does not match the word vectors (use the vectors it was trained with)');
   const base = start ? Float32Array.from(start) : cnnWordTable(o.vectors, o.cnn.centerVectors);
   const frozen: WordTable = { kind: 'frozen', data: base };
-  const { session, runner, evalSession, withWeights, evalWeights, withLiveWeights } = await createGraphTrainer({ name: 'cnn', config: c, build: (ad) => buildRelationGraph(ad, arch, frozen), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}) });
+  const { session, runner, evalSession, withWeights, evalWeights, evaluateAveraged } = await createGraphTrainer({ name: 'cnn', config: c, build: (ad) => buildRelationGraph(ad, arch, frozen), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}) });
   const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
 
   const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);
@@ -131,12 +131,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
       const r = await runner.run(f, lr);
       return { ...r, tokens: f['word_ids']!.dims[0]! * f['word_ids']!.dims[1]! };
     },
-    async evaluate() {
-      const out = await evaluateWeights();
-      // Averaging on: the live weights' F1 too, so one run compares both.
-      if (runner.averaging) out['liveF1'] = (await withLiveWeights(evaluateWeights))['f1']!;
-      return out;
-    },
+    evaluate: () => evaluateAveraged(evaluateWeights),
     state: () => runner.state(),
     restore: (s) => runner.restore(s),
     async exportModel(dir, meta) {

@@ -443,7 +443,7 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
     build: (ad, seq) => buildNerGraph(ad, arch, frozen, seq ?? 'seq'),
     ...(bilstm || arch.crf ? { staticLengths: nerTrainLengths(o.ner.maxTokens) } : {}),
   });
-  const { evalSession, runner, withWeights, evalWeights, withLiveWeights } = trainer;
+  const { evalSession, runner, withWeights, evalWeights, evaluateAveraged } = trainer;
   const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
   const maxChars = arch.chars?.maxChars;
 
@@ -479,12 +479,7 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
       const r = await runner.run(f, lr, session);
       return { ...r, tokens: f['word_ids']!.dims[0]! * f['word_ids']!.dims[1]! };
     },
-    async evaluate() {
-      const out = await evaluateWeights();
-      // Averaging on: the live weights' F1 too, so one run compares both.
-      if (runner.averaging) out['liveF1'] = (await withLiveWeights(evaluateWeights))['f1']!;
-      return out;
-    },
+    evaluate: () => evaluateAveraged(evaluateWeights),
     state: () => runner.state(),
     restore: (s) => runner.restore(s),
     async exportModel(dir, meta) {
