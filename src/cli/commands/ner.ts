@@ -1,6 +1,6 @@
 /**
- * `biore ner train|repack|calibrate|fit-rules|lexicon`: the mention tagger, its score calibration,
- * its decode-time rules and the normalization lexicon.
+ * `biore ner train|repack|ensemble|held-out|calibrate|fit-rules|lexicon`: the mention tagger, its
+ * ensembles, its score calibration, its decode-time rules and the normalization lexicon.
  */
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
@@ -11,9 +11,27 @@ import { nerConfigKeys, resolveNerConfig, runNerTrain } from '../../core/trainin
 import { repackNerFolder } from '../../core/training/ner/nerModel';
 import { calibrateTaggerFolder } from '../../core/modelEvaluation/calibrateMentions';
 import { fitTaggerRules } from '../../core/modelEvaluation/fitMentionRules';
+import { scoreHeldOutMentions } from '../../core/modelEvaluation/heldOutMentions';
+import { buildNerEnsemble } from '../../core/training/ner/nerEnsemble';
 import { UserError } from '../userError';
 import { startTrainingRun } from '../trainingRun';
 
+
+/**
+ * Run a command on a tagger folder and print its report as JSON; a folder that is not a tagger or
+ * lacks the records the command needs is the user's error (a message, no stack).
+ */
+async function printForTaggerFolder(run: () => Promise<unknown>): Promise<void> {
+  let r;
+  try {
+    r = await run();
+  } catch (e) {
+    const m = (e as Error).message;
+    if (/config\.json|not a mention tagger|is missing|unknown corpus|not available/.test(m)) throw new UserError(m);
+    throw e;
+  }
+  process.stdout.write(JSON.stringify(r, null, 1) + '\n');
+}
 
 export function registerNer(program: Command): void {
   const ner = program.command('ner').description('mention tagger (Chemical, Gene, Disease) and concept normalization');
@@ -54,22 +72,39 @@ export function registerNer(program: Command): void {
     });
 
   ner
+    .command('held-out')
+    .description("strict mention F1 of a tagger folder on the held-out documents of its training run (the score training selects on; the tagger alone, no rules or consistency)")
+    .option('--model <dir>', 'tagger folder', 'models/ner')
+    .option('--threads <n>', 'onnxruntime threads', (v) => Number(v), 2)
+    .action((o: { model: string; threads: number }) => printForTaggerFolder(() => scoreHeldOutMentions(o.model, { threads: o.threads, onLog: (l) => process.stderr.write(`${l}\n`) })));
+
+  ner
+    .command('ensemble')
+    .description("one tagger folder whose graph averages the CRF scores of several taggers sharing the first one's word table (the others trained with wordTable=<first>); prints each member's and the ensemble's held-out F1")
+    .requiredOption('--members <dirs>', 'comma-separated tagger folders; the first one gives the word table and side files')
+    .requiredOption('--to <dir>', 'new folder')
+    .option('--weights <list>', 'one positive weight per member (default equal)')
+    .option('--threads <n>', 'onnxruntime threads', (v) => Number(v), 2)
+    .action(async (o: { members: string; to: string; weights?: string; threads: number }) => {
+      const members = o.members.split(',').filter((m) => m !== '');
+      let built;
+      try {
+        built = buildNerEnsemble(members, o.to, { ...(o.weights ? { weights: o.weights.split(',').map(Number) } : {}), command: `biore ner ensemble --members ${o.members} --to ${o.to}${o.weights ? ` --weights ${o.weights}` : ''}` });
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const heldOut = [];
+      for (const dir of [...members, o.to]) heldOut.push(await scoreHeldOutMentions(dir, { threads: o.threads, onLog: (l) => process.stderr.write(`${dir}: ${l}\n`) }));
+      process.stdout.write(JSON.stringify({ ...built, heldOut, next: `biore ner fit-rules --model ${o.to}, then biore ner calibrate --model ${o.to}` }, null, 1) + '\n');
+    });
+
+  ner
     .command('calibrate')
     .description("fit the tagger folder's mention score calibration (Platt scaling of its scores, one precision for mentions document consistency adds) on the held-out documents of its training run, and record it in its config.json")
     .option('--model <dir>', 'tagger folder', 'models/ner')
     .option('--threads <n>', 'onnxruntime threads', (v) => Number(v), 2)
     .option('--by-type', 'one scaling per mention type (measured no better on held-out documents; see calibrateMentions.ts)')
-    .action(async (o: { model: string; threads: number; byType?: boolean }) => {
-      let r;
-      try {
-        r = await calibrateTaggerFolder(o.model, { threads: o.threads, byType: o.byType === true, onLog: (l) => process.stderr.write(`${l}\n`) });
-      } catch (e) {
-        const m = (e as Error).message;
-        if (/config\.json|not a mention tagger|is missing|unknown corpus|not available/.test(m)) throw new UserError(m);
-        throw e;
-      }
-      process.stdout.write(JSON.stringify(r, null, 1) + '\n');
-    });
+    .action((o: { model: string; threads: number; byType?: boolean }) => printForTaggerFolder(() => calibrateTaggerFolder(o.model, { threads: o.threads, byType: o.byType === true, onLog: (l) => process.stderr.write(`${l}\n`) })));
 
   ner
     .command('fit-rules')
@@ -77,17 +112,7 @@ export function registerNer(program: Command): void {
     .option('--model <dir>', 'tagger folder', 'models/ner')
     .option('--target <corpus>', 'the training corpus whose annotation guidelines the rules follow', 'bc5cdr')
     .option('--threads <n>', 'onnxruntime threads', (v) => Number(v), 2)
-    .action(async (o: { model: string; target: string; threads: number }) => {
-      let r;
-      try {
-        r = await fitTaggerRules(o.model, { target: o.target, threads: o.threads, onLog: (l) => process.stderr.write(`${l}\n`) });
-      } catch (e) {
-        const m = (e as Error).message;
-        if (/config\.json|not a mention tagger|is missing|unknown corpus|not available/.test(m)) throw new UserError(m);
-        throw e;
-      }
-      process.stdout.write(JSON.stringify(r, null, 1) + '\n');
-    });
+    .action((o: { model: string; target: string; threads: number }) => printForTaggerFolder(() => fitTaggerRules(o.model, { target: o.target, threads: o.threads, onLog: (l) => process.stderr.write(`${l}\n`) })));
 
   ner
     .command('lexicon')

@@ -80,8 +80,26 @@ export class Autodiff {
     return this.g.input(name, dtype, shape);
   }
 
+  /** Prepended to every parameter name (scoped()). */
+  private prefix = '';
+
+  /**
+   * Builds `f` with every parameter name prefixed by `prefix` (nested scopes concatenate), so the
+   * same layer code can put several models' parameters in one graph (ensemble members).
+   */
+  scoped<T>(prefix: string, f: () => T): T {
+    const outer = this.prefix;
+    this.prefix = outer + prefix;
+    try {
+      return f();
+    } finally {
+      this.prefix = outer;
+    }
+  }
+
   /** A trainable parameter, fed as a graph input in training graphs. */
-  param(name: string, shape: readonly number[], init: ParamInit, noDecay = false): Param {
+  param(bareName: string, shape: readonly number[], init: ParamInit, noDecay = false): Param {
+    const name = this.prefix + bareName;
     let v: Value;
     if (this.weights) {
       const w = this.weights.get(name);

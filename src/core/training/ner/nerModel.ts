@@ -97,6 +97,13 @@ export const NerConfigSchema = z.object({
   tuneWords: z.number().int().positive().default(5000),
   centerVectors: z.boolean().default(true),
   /**
+   * A tagger folder whose word table and vocabulary this run reads, as they are, instead of
+   * `vectors` ('' = off; needs tuneEmbeddings=false and centerVectors=false). A tagger trained
+   * this way shares its table with that folder's, so `biore ner ensemble` can put both in one
+   * graph with the table stored once (two tables would not fit the 30 MB folder).
+   */
+  wordTable: z.string().default(''),
+  /**
    * A vocabulary file (`biore ner lexicon`'s `vocabulary.tsv.br`) whose chemical and disease names
    * become a dictionary feature per token (inference/mentions/gazetteer.ts); '' = none. The file
    * is copied into the model folder and its sha256 recorded, so the runtime matches the same names.
@@ -189,6 +196,67 @@ export interface NerArch {
   chars?: { alphabet: number; dim: number; filters: number; width: number; maxChars: number };
 }
 
+/** A tagger graph's inputs and its word rows (the part ensemble members share). */
+export interface NerInputs {
+  word: Value;
+  feats: Value;
+  mask: Value;
+  /** The mask as [batch, seq, 1], for broadcasting over features. */
+  mask3: Value;
+  chars?: Value;
+}
+
+/**
+ * The tagger's inputs and the gathered word rows. The exported word table is float16, or int8
+ * rows with a scale each (only the gathered rows are dequantized); a training graph adds the
+ * trainable offset rows to the frozen table.
+ */
+export function nerInputGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' | 'folded'; data: Float32Array; storage?: 'fp16' | 'int8' }, seq: Dim = 'seq'): NerInputs {
+  const g = ad.g;
+  const ids = ad.input('word_ids', 'int64', ['batch', seq]);
+  const feats = ad.input('feat_ids', 'int64', ['batch', seq, a.slots]);
+  const mask = ad.input('mask', 'float32', ['batch', seq]);
+  let word: Value;
+  if (table.kind === 'folded' && table.storage === 'int8') word = g.gatherInt8Rows('emb.word', table.data, [a.vocabSize, a.wordDim], ids);
+  else word = ad.gather(table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, a.wordDim]) : g.initializer('emb.frozen', table.data, [a.vocabSize, a.wordDim]), ids);
+  if (table.kind === 'frozen' && a.tuneRows > 0) {
+    const tune = ad.input('tune_ids', 'int64', ['batch', seq]);
+    word = ad.add(word, ad.gather(ad.param('emb.delta', [a.tuneRows, a.wordDim], { kind: 'zeros' }), tune));
+  }
+  const mask3 = g.op('Unsqueeze', [mask, g.constI64([2])], {}, ['batch', seq, 1]);
+  const chars = a.chars ? ad.input('char_ids', 'int64', ['batch', seq, a.chars.maxChars]) : undefined;
+  return { word, feats, mask, mask3, ...(chars ? { chars } : {}) };
+}
+
+/**
+ * Everything of the tagger past the word rows: feature embeddings, char encoder, encoder,
+ * per-token logits and the CRF's parameters. All its parameters are created here, so
+ * `ad.scoped()` can hold several of these in one graph.
+ */
+export function nerEncoderGraph(ad: Autodiff, a: NerArch, x: NerInputs, seq: Dim = 'seq'): { logits: Value; crf?: CrfParams } {
+  const g = ad.g;
+  const fe = ad.reduceSum(ad.gather(ad.param('feat.emb', [a.buckets, a.featDim], { kind: 'normal', std: 0.1 }), x.feats), [2], false);
+  const parts = [x.word, fe];
+  let D = a.wordDim + a.featDim;
+  if (a.chars) {
+    const c = a.chars;
+    if (!x.chars) throw new Error('tagger graph: the architecture reads characters but the inputs have no char_ids');
+    // Char id 0 is padding: the mask is derived in the graph, so the runtime feeds one tensor.
+    const charMask = g.op('Cast', [g.op('Greater', [x.chars, g.constI64([0], [])], {}, ['batch', seq, c.maxChars], 'bool')], { to: attr.i(1) }, ['batch', seq, c.maxChars]);
+    parts.push(charCnn(ad, x.chars, charMask, charCnnParams(ad, 'char', c.alphabet, c.dim, c.filters, c.width)));
+    D += c.filters;
+  }
+  const h0 = ad.dropout(ad.mul(ad.concat(parts, -1), x.mask3), a.inputDropout);
+  const { h, width } = a.encoder === 'bilstm' ? bilstmEncoder(ad, a, h0, D, x.mask) : cnnEncoder(ad, a, h0, D, x.mask3);
+  const logits = ad.linear(
+    ad.dropout(h, a.dropout),
+    ad.param('cls.w', [width, a.classes], { kind: 'uniform', limit: Math.sqrt(6 / (width + a.classes)) }),
+    ad.param('cls.b', [a.classes], { kind: 'zeros' }, true),
+  );
+  const crf = a.crf ? crfParams(ad, 'crf', a.classes) : undefined;
+  return { logits, ...(crf ? { crf } : {}) };
+}
+
 /**
  * The tagger graph: logits [batch, seq, classes]; a training graph adds the partial-label loss.
  * `seq` is the padded length: symbolic for exports and eval graphs, a number for BiLSTM training
@@ -196,44 +264,15 @@ export interface NerArch {
  */
 export function buildNerGraph(ad: Autodiff, a: NerArch, table: { kind: 'frozen' | 'folded'; data: Float32Array; storage?: 'fp16' | 'int8' }, seq: Dim = 'seq'): { logits: Value; loss?: Value; crf?: CrfParams } {
   const g = ad.g;
-  const ids = ad.input('word_ids', 'int64', ['batch', seq]);
-  const feats = ad.input('feat_ids', 'int64', ['batch', seq, a.slots]);
-  const mask = ad.input('mask', 'float32', ['batch', seq]);
-  // The exported word table: float16, or int8 rows with a scale each (gathered rows dequantized).
-  let we: Value;
-  if (table.kind === 'folded' && table.storage === 'int8') we = g.gatherInt8Rows('emb.word', table.data, [a.vocabSize, a.wordDim], ids);
-  else we = ad.gather(table.kind === 'folded' ? g.initializerHalf('emb.word', table.data, [a.vocabSize, a.wordDim]) : g.initializer('emb.frozen', table.data, [a.vocabSize, a.wordDim]), ids);
-  if (table.kind === 'frozen' && a.tuneRows > 0) {
-    const tune = ad.input('tune_ids', 'int64', ['batch', seq]);
-    we = ad.add(we, ad.gather(ad.param('emb.delta', [a.tuneRows, a.wordDim], { kind: 'zeros' }), tune));
-  }
-  const fe = ad.reduceSum(ad.gather(ad.param('feat.emb', [a.buckets, a.featDim], { kind: 'normal', std: 0.1 }), feats), [2], false);
-  const mask3 = g.op('Unsqueeze', [mask, g.constI64([2])], {}, ['batch', seq, 1]);
-  const parts = [we, fe];
-  let D = a.wordDim + a.featDim;
-  if (a.chars) {
-    const c = a.chars;
-    const chars = ad.input('char_ids', 'int64', ['batch', seq, c.maxChars]);
-    // Char id 0 is padding: the mask is derived in the graph, so the runtime feeds one tensor.
-    const charMask = g.op('Cast', [g.op('Greater', [chars, g.constI64([0], [])], {}, ['batch', seq, c.maxChars], 'bool')], { to: attr.i(1) }, ['batch', seq, c.maxChars]);
-    parts.push(charCnn(ad, chars, charMask, charCnnParams(ad, 'char', c.alphabet, c.dim, c.filters, c.width)));
-    D += c.filters;
-  }
-  const h0 = ad.dropout(ad.mul(ad.concat(parts, -1), mask3), a.inputDropout);
-  const { h, width } = a.encoder === 'bilstm' ? bilstmEncoder(ad, a, h0, D, mask) : cnnEncoder(ad, a, h0, D, mask3);
-  const logits = ad.linear(
-    ad.dropout(h, a.dropout),
-    ad.param('cls.w', [width, a.classes], { kind: 'uniform', limit: Math.sqrt(6 / (width + a.classes)) }),
-    ad.param('cls.b', [a.classes], { kind: 'zeros' }, true),
-  );
-  const crf = a.crf ? crfParams(ad, 'crf', a.classes) : undefined;
+  const x = nerInputGraph(ad, a, table, seq);
+  const { logits, crf } = nerEncoderGraph(ad, a, x, seq);
   if (!ad.training) return { logits, ...(crf ? { crf } : {}) };
   const allowed = ad.input('allowed', 'float32', ['tokens', a.classes]);
   const weights = ad.input('weights', 'float32', ['tokens']);
   if (crf) {
     // Per sentence: the same allowed sets, now constraining whole paths (weights stay unused).
     const allowed3 = g.op('Reshape', [allowed, g.shapeOf(logits)], {}, logits.shape);
-    return { logits, crf, loss: crfPartialNll(ad, logits, allowed3, mask, crf) };
+    return { logits, crf, loss: crfPartialNll(ad, logits, allowed3, x.mask, crf) };
   }
   const flat = ad.reshape(logits, [-1, a.classes], ['tokens', a.classes]);
   return { logits, loss: ad.partialSoftmaxCrossEntropy(flat, allowed, weights) };
@@ -502,7 +541,8 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
  */
 export function repackNerFolder(from: string, to: string): { bytes: number } {
   const cfg = readModelConfig(from);
-  const arch = cfg['architecture'] as NerArch;
+  const arch = cfg['architecture'] as NerArch & { members?: unknown };
+  if (arch.members !== undefined) throw new Error(`${from}: is a tagger ensemble, written with its table as int8 rows already (ner ensemble)`);
   const weights = readModelWeights(from);
   const table = weights.get('emb.word');
   if (!table) throw new Error(`${from}: no word table (emb.word) in model.onnx`);

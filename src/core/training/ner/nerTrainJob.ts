@@ -10,7 +10,8 @@ import { TrainConfigSchema, parseOverrides, resolveConfig, splitModelOverrides, 
 import type { TrainProgress, TrainSummary } from '../trainer';
 import { runTrainingJob } from '../trainingJob';
 import { loadWordVectors } from '../../wordvec/wordVectors';
-import { UNK_ID } from '../../wordvec/wordVocab';
+import { UNK_ID, type WordVocab } from '../../wordvec/wordVocab';
+import { taggerWordTable } from './nerEnsemble';
 import { loadGazetteer } from '../../inference/mentions/gazetteer';
 import { encodeTrainingDocuments, isHeldOut, type GoldAlignmentStats, type NerExample } from '../../inference/mentions/nerExamples';
 import { NER_TRAIN_DEFAULTS, NerConfigSchema, createNerBackend, nerCharScheme, nerVocabulary, type NerConfig } from './nerModel';
@@ -91,9 +92,23 @@ export async function runNerTrain(job: NerTrainJob): Promise<NerTrainResult> {
   const { train: config, ner } = resolveNerConfig(job.overrides);
   const log = job.onLog ?? (() => {});
   const sources = parseSources(ner.sources);
-  const wv = loadWordVectors(ner.vectors);
-  const { vocab, table } = nerVocabulary(wv, ner.centerVectors);
-  log(`vocabulary: ${vocab.size} words (vector vocabulary ${wv.vocab.size} minus hyphenated compounds)`);
+  let vocab: WordVocab;
+  let table: Float32Array;
+  let wordDim: number;
+  let vectorsRecord: Record<string, unknown>;
+  if (ner.wordTable) {
+    if (ner.tuneEmbeddings || ner.centerVectors) throw new Error(`wordTable=${ner.wordTable}: the shared table must stay as it is; add tuneEmbeddings=false centerVectors=false`);
+    const shared = taggerWordTable(ner.wordTable);
+    ({ vocab, table, wordDim } = shared);
+    vectorsRecord = { wordTable: ner.wordTable, tableSha256: shared.sha256 };
+    log(`vocabulary: ${vocab.size} words with the word table of the tagger in ${ner.wordTable} (frozen)`);
+  } else {
+    const wv = loadWordVectors(ner.vectors);
+    ({ vocab, table } = nerVocabulary(wv, ner.centerVectors));
+    wordDim = wv.dim;
+    vectorsRecord = { dir: ner.vectors, sha256: wv.meta['vectorsSha256'] ?? null };
+    log(`vocabulary: ${vocab.size} words (vector vocabulary ${wv.vocab.size} minus hyphenated compounds)`);
+  }
   if (ner.dictionaryAbbreviations && !ner.dictionary) throw new Error('dictionaryAbbreviations=true needs dictionary=<vocabulary file>');
   const gazetteer = ner.dictionary ? loadGazetteer(ner.dictionary).withAbbreviations(ner.dictionaryAbbreviations) : undefined;
   if (gazetteer) log(`dictionary features: ${gazetteer.names.size} chemical and disease names from ${ner.dictionary}`);
@@ -118,7 +133,7 @@ export async function runNerTrain(job: NerTrainJob): Promise<NerTrainResult> {
     );
     data.push({ corpus: s.corpus, split: s.split, types: s.types, repeat: s.repeat, trainDocuments: tr.length, heldOutDocuments: dv.length, trainSentences: a.length, trainTokens: tokens, leakGuardRemoved: loaded.leakGuardRemoved, alignment: stats });
   }
-  const backend = await createNerBackend({ config, ner, vocab, table, wordDim: wv.dim, train: trainEx, dev: devEx });
+  const backend = await createNerBackend({ config, ner, vocab, table, wordDim, train: trainEx, dev: devEx });
   const a = backend.arch;
   const encoder = a.encoder === 'bilstm' ? `bilstm ${a.hidden} per direction` : `layers ${a.layers.join(',')} × ${a.filters} filters`;
   const chars = a.chars ? ` + char CNN ${a.chars.filters} (${a.chars.dim}d chars, width ${a.chars.width}, ${a.chars.maxChars} per word)` : '';
@@ -126,7 +141,7 @@ export async function runNerTrain(job: NerTrainJob): Promise<NerTrainResult> {
   const meta = {
     seed: config.seed,
     command: job.command ?? `biore ner train ${job.overrides.join(' ')}`.trim(),
-    data: { sources: data, heldOutShare: ner.devShare, vectors: { dir: ner.vectors, sha256: wv.meta['vectorsSha256'] ?? null } },
+    data: { sources: data, heldOutShare: ner.devShare, vectors: vectorsRecord },
   };
   const summary = await runTrainingJob(backend, { config, resolved: { train: config, ner }, meta, select: { metric: 'f1', mode: 'max' }, controls: job });
   return { summary, dev: summary.best, examples: { train: trainEx.length, dev: devEx.length }, bestModel: path.join(config.outDir, 'best') };
