@@ -60,7 +60,8 @@ export const TrainConfigSchema = z.object({
    * not frozen in), while training steps the live weights as before; 0 = off (the live weights).
    * With it on, backends also report the live weights' F1 (`liveF1`) at each evaluation, so one
    * run compares both. Honoured by the families built on graphTrainer.ts (the tagger, the CNN and
-   * BiLSTM relation models); the transformer fine-tuning and pre-training loops ignore it.
+   * BiLSTM relation models, the transformer relation fine-tuning); the pre-training loops (MLM,
+   * ELECTRA) ignore it.
    */
   averageDecay: z.number().min(0).max(0.99999).default(0),
 

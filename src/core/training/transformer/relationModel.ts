@@ -6,13 +6,11 @@
  */
 import { Autodiff } from '../../engine/autodiff';
 import type { Value } from '../../engine/graph';
-import { initialize, rng } from '../../engine/initialize';
-import { appendOptimizer } from '../../engine/optimizer';
-import { StepRunner } from '../../engine/stepRunner';
+import { rng } from '../../engine/initialize';
 import { encode, encoderParams, type EncoderConfig } from '../../engine/layers/transformerEncoder';
 import { writeModelFolder } from '../../inference/modelFolders';
 import type { Document } from '../../document/document';
-import { createSession, type HostTensor, type ModelSession } from '../../runtime/session';
+import type { HostTensor, ModelSession } from '../../runtime/session';
 import { candidateToRelation } from '../../tasks/candidates';
 import { scoreTask } from '../../evaluation/scorers';
 import type { TaskName } from '../../tasks/definitions';
@@ -21,6 +19,7 @@ import { TASK_TAG } from './relationExamples';
 import type { TrainConfig } from '../trainConfig';
 import type { TrainerBackend } from '../trainer';
 import { lengthBucketedBatches } from '../batching';
+import { createGraphTrainer } from '../graphTrainer';
 import { taskLabels } from '../../tasks/definitions';
 
 /** The classifier graph; `training` adds labels, weights and the loss. */
@@ -136,35 +135,15 @@ export interface RelationBackendOptions {
 }
 
 /** Trainer backend for relation classification; evaluate() reports official dev P/R/F1. */
-export async function createRelationBackend(o: RelationBackendOptions): Promise<TrainerBackend & { session: ModelSession; predict(examples: readonly RelationExample[]): Promise<{ label: number; prob: number; probs: number[] }[]> }> {
+export async function createRelationBackend(o: RelationBackendOptions): Promise<TrainerBackend & { session: Pick<ModelSession, 'dispose'>; predict(examples: readonly RelationExample[]): Promise<{ label: number; prob: number; probs: number[] }[]> }> {
   const c = o.config;
   const labels = taskLabels(c.task);
-  const ad = new Autodiff('rel-train', { training: true, seed: c.seed });
-  const { loss } = buildGraph(ad, o.encoder, labels.length);
-  const opt = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm };
-  appendOptimizer(ad, loss!, opt);
-  const session = await createSession(ad.g.toBytes(), { threads: c.threads });
-  const init = initialize(ad.params, c.seed);
-  let loaded = 0;
-  for (const [k, v] of o.initialWeights ?? []) {
-    if (init.has(k) && init.get(k)!.length === v.length) {
-      init.set(k, v);
-      loaded++;
-    }
-  }
-  if (o.initialWeights && loaded === 0) throw new Error('initFrom: no weight matched the encoder (architecture mismatch?)');
-  const runner = new StepRunner(session, ad.params, init, opt);
-  const ev = new Autodiff('rel-eval', { training: false });
-  ev.g.output(buildGraph(ev, o.encoder, labels.length).logits, 'logits');
-  const evalSession = await createSession(ev.g.toBytes(), { threads: c.threads });
-  const withWeights = (f: Record<string, HostTensor>): void => {
-    const w = runner.weights();
-    for (const p of ev.params) f[p.name] = { data: w.get(p.name)!, dims: p.shape as number[] };
-  };
+  const trainer = await createGraphTrainer({ name: 'rel', config: c, build: (ad) => buildGraph(ad, o.encoder, labels.length), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}) });
+  const { runner, evalSession, withWeights, evalWeights, evaluateAveraged } = trainer;
   const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.ids.length);
   const predict = (examples: readonly RelationExample[]): ReturnType<typeof predictRelations> => predictRelations(evalSession, examples, o.pad, withWeights);
   return {
-    session,
+    session: { dispose: trainer.dispose },
     predict,
     async step(lr) {
       const batch = batches.next().value as RelationExample[];
@@ -172,18 +151,18 @@ export async function createRelationBackend(o: RelationBackendOptions): Promise<
       const r = await runner.run(f, lr);
       return { ...r, tokens: f['input_ids']!.dims[0]! * f['input_ids']!.dims[1]! };
     },
-    async evaluate() {
-      const preds = await predict(o.dev);
-      const s = scorePredictions(c.task, o.devDocs, o.dev, preds);
-      let nll = 0;
-      preds.forEach((p, i) => (nll -= Math.log(Math.max(1e-12, p.probs[o.dev[i]!.label]!))));
-      return { evalLoss: nll / Math.max(1, preds.length), precision: s.micro.precision, recall: s.micro.recall, f1: s.micro.f1 };
-    },
+    evaluate: () =>
+      evaluateAveraged(async () => {
+        const preds = await predict(o.dev);
+        const s = scorePredictions(c.task, o.devDocs, o.dev, preds);
+        let nll = 0;
+        preds.forEach((p, i) => (nll -= Math.log(Math.max(1e-12, p.probs[o.dev[i]!.label]!))));
+        return { evalLoss: nll / Math.max(1, preds.length), precision: s.micro.precision, recall: s.micro.recall, f1: s.micro.f1 };
+      }),
     state: () => runner.state(),
     restore: (s) => runner.restore(s),
     async exportModel(dir, meta) {
-      const weights = runner.weights();
-      const ex = new Autodiff('relation', { training: false, weights });
+      const ex = new Autodiff('relation', { training: false, weights: evalWeights() });
       ex.g.output(buildGraph(ex, o.encoder, labels.length).logits, 'logits');
       writeModelFolder(
         dir,
