@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MODEL_FILE, readModelConfig } from '../../src/core/inference/modelFolders';
+import { MODEL_FILE, readModelConfig, readModelWeights } from '../../src/core/inference/modelFolders';
 import { encodeCnnCandidates, predictCnn } from '../../src/core/inference/relations/cnnRelationModel';
 import { loadRelationPredictor } from '../../src/core/inference/relations/relationPredictor';
 import { scoreCandidatePredictions } from '../../src/core/evaluation/candidateScores';
@@ -81,4 +81,30 @@ test('BiLSTM relation family: learns the toy DDI task, exports to the ONNX LSTM 
   assert.equal(r.steps, 10);
   assert.equal(readModelConfig(ftDir)['model_type'], 'biore-bilstm-relation');
   await (await loadRelationPredictor(ftDir)).dispose();
+});
+
+test('BiLSTM relation family with position-aware attention: the scorer reads the position embeddings, the export agrees with the eval graph', async () => {
+  const vocab = toyVocab();
+  const trainDocs = toyDocs(60, 3);
+  const devDocs = toyDocs(20, 4);
+  const enc = { blinding: true, maxWords: 24, maxDistance: 10 };
+  const trainEx = encodeCnnCandidates(vocab, trainDocs, generateAllCandidates('ddi', trainDocs), 'ddi', enc);
+  const devEx = encodeCnnCandidates(vocab, devDocs, generateAllCandidates('ddi', devDocs), 'ddi', enc);
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bilstm-pa-'));
+  const { train: config, cnn } = resolveCnnConfig([`outDir=${outDir}`, 'family=bilstm', 'positionAttention=true', 'hidden=8', 'attnDim=6', 'maxWords=24', 'batchSize=16', 'maxSteps=40', 'warmupSteps=5', 'evalEvery=40', 'checkpointEvery=1000', 'logEvery=1000', 'learningRate=0.01', 'threads=1', 'dropout=0', 'posDim=4', 'maxDistance=10']);
+  const wordDim = 12;
+  const vectors = { vocab, dim: wordDim, vectors: rand(vocab.size * wordDim, 22, 0.3), meta: {} };
+  const backend = await createCnnBackend({ config, cnn, vectors, tasks: ['ddi'], train: trainEx, dev: devEx, devDocs: new Map([['ddi', devDocs]]) });
+  const summary = await train(backend, { config, meta: {}, select: { metric: 'f1', mode: 'max' }, resume: false });
+  await backend.session.dispose();
+  const best = path.join(outDir, BEST_DIR);
+  assert.equal((readModelConfig(best)['architecture'] as { positionAttention?: boolean }).positionAttention, true);
+  // The scorer's input is the two directions' states plus the two position embeddings.
+  assert.equal(readModelWeights(best).get('attn.w')!.length, (2 * 8 + 2 * 4) * 6);
+  const exported = await createSession(path.join(best, MODEL_FILE));
+  const fromExport = await predictCnn(exported, devEx);
+  await exported.dispose();
+  const s = scoreCandidatePredictions('ddi', devDocs, devEx.map((e) => e.candidate), fromExport);
+  assert.ok(Math.abs(s.micro.f1 - summary.best!['f1']!) < 1.5, `export F1 ${s.micro.f1} vs eval ${summary.best!['f1']}`);
+  fs.rmSync(outDir, { recursive: true, force: true });
 });

@@ -75,3 +75,40 @@ test('pooling export parity: training graph = exported graph', async () => {
   const h = rand(B * T * D, 31, 2);
   assertClose(await pooled(h, lengths, T, spanA.data as Float32Array, w, false), await pooled(h, lengths, T, spanA.data as Float32Array, w, true), 1e-6, 'export');
 });
+
+test('attention with keys: scores read the keys, the pooled values are h (position-aware attention)', async () => {
+  const data = { mask: f32(maskOf(lengths, T), [B, T]) };
+  await gradCheck('attention keys', {
+    params: { h: [B, T, D], k: [B, T, 2], w: [2, 4], b: [4], v: [4, 1] },
+    data,
+    build: (ad, p, d) => pool(ad, p['h']!, d['mask']!, { attention: { w: p['w'] as never, b: p['b'] as never, v: p['v'] as never }, attentionKeys: p['k']! }),
+    picks: spread(10),
+  });
+  // Values against a direct computation, one sequence of 3 real positions and 2 padded ones.
+  const K = 2;
+  const h = rand(T * D, 41, 1);
+  const keys = rand(T * K, 42, 1);
+  const w = rand(K * 4, 43, 1);
+  const b = rand(4, 44, 0.5);
+  const v = rand(4, 45, 1);
+  const ad = new Autodiff('keys', { training: true });
+  const hv = ad.input('h', 'float32', [1, T, D]);
+  const kv = ad.input('k', 'float32', [1, T, K]);
+  const mask = ad.input('mask', 'float32', [1, T]);
+  const att = attentionParams(ad, 'att', K, 4);
+  const y = pool(ad, hv, mask, { attention: att, attentionKeys: kv });
+  const got = await runForward(ad, y, { h: { data: h, dims: [1, T, D] }, k: { data: keys, dims: [1, T, K] }, mask: { data: maskOf([3], T), dims: [1, T] }, 'att.w': { data: w, dims: [K, 4] }, 'att.b': { data: b, dims: [4] }, 'att.v': { data: v, dims: [4, 1] } });
+  const score = [0, 1, 2].map((t) => {
+    let s = 0;
+    for (let j = 0; j < 4; j++) {
+      let a = b[j]!;
+      for (let i = 0; i < K; i++) a += keys[t * K + i]! * w[i * 4 + j]!;
+      s += Math.tanh(a) * v[j]!;
+    }
+    return s;
+  });
+  const z = score.map((s) => Math.exp(s - Math.max(...score)));
+  const sum = z.reduce((x, q) => x + q, 0);
+  const want = Array.from({ length: D }, (_, d) => [0, 1, 2].reduce((acc, t) => acc + (z[t]! / sum) * h[t * D + d]!, 0));
+  assertClose(got, want, 1e-5, 'keyed attention');
+});

@@ -38,10 +38,13 @@ export function attentionParams(ad: Autodiff, prefix: string, dim: number, attnD
   };
 }
 
-/** Additive attention (Bahdanau) pooling: Σ_t softmax_t(score)·h_t over real positions. */
-export function attentionPool(ad: Autodiff, h: Value, mask: Value, p: AttentionParams): Value {
+/**
+ * Additive attention (Bahdanau) pooling: Σ_t softmax_t(score_t)·h_t over real positions, the
+ * scores read from `keys` [B, T, K] (default h itself; the params' `w` is [K, attnDim]).
+ */
+export function attentionPool(ad: Autodiff, h: Value, mask: Value, p: AttentionParams, keys: Value = h): Value {
   const [B, T, D] = h.shape as [Dim, Dim, number];
-  const score = ad.add(ad.matmul(ad.tanh(ad.linear(h, p.w, p.b)), p.v), paddingPenalty(ad, mask));
+  const score = ad.add(ad.matmul(ad.tanh(ad.linear(keys, p.w, p.b)), p.v), paddingPenalty(ad, mask));
   const weights = ad.softmax(ad.reshape(score, [0, 1, -1], [B, 1, T]));
   return ad.reshape(ad.bmm(weights, h), [0, D], [B, D]);
 }
@@ -62,6 +65,11 @@ export function spanPool(ad: Autodiff, h: Value, span: Value): Value {
 export interface PoolingChoice {
   max?: boolean;
   attention?: AttentionParams;
+  /**
+   * What the attention head scores (default h; it always pools h): position-aware attention
+   * (Zhou, Miao & He 2018) scores h_t with each token's position embeddings beside it.
+   */
+  attentionKeys?: Value;
   /** Span masks [B, T] (e.g. the two entity mentions). */
   spans?: readonly Value[];
 }
@@ -70,7 +78,7 @@ export interface PoolingChoice {
 export function pool(ad: Autodiff, h: Value, mask: Value, choice: PoolingChoice): Value {
   const parts: Value[] = [];
   if (choice.max) parts.push(maskedMaxPool(ad, h, mask));
-  if (choice.attention) parts.push(attentionPool(ad, h, mask, choice.attention));
+  if (choice.attention) parts.push(attentionPool(ad, h, mask, choice.attention, choice.attentionKeys));
   for (const s of choice.spans ?? []) parts.push(spanPool(ad, h, s));
   if (parts.length === 0) throw new Error('pool: choose at least one head');
   return parts.length === 1 ? parts[0]! : ad.concat(parts, -1);

@@ -22,6 +22,12 @@ export interface BiLstmArchExtra {
   hidden: number;
   attnDim: number;
   entityPooling: boolean;
+  /**
+   * Position-aware attention (Zhou, Miao & He 2018): the attention head scores each state with the
+   * token's two relative-position embeddings beside it, so where a word stands relative to the
+   * pair decides how much it counts; the pooled values are the states alone. Absent = off.
+   */
+  positionAttention?: boolean;
 }
 
 /** The BiLSTM classifier graph; `seq` is the static training length or a symbolic name (export). */
@@ -51,7 +57,8 @@ export function buildBiLstmGraph(ad: Autodiff, a: CnnArch & BiLstmArchExtra, tab
   const at = (pos: Value): Value => ad.mul(g.op('Cast', [g.op('Equal', [pos, g.constI64([a.maxDistance], [])], {}, ['batch', seq], 'bool')], { to: attr.i(1) }, ['batch', seq]), mask);
   const choice: PoolingChoice = {
     max: true,
-    ...(a.attnDim > 0 ? { attention: attentionParams(ad, 'attn', 2 * a.hidden, a.attnDim) } : {}),
+    ...(a.attnDim > 0 ? { attention: attentionParams(ad, 'attn', 2 * a.hidden + (a.positionAttention ? 2 * a.posDim : 0), a.attnDim) } : {}),
+    ...(a.attnDim > 0 && a.positionAttention ? { attentionKeys: ad.concat([h, pe1, pe2], -1) } : {}),
     ...(a.entityPooling ? { spans: [at(pos1), at(pos2)] } : {}),
   };
   const features = pool(ad, h, mask, choice);

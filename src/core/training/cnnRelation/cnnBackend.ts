@@ -64,7 +64,7 @@ export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'v
     ...(cnn.focalGamma > 0 ? { focalGamma: cnn.focalGamma } : {}),
     ...(cnn.detectionWeight > 0 ? { detectionWeight: cnn.detectionWeight } : {}),
   };
-  if (cnn.family === 'bilstm') return { ...base, family: 'bilstm', hidden: cnn.hidden, attnDim: cnn.attnDim, entityPooling: cnn.entityPooling, seqLen: cnn.maxWords };
+  if (cnn.family === 'bilstm') return { ...base, family: 'bilstm', hidden: cnn.hidden, attnDim: cnn.attnDim, entityPooling: cnn.entityPooling, ...(cnn.positionAttention ? { positionAttention: true } : {}), seqLen: cnn.maxWords };
   return base;
 }
 

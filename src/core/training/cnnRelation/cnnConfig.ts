@@ -99,6 +99,8 @@ export const CnnConfigSchema = z.object({
   attnDim: z.number().int().min(0).default(100),
   /** BiLSTM: mean of the states over the head and over the tail mention as two more heads. */
   entityPooling: z.boolean().default(true),
+  /** BiLSTM: position-aware attention (the scorer also reads each token's two position embeddings; bilstmGraph.ts). */
+  positionAttention: z.boolean().default(false),
 });
 
 /** Resolved CNN settings. */
