@@ -6,18 +6,13 @@
  * Never reads a test split (recordedHeldOut refuses one).
  */
 import { loadSplit } from '../corpora/registry';
+import { prf, type Counts } from '../evaluation/prf';
 import { isHeldOut } from '../inference/mentions/nerExamples';
 import { loadNerTagger } from '../inference/mentions/nerTagger';
 import type { NerType } from '../inference/mentions/tags';
 import { readModelConfig } from '../inference/modelFolders';
 import { recordedHeldOut } from './calibrateMentions';
 import { scoreMentions, tagBareDocuments } from './evaluateMentions';
-
-interface Counts {
-  tp: number;
-  fp: number;
-  fn: number;
-}
 
 export interface HeldOutMentionScore {
   model: string;
@@ -31,11 +26,11 @@ export interface HeldOutMentionScore {
 }
 
 const round = (x: number): number => Math.round(x * 100) / 100;
-const prf = (c: Counts): { precision: number; recall: number; f1: number } => ({
-  precision: c.tp === 0 ? 0 : round((100 * c.tp) / (c.tp + c.fp)),
-  recall: c.tp === 0 ? 0 : round((100 * c.tp) / (c.tp + c.fn)),
-  f1: c.tp === 0 ? 0 : round((200 * c.tp) / (2 * c.tp + c.fp + c.fn)),
-});
+/** The report's precision, recall and F1 (evaluation/prf.ts), rounded to two decimals. */
+const rounded = (c: Counts): { precision: number; recall: number; f1: number } => {
+  const r = prf(c);
+  return { precision: round(r.precision), recall: round(r.recall), f1: round(r.f1) };
+};
 const add = (into: Counts, c: Counts): void => {
   into.tp += c.tp;
   into.fp += c.fp;
@@ -60,12 +55,12 @@ export async function scoreHeldOutMentions(modelDir: string, options: { threads?
         add(c, scored.byType[t] ?? { tp: 0, fp: 0, fn: 0 });
         byType.set(t, c);
       }
-      bySource[`${s.corpus}:${s.split}`] = prf(scored.micro).f1;
+      bySource[`${s.corpus}:${s.split}`] = rounded(scored.micro).f1;
       documents += docs.length;
-      options.onLog?.(`${s.corpus}:${s.split}: ${docs.length} held-out documents, F1 ${prf(scored.micro).f1}`);
+      options.onLog?.(`${s.corpus}:${s.split}: ${docs.length} held-out documents, F1 ${rounded(scored.micro).f1}`);
     }
   } finally {
     await tagger.dispose();
   }
-  return { model: modelDir, ...prf(total), bySource, byType: Object.fromEntries([...byType].map(([t, c]) => [t, prf(c).f1])), documents };
+  return { model: modelDir, ...rounded(total), bySource, byType: Object.fromEntries([...byType].map(([t, c]) => [t, rounded(c).f1])), documents };
 }
