@@ -2,6 +2,7 @@
  * `biore wordvec`: the static-word-vector baseline.
  *   train      skip-gram vectors over all training text (leak guard on, no test split)
  *   finetune   CNN relation classifier on those vectors, same splits and scorer as `biore finetune`
+ *   lm         pre-train a BiLSTM relation model's LSTM as a language model on the same text
  *   neighbors  nearest words by cosine (a sanity check of a vector folder)
  */
 import type { Command } from 'commander';
@@ -15,6 +16,8 @@ import { UserError } from '../userError';
 import { fmtTime, startTrainingRun } from '../trainingRun';
 import { cnnConfigKeys, resolveCnnConfig } from '../../core/training/cnnRelation/cnnConfig';
 import { pruneCnnRelationFolder } from '../../core/training/cnnRelation/cnnPrune';
+import { LstmLmConfigSchema, resolveLstmLmConfig, runLstmLmPretrain } from '../../core/training/bilstmRelation/lstmLmJob';
+import { TrainConfigSchema } from '../../core/training/trainConfig';
 
 
 /** A positive number option, or a UserError naming the option. */
@@ -122,6 +125,27 @@ export function registerWordvec(program: Command): void {
         throw e;
       }
       process.stdout.write(JSON.stringify({ dev: r.dev, test: r.test, examples: r.examples, bestModel: r.bestModel, bestStep: r.summary.bestStep, steps: r.summary.steps, stoppedBy: r.summary.stoppedBy, seconds: r.summary.seconds, history: r.summary.history }, null, 1) + '\n');
+    });
+
+  wv.command('lm')
+    .description(`pre-train the LSTM of a BiLSTM relation model as a forward + backward language model on the vectors' training text (then \`wordvec finetune family=bilstm initFrom=<outDir>/best\`); key=value overrides. Keys: ${[...Object.keys(LstmLmConfigSchema.shape), ...Object.keys(TrainConfigSchema.shape)].join(', ')}`)
+    .option('--no-resume', 'start from scratch even if <outDir>/checkpoint.bin exists')
+    .argument('[overrides...]', 'config overrides key=value')
+    .action(async (overrides: string[], o: { resume: boolean }) => {
+      try {
+        resolveLstmLmConfig(overrides);
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      const run = startTrainingRun({ describeEval: (ev) => `held-out loss ${ev['evalLoss']?.toFixed(4)} perplexity ${ev['perplexity']?.toFixed(1)}` });
+      let r;
+      try {
+        r = await runLstmLmPretrain({ overrides, ...run, resume: o.resume, command: `biore wordvec lm ${overrides.join(' ')}`.trim(), onLog: (l) => process.stderr.write(`lm: ${l}\n`) });
+      } catch (e) {
+        if (/not a word-vector folder/.test((e as Error).message)) throw new UserError((e as Error).message);
+        throw e;
+      }
+      process.stdout.write(JSON.stringify({ best: r.summary.best, bestStep: r.summary.bestStep, bestModel: r.bestModel, steps: r.summary.steps, stoppedBy: r.summary.stoppedBy, seconds: r.summary.seconds, text: r.text, history: r.summary.history }, null, 1) + '\n');
     });
 
   wv.command('prune')

@@ -49,6 +49,8 @@ export interface GraphTrainer {
    * again on the live weights and adds their F1 as `liveF1`, so one run compares both.
    */
   evaluateAveraged: (evaluate: () => Promise<Record<string, number>>) => Promise<Record<string, number>>;
+  /** Parameters whose initial value came from `initialWeights` (empty without them). */
+  loadedWeights: string[];
 }
 
 export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphTrainer> {
@@ -67,15 +69,15 @@ export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphT
     sessions.push(await createSession(graph.g.toBytes(), { threads: c.threads }));
   }
   const init = initialize(ad!.params, c.seed);
+  const loadedWeights: string[] = [];
   if (o.initialWeights) {
-    let loaded = 0;
     for (const [k, v] of o.initialWeights) {
       if (init.has(k) && init.get(k)!.length === v.length) {
         init.set(k, v);
-        loaded++;
+        loadedWeights.push(k);
       }
     }
-    if (loaded === 0) throw new Error(`initFrom: no weight matched the ${o.name} model (architecture mismatch?)`);
+    if (loadedWeights.length === 0) throw new Error(`initFrom: no weight matched the ${o.name} model (architecture mismatch?)`);
   }
   const session = sessions[sessions.length - 1]!;
   const runner = new StepRunner(session, ad!.params, init, { ...opt, averageDecay: c.averageDecay });
@@ -107,5 +109,5 @@ export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphT
   const dispose = async (): Promise<void> => {
     for (const s of [...sessions, evalSession]) await s.dispose();
   };
-  return { session, sessionFor, dispose, runner, evalSession, withWeights, evalWeights, evaluateAveraged };
+  return { session, sessionFor, dispose, runner, evalSession, withWeights, evalWeights, evaluateAveraged, loadedWeights };
 }

@@ -7,8 +7,11 @@ import { z } from 'zod';
 
 export const TrainConfigSchema = z.object({
   // ---- what to train
-  /** Objective: masked-language modelling, ELECTRA replaced-token detection, or a classifier. */
-  objective: z.enum(['mlm', 'electra', 'classify']).default('mlm'),
+  /**
+   * Objective: masked-language modelling, ELECTRA replaced-token detection, a classifier, or the
+   * BiLSTM's next/previous-word language model (bilstmRelation/lstmLmJob.ts).
+   */
+  objective: z.enum(['mlm', 'electra', 'classify', 'lm']).default('mlm'),
   /** Output folder for checkpoints, logs and the exported model. */
   outDir: z.string().default('runs/default'),
   /** Tokenizer folder (tokenizer.json). */

@@ -90,7 +90,7 @@ async function scoreByTask(
  * Trainer backend for the CNN; evaluate() reports official dev P/R/F1 (select on `f1`; with
  * several tasks, `f1` is their mean and `f1.<task>` each one).
  */
-export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBackend & { session: ModelSession; arch: RelationArch }> {
+export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBackend & { session: ModelSession; arch: RelationArch; loadedWeights: string[] }> {
   const c = o.config;
   const tasks = o.tasks;
   const tune = tuneIndexFor(o.vectors.vocab.size, o.train);
@@ -100,7 +100,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
   if (start && start.length !== o.vectors.vocab.size * o.vectors.dim) throw new Error('initFrom: its word table does not match the word vectors (use the vectors it was trained with)');
   const base = start ? Float32Array.from(start) : cnnWordTable(o.vectors, o.cnn.centerVectors);
   const frozen: WordTable = { kind: 'frozen', data: base };
-  const { session, runner, evalSession, withWeights, evalWeights, evaluateAveraged } = await createGraphTrainer({ name: 'cnn', config: c, build: (ad) => buildRelationGraph(ad, arch, frozen), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}) });
+  const { session, runner, evalSession, withWeights, evalWeights, evaluateAveraged, loadedWeights } = await createGraphTrainer({ name: 'cnn', config: c, build: (ad) => buildRelationGraph(ad, arch, frozen), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}) });
   const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
 
   const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);
@@ -125,6 +125,7 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
   return {
     session,
     arch,
+    loadedWeights,
     async step(lr) {
       const batch = batches.next().value as CnnExample[];
       const f = cnnTrainFeeds(batch, tuneIndex, c.noneWeight, offsets, arch.piecewise === true, arch.family === 'bilstm' ? arch.seqLen : undefined);

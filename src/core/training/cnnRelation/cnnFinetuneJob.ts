@@ -129,6 +129,7 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
   const initialWeights = config.initFrom ? readModelWeights(config.initFrom) : undefined;
   const backend = await createCnnBackend({ config, cnn, vectors: wv, tasks: modelTasks, train: trainEx, dev, devDocs, exportTasks: trainTasks, ...(initialWeights ? { initialWeights } : {}) });
   const a = backend.arch;
+  if (config.initFrom) log(`initFrom ${config.initFrom}: ${backend.loadedWeights.length} weights taken (${backend.loadedWeights.join(', ')})`);
   log(`${a.family === 'bilstm' ? `bilstm: ${a.hidden} per direction × ${a.seqLen} steps, pooling max${a.attnDim ? ' + attention' : ''}${a.entityPooling ? ' + entities' : ''}` : `cnn: ${a.windows.join(',')} × ${a.filters} filters`}, words ${backend.arch.wordDim}d + 2 × ${backend.arch.posDim}d positions, ${backend.arch.tuneRows} tuned word rows of ${backend.arch.vocabSize}; tasks ${modelTasks.join(',')}${multi ? (cnn.taskPrompt ? ' with task prompt' : ' without task prompt') : ''}; training on ${trainTasks.join(',')}`);
   const meta = {
     seed: config.seed,

@@ -25,6 +25,7 @@ export interface PretrainJob {
 export async function runPretrain(job: PretrainJob): Promise<TrainSummary> {
   const config = resolveConfig(job.preset, job.overrides);
   if (config.objective === 'classify') throw new Error('objective classify is relation fine-tuning: use `biore finetune`');
+  if (config.objective === 'lm') throw new Error('objective lm is the BiLSTM language model: use `biore wordvec lm`');
   const data = loadPreparedData(job.dataDir);
   const tok = BioTokenizer.fromDirectory(config.tokenizer);
   const initialWeights = config.initFrom ? readModelWeights(config.initFrom) : undefined;

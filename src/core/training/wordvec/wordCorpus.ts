@@ -105,6 +105,14 @@ export class WordCorpusBuilder {
   /** The vocabulary of the text with `minCount`, and the text as word ids (DOC_BREAK between documents). */
   build(minCount: number): { vocab: WordVocab; stream: Int32Array } {
     const vocab = WordVocab.fromCounts(this.countMap(), minCount);
+    return { vocab, stream: this.streamFor(vocab) };
+  }
+
+  /**
+   * The text as ids of an existing vocabulary (e.g. the one of trained vectors), DOC_BREAK
+   * between documents; a word it lacks backs off to its hyphen parts as in `build`, else UNK.
+   */
+  streamFor(vocab: WordVocab): Int32Array {
     // Each temporary type maps to one id, or to its parts' ids when a rare compound backs off.
     const single = new Int32Array(this.typeText.length);
     const expanded = new Map<number, number[]>();
@@ -133,7 +141,7 @@ export class WordCorpusBuilder {
         else stream[k++] = single[t]!;
       }
     }
-    return { vocab, stream };
+    return stream;
   }
 }
 
