@@ -31,6 +31,7 @@ import type { HostTensor, ModelSession } from '../../runtime/session';
 import { createGraphTrainer } from '../graphTrainer';
 import { lengthBucketedBatches } from '../batching';
 import type { TrainConfig } from '../trainConfig';
+import { prf, type Counts, type Prf } from '../../evaluation/prf';
 import type { TrainerBackend } from '../trainer';
 import { VOCAB_FILE, type WordVectors } from '../../wordvec/wordVectors';
 import { PAD_ID, SPECIAL_WORDS, WORD_TOKENIZER, WordVocab, isCompound } from '../../wordvec/wordVocab';
@@ -353,19 +354,15 @@ export function countMentions(gold: readonly TokenMention[], pred: readonly Toke
   for (const m of gold) if (!p.has(key(m))) bump(m.type, 'fn');
 }
 
-/** Micro P/R/F1 (0–100) of per-type counts. */
-export function microPrf(counts: Iterable<{ tp: number; fp: number; fn: number }>): { precision: number; recall: number; f1: number } {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
+/** Micro P/R/F1 (0–100, evaluation/prf.ts) of per-type counts: their sum's. */
+export function microPrf(counts: Iterable<Counts>): Prf {
+  const sum: Counts = { tp: 0, fp: 0, fn: 0 };
   for (const c of counts) {
-    tp += c.tp;
-    fp += c.fp;
-    fn += c.fn;
+    sum.tp += c.tp;
+    sum.fp += c.fp;
+    sum.fn += c.fn;
   }
-  const precision = tp + fp > 0 ? (100 * tp) / (tp + fp) : 0;
-  const recall = tp + fn > 0 ? (100 * tp) / (tp + fn) : 0;
-  return { precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0 };
+  return prf(sum);
 }
 
 // ---------------------------------------------------------------------------------- backend
@@ -501,7 +498,8 @@ export async function createNerBackend(o: NerBackendOptions): Promise<TrainerBac
       bySource.set(e.source, m);
       countMentions(e.gold ?? [], pred, m);
     });
-    const out: Record<string, number> = { ...microPrf(all.values()) };
+    const { precision, recall, f1 } = microPrf(all.values());
+    const out: Record<string, number> = { precision, recall, f1 };
     for (const [s, m] of bySource) out[`f1.${s}`] = microPrf(m.values()).f1;
     for (const [t, cnt] of all) out[`f1.${t}`] = microPrf([cnt]).f1;
     return out;
