@@ -103,6 +103,18 @@ test('BiLSTM language model: learns a predictable text in both directions; a rel
   } finally {
     await rel.session.dispose();
   }
+  // encoderLrScale=0 freezes what initFrom gave (the LSTM) while the new head still learns.
+  const frozen = resolveCnnConfig([`outDir=${fs.mkdtempSync(path.join(os.tmpdir(), 'lm-init-'))}`, 'family=bilstm', 'hidden=12', 'attnDim=8', 'maxWords=24', 'posDim=4', 'maxDistance=10', 'threads=1', 'batchSize=8', 'encoderLrScale=0']);
+  const still = await createCnnBackend({ config: frozen.train, cnn: frozen.cnn, vectors, tasks: ['ddi'], train: ex, dev: ex, devDocs: new Map([['ddi', docs]]), initialWeights: lmWeights });
+  try {
+    const head0 = Float32Array.from(still.state().tensors.get('cls.w')!);
+    for (let i = 0; i < 3; i++) await still.step(0.01);
+    const w = still.state().tensors;
+    for (const name of ['lstm.w', 'lstm.r', 'lstm.b']) assert.deepEqual([...w.get(name)!], [...lmWeights.get(name)!], `${name} stays`);
+    assert.notDeepEqual([...w.get('cls.w')!], [...head0], 'the head moves');
+  } finally {
+    await still.session.dispose();
+  }
   // Another hidden size shares nothing: initFrom says so instead of training from scratch.
   const other = resolveCnnConfig(['family=bilstm', 'hidden=10', 'attnDim=8', 'maxWords=24', 'posDim=4', 'maxDistance=10', 'threads=1']);
   await assert.rejects(createCnnBackend({ config: other.train, cnn: other.cnn, vectors, tasks: ['ddi'], train: ex, dev: ex, devDocs: new Map([['ddi', docs]]), initialWeights: lmWeights }), /no weight matched/);

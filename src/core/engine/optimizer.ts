@@ -16,6 +16,11 @@ export interface OptimizerOptions {
   weightDecay: number;
   /** Clip gradients to this global L2 norm; 0 disables clipping. */
   clipNorm: number;
+  /**
+   * Step-size multiplier of a parameter (Adam step and decay alike; 1 when absent): lower rates
+   * for pre-trained weights than for a new head (ULMFiT's discriminative fine-tuning).
+   */
+  lrScale?: (p: Param) => number;
 }
 
 export const DEFAULT_OPTIMIZER: OptimizerOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01, clipNorm: 1.0 };
@@ -77,8 +82,10 @@ export function appendOptimizer(ad: Autodiff, loss: Value, options: OptimizerOpt
     const v2 = g.op('Add', [g.op('Mul', [v, b2], {}, p.shape), g.op('Mul', [g.op('Mul', [grad, grad], {}, p.shape), b2c], {}, p.shape)], {}, p.shape);
     // p − lr·m̂/(√v̂+ε) − lr·wd·p, with the bias corrections folded into lrAdam and eps.
     const adam = g.op('Div', [g.op('Mul', [m2, lrAdam], {}, p.shape), g.op('Add', [g.op('Sqrt', [v2], {}, p.shape), eps], {}, p.shape)], {}, p.shape);
-    let p2 = g.op('Sub', [p, adam], {}, p.shape);
-    if (lrDecay && !p.noDecay) p2 = g.op('Sub', [p2, g.op('Mul', [p, lrDecay], {}, p.shape)], {}, p.shape);
+    const scale = options.lrScale?.(p) ?? 1;
+    const scaled = (v: Value): Value => (scale === 1 ? v : g.op('Mul', [v, g.constF(scale)], {}, p.shape));
+    let p2 = g.op('Sub', [p, scaled(adam)], {}, p.shape);
+    if (lrDecay && !p.noDecay) p2 = g.op('Sub', [p2, scaled(g.op('Mul', [p, lrDecay], {}, p.shape))], {}, p.shape);
     g.output(p2, OPT.next(p.name));
     g.output(m2, OPT.next(OPT.m(p.name)));
     g.output(v2, OPT.next(OPT.v(p.name)));

@@ -4,10 +4,10 @@
  * with its step runner, and a forward-only eval graph that reads the runner's current weights
  * as feeds, so evaluation never copies weights into a second session.
  */
-import { Autodiff } from '../engine/autodiff';
+import { Autodiff, type Param } from '../engine/autodiff';
 import type { Value } from '../engine/graph';
 import { initialize } from '../engine/initialize';
-import { appendOptimizer } from '../engine/optimizer';
+import { appendOptimizer, type OptimizerOptions } from '../engine/optimizer';
 import { StepRunner } from '../engine/stepRunner';
 import { createSession, type HostTensor, type ModelSession } from '../runtime/session';
 import type { TrainConfig } from './trainConfig';
@@ -55,7 +55,11 @@ export interface GraphTrainer {
 
 export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphTrainer> {
   const c = o.config;
-  const opt = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm };
+  // encoderLrScale: the weights initFrom gives (those whose name and size match) step at that
+  // fraction of the learning rate; the rest (a new head) at the full rate.
+  const initial = o.initialWeights;
+  const taken = (p: Param): boolean => initial?.get(p.name)?.length === (p.shape as number[]).reduce((a, b) => a * b, 1);
+  const opt: OptimizerOptions = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm, ...(initial && c.encoderLrScale !== 1 ? { lrScale: (p: Param) => (taken(p) ? c.encoderLrScale : 1) } : {}) };
   const lengths = o.staticLengths ? [...new Set(o.staticLengths)].sort((a, b) => a - b) : [undefined];
   const sessions: ModelSession[] = [];
   let ad: Autodiff | undefined;

@@ -93,7 +93,10 @@ export const TrainConfigSchema = z.object({
   trainShare: z.number().min(0).max(1).default(1),
   /** Loss weight of `none` examples (class imbalance). */
   noneWeight: z.number().min(0).default(1),
-  /** Learning rate of the encoder relative to the classifier head. */
+  /**
+   * Learning rate of the weights taken from `initFrom` (a pre-trained encoder: the transformer's,
+   * the BiLSTM language model's LSTM) relative to the rest (the new head); graphTrainer.ts.
+   */
   encoderLrScale: z.number().min(0).default(1),
 
   // ---- bookkeeping
