@@ -8,10 +8,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readModelConfig, readModelWeights } from '../../src/core/inference/modelFolders';
-import { encodeCnnCandidates } from '../../src/core/inference/relations/cnnRelationModel';
+import { MODEL_FILE, readModelConfig, readModelWeights } from '../../src/core/inference/modelFolders';
+import { encodeCnnCandidates, predictCnn } from '../../src/core/inference/relations/cnnRelationModel';
+import { createSession } from '../../src/core/runtime/session';
+import { pruneCnnRelationFolder } from '../../src/core/training/cnnRelation/cnnPrune';
 import { generateAllCandidates } from '../../src/core/tasks/candidates';
-import { lmBatch, lmTargets } from '../../src/core/training/bilstmRelation/lstmLanguageModel';
+import { lmBatch, lmTargets, readLanguageModelFeatures } from '../../src/core/training/bilstmRelation/lstmLanguageModel';
 import { createLstmLmBackend, lmSampler, meanNll, resolveLstmLmConfig } from '../../src/core/training/bilstmRelation/lstmLmJob';
 import { createCnnBackend } from '../../src/core/training/cnnRelation/cnnBackend';
 import { resolveCnnConfig } from '../../src/core/training/cnnRelation/cnnConfig';
@@ -115,6 +117,37 @@ test('BiLSTM language model: learns a predictable text in both directions; a rel
   } finally {
     await still.session.dispose();
   }
+  // Language-model features: the LM's LSTM reads the words beside the relation LSTM, frozen; the
+  // export carries it (prune rebuilds it too) and the relation runtime serves it.
+  assert.throws(() => readLanguageModelFeatures(best, 'other vectors'), /other word vectors/);
+  const features = readLanguageModelFeatures(best, 'toy');
+  assert.deepEqual(features.lmFeatures, { hidden: 12, inputPad: 8 });
+  const fOut = fs.mkdtempSync(path.join(os.tmpdir(), 'lm-feat-'));
+  const withLm = resolveCnnConfig([`outDir=${fOut}`, 'family=bilstm', 'hidden=12', 'attnDim=8', 'maxWords=24', 'posDim=4', 'maxDistance=10', 'threads=1', 'batchSize=8', 'maxSteps=4', 'evalEvery=4', 'checkpointEvery=1000', 'logEvery=1000']);
+  const fb = await createCnnBackend({ config: withLm.train, cnn: withLm.cnn, vectors, tasks: ['ddi'], train: ex, dev: ex, devDocs: new Map([['ddi', docs]]), initialWeights: features.weights, lmFeatures: features.lmFeatures });
+  try {
+    assert.deepEqual([...fb.loadedWeights].sort(), ['lmfeat.b', 'lmfeat.r', 'lmfeat.w']);
+    await train(fb, { config: withLm.train, meta: {}, select: { metric: 'f1', mode: 'max' }, resume: false });
+    const w = fb.state().tensors;
+    for (const k of ['w', 'r', 'b']) assert.deepEqual([...w.get(`lmfeat.${k}`)!], [...lmWeights.get(`lstm.${k}`)!], `lmfeat.${k} stays the language model's`);
+    assert.equal(w.get('lstm.w')!.length, 2 * (wordDim + 8 + 24) * 48, 'the relation LSTM reads words, positions and the 2 × 12 language-model states');
+  } finally {
+    await fb.session.dispose();
+  }
+  const exported = path.join(fOut, BEST_DIR);
+  assert.deepEqual((readModelConfig(exported)['architecture'] as { lmFeatures?: unknown }).lmFeatures, { hidden: 12, inputPad: 8 });
+  const pruned = fs.mkdtempSync(path.join(os.tmpdir(), 'lm-feat-pruned-'));
+  pruneCnnRelationFolder(exported, pruned, vocab.size);
+  const probs = async (dir: string): Promise<number[][]> => {
+    const session = await createSession(path.join(dir, MODEL_FILE));
+    try {
+      return (await predictCnn(session, ex.slice(0, 6))).map((p) => p.probs);
+    } finally {
+      await session.dispose();
+    }
+  };
+  const [a, b] = [await probs(exported), await probs(pruned)];
+  a.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - b[i]![j]!) < 1e-4, `pruned export agrees (${v} vs ${b[i]![j]})`)));
   // Another hidden size shares nothing: initFrom says so instead of training from scratch.
   const other = resolveCnnConfig(['family=bilstm', 'hidden=10', 'attnDim=8', 'maxWords=24', 'posDim=4', 'maxDistance=10', 'threads=1']);
   await assert.rejects(createCnnBackend({ config: other.train, cnn: other.cnn, vectors, tasks: ['ddi'], train: ex, dev: ex, devDocs: new Map([['ddi', docs]]), initialWeights: lmWeights }), /no weight matched/);

@@ -28,6 +28,8 @@ export interface GraphTrainerOptions {
   staticLengths?: readonly number[];
   /** Weights to start from; those whose name and size match a parameter replace its initial value. */
   initialWeights?: ReadonlyMap<string, Float32Array>;
+  /** Step-size multiplier per parameter (0 freezes it), times encoderLrScale's; 1 when absent. */
+  lrScale?: (p: Param) => number;
 }
 
 export interface GraphTrainer {
@@ -59,7 +61,8 @@ export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphT
   // fraction of the learning rate; the rest (a new head) at the full rate.
   const initial = o.initialWeights;
   const taken = (p: Param): boolean => initial?.get(p.name)?.length === (p.shape as number[]).reduce((a, b) => a * b, 1);
-  const opt: OptimizerOptions = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm, ...(initial && c.encoderLrScale !== 1 ? { lrScale: (p: Param) => (taken(p) ? c.encoderLrScale : 1) } : {}) };
+  const scaleOf = (p: Param): number => (initial && taken(p) ? c.encoderLrScale : 1) * (o.lrScale?.(p) ?? 1);
+  const opt: OptimizerOptions = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm, lrScale: scaleOf };
   const lengths = o.staticLengths ? [...new Set(o.staticLengths)].sort((a, b) => a - b) : [undefined];
   const sessions: ModelSession[] = [];
   let ad: Autodiff | undefined;

@@ -28,7 +28,17 @@ export interface BiLstmArchExtra {
    * pair decides how much it counts; the pooled values are the states alone. Absent = off.
    */
   positionAttention?: boolean;
+  /**
+   * Language-model features (ELMo style; Peters et al. 2018): a BiLSTM language model's LSTM
+   * (lstmLanguageModel.ts; parameters `lmfeat.*`, kept frozen by the trainer) reads the words, fed
+   * as it was trained (word vector, then `inputPad` zeros), and its states join the relation
+   * LSTM's input. Absent = none.
+   */
+  lmFeatures?: { hidden: number; inputPad: number };
 }
+
+/** Parameters of the language-model features: taken from the language model, never trained. */
+export const LM_FEATURE_PREFIX = 'lmfeat';
 
 /** The BiLSTM classifier graph; `seq` is the static training length or a symbolic name (export). */
 export function buildBiLstmGraph(ad: Autodiff, a: CnnArch & BiLstmArchExtra, table: WordTable, seq: Dim): { logits: Value; loss?: Value } {
@@ -48,10 +58,15 @@ export function buildBiLstmGraph(ad: Autodiff, a: CnnArch & BiLstmArchExtra, tab
   }
   const pe1 = ad.gather(ad.param('pos1.emb', [P, a.posDim], { kind: 'normal', std: 0.1 }), pos1);
   const pe2 = ad.gather(ad.param('pos2.emb', [P, a.posDim], { kind: 'normal', std: 0.1 }), pos2);
-  const D = Dw + 2 * a.posDim;
   const mask3 = g.op('Unsqueeze', [mask, g.constI64([2])], {}, ['batch', seq, 1]);
-  const x = ad.dropout(ad.mul(ad.concat([we, pe1, pe2], -1), mask3), a.dropout);
   const lengths = g.op('Cast', [g.op('ReduceSum', [mask, g.constI64([1])], { keepdims: attr.i(0) }, ['batch'])], { to: attr.i(7) }, ['batch'], 'int64');
+  const inputs = [we, pe1, pe2];
+  if (a.lmFeatures) {
+    const lm = a.lmFeatures;
+    inputs.push(biLstm(ad, ad.mul(ad.pad(we, -1, 0, lm.inputPad), mask3), lengths, mask, biLstmParams(ad, LM_FEATURE_PREFIX, Dw + lm.inputPad, lm.hidden)));
+  }
+  const D = Dw + 2 * a.posDim + (a.lmFeatures ? 2 * a.lmFeatures.hidden : 0);
+  const x = ad.dropout(ad.mul(ad.concat(inputs, -1), mask3), a.dropout);
   const h = biLstm(ad, x, lengths, mask, biLstmParams(ad, 'lstm', D, a.hidden));
   // The argument tokens are where the relative position is 0 (stored as maxDistance).
   const at = (pos: Value): Value => ad.mul(g.op('Cast', [g.op('Equal', [pos, g.constI64([a.maxDistance], [])], {}, ['batch', seq], 'bool')], { to: attr.i(1) }, ['batch', seq]), mask);

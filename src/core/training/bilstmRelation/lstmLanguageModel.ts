@@ -21,6 +21,8 @@ import type { Dim, Value } from '../../engine/graph';
 import { attr } from '../../engine/graph';
 import { biLstm, biLstmParams } from '../../engine/layers/lstm';
 import { PAD_ID, SPECIAL_WORDS, UNK_ID } from '../../wordvec/wordVocab';
+import { readModelConfig, readModelWeights } from '../../inference/modelFolders';
+import { LM_FEATURE_PREFIX } from './bilstmGraph';
 
 /** The language model's shape. */
 export interface LstmLmArch {
@@ -103,4 +105,28 @@ export function lmBatch(sequences: readonly Int32Array[], T: number): { ids: Int
     }
   });
   return { ids, feeds: { word_ids: BigInt64Array.from(ids, (v) => BigInt(v)), mask }, lengths: sequences.map((s) => Math.min(T, s.length)) };
+}
+
+/** `model_type` of a language-model folder. */
+export const LSTM_LM_MODEL_TYPE = 'bilstm-language-model';
+
+/**
+ * The LSTM of a language-model folder as a relation model's language-model features: the arch
+ * entry and the weights renamed `lstm.*` → `lmfeat.*`. Refuses another folder type and a model
+ * trained on other word vectors (its input would be different words).
+ */
+export function readLanguageModelFeatures(dir: string, vectorsSha256: unknown): { lmFeatures: { hidden: number; inputPad: number }; weights: Map<string, Float32Array> } {
+  const cfg = readModelConfig(dir);
+  if (cfg['model_type'] !== LSTM_LM_MODEL_TYPE) throw new Error(`lmFeatures: ${dir} is not a language-model folder (model_type ${String(cfg['model_type'])}; train one with \`biore wordvec lm\`)`);
+  const wv = cfg['word_vectors'] as { vectorsSha256?: unknown } | undefined;
+  if (wv?.vectorsSha256 !== vectorsSha256) throw new Error(`lmFeatures: ${dir} was trained on other word vectors (${String(wv?.vectorsSha256)}) than these (${String(vectorsSha256)})`);
+  const arch = cfg['architecture'] as LstmLmArch;
+  const all = readModelWeights(dir);
+  const weights = new Map<string, Float32Array>();
+  for (const k of ['w', 'r', 'b']) {
+    const v = all.get(`lstm.${k}`);
+    if (!v) throw new Error(`lmFeatures: ${dir} has no lstm.${k}`);
+    weights.set(`${LM_FEATURE_PREFIX}.${k}`, v);
+  }
+  return { lmFeatures: { hidden: arch.hidden, inputPad: 2 * arch.posDim }, weights };
 }

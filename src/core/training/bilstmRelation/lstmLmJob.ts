@@ -17,7 +17,7 @@ import { resolveConfig, parseOverrides, splitModelOverrides, type TrainConfig } 
 import type { TrainerBackend, TrainSummary } from '../trainer';
 import { runTrainingJob, type JobControls } from '../trainingJob';
 import { DOC_BREAK, WordCorpusBuilder, loadTrainingText } from '../wordvec/wordCorpus';
-import { buildLstmLmGraph, lmBatch, lmTargets, type LstmLmArch } from './lstmLanguageModel';
+import { LSTM_LM_MODEL_TYPE, buildLstmLmGraph, lmBatch, lmTargets, type LstmLmArch } from './lstmLanguageModel';
 
 /** The language model's own settings (the loop's stay in TrainConfig). */
 export const LstmLmConfigSchema = z.object({
@@ -185,7 +185,7 @@ export async function createLstmLmBackend(o: { config: TrainConfig; lm: LstmLmCo
       const ex = new Autodiff('lstm-lm', { training: false, weights: trainer.evalWeights() });
       ex.g.output(buildLstmLmGraph(ex, arch, table, 'seq').logits, 'logits');
       writeModelFolder(dir, ex.g.toBytes(), {
-        model_type: 'bilstm-language-model',
+        model_type: LSTM_LM_MODEL_TYPE,
         purpose: 'initializes the LSTM of a BiLSTM relation model: `biore wordvec finetune family=bilstm initFrom=<this folder>` (same vectors, hidden and posDim)',
         inputs: ['word_ids', 'mask'],
         outputs: ['logits'],

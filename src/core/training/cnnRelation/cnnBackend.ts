@@ -19,6 +19,7 @@ import type { TrainerBackend } from '../trainer';
 import { parseWindows, type CnnConfig } from './cnnConfig';
 import { cnnWordTable, foldTunedRows, taskOffsets, tuneIndexFor, type CnnArch, type WordTable } from './cnnGraph';
 import { buildRelationGraph, relationModelType, type RelationArch } from './relationGraph';
+import { LM_FEATURE_PREFIX } from '../bilstmRelation/bilstmGraph';
 
 /** Training feeds: the model's inputs plus labels (task-offset in a multi-task model) and per-example weights. */
 export function cnnTrainFeeds(batch: readonly CnnExample[], tuneIndex: Int32Array | undefined, noneWeight: number, labelOffsets: readonly number[], piecewise: boolean, padTo?: number): Record<string, HostTensor> {
@@ -43,10 +44,12 @@ export interface CnnBackendOptions {
   initialWeights?: ReadonlyMap<string, Float32Array>;
   /** Tasks whose heads the export lists (default: all). */
   exportTasks?: readonly TaskName[];
+  /** BiLSTM: language-model features (their `lmfeat.*` weights come in `initialWeights`; frozen). */
+  lmFeatures?: { hidden: number; inputPad: number };
 }
 
 /** The architecture a config, task list and vector set give. */
-export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'vocab' | 'dim'>, tuneRows: number, tasks: readonly TaskName[] = [c.task]): RelationArch {
+export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'vocab' | 'dim'>, tuneRows: number, tasks: readonly TaskName[] = [c.task], lmFeatures?: { hidden: number; inputPad: number }): RelationArch {
   const taskClasses = tasks.length > 1 ? tasks.map((t) => taskLabels(t).length) : [];
   const base: CnnArch = {
     vocabSize: wv.vocab.size,
@@ -64,7 +67,8 @@ export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'v
     ...(cnn.focalGamma > 0 ? { focalGamma: cnn.focalGamma } : {}),
     ...(cnn.detectionWeight > 0 ? { detectionWeight: cnn.detectionWeight } : {}),
   };
-  if (cnn.family === 'bilstm') return { ...base, family: 'bilstm', hidden: cnn.hidden, attnDim: cnn.attnDim, entityPooling: cnn.entityPooling, ...(cnn.positionAttention ? { positionAttention: true } : {}), seqLen: cnn.maxWords };
+  if (cnn.family === 'bilstm') return { ...base, family: 'bilstm', hidden: cnn.hidden, attnDim: cnn.attnDim, entityPooling: cnn.entityPooling, ...(cnn.positionAttention ? { positionAttention: true } : {}), ...(lmFeatures ? { lmFeatures } : {}), seqLen: cnn.maxWords };
+  if (lmFeatures) throw new Error('lmFeatures: only the BiLSTM family (family=bilstm) reads language-model features');
   return base;
 }
 
@@ -94,13 +98,13 @@ export async function createCnnBackend(o: CnnBackendOptions): Promise<TrainerBac
   const c = o.config;
   const tasks = o.tasks;
   const tune = tuneIndexFor(o.vectors.vocab.size, o.train);
-  const arch = cnnArch(c, o.cnn, o.vectors, tune.rows, tasks);
+  const arch = cnnArch(c, o.cnn, o.vectors, tune.rows, tasks, o.lmFeatures);
   const offsets = arch.taskClasses.length ? taskOffsets(arch.taskClasses) : [0];
   const start = o.initialWeights?.get('emb.word');
   if (start && start.length !== o.vectors.vocab.size * o.vectors.dim) throw new Error('initFrom: its word table does not match the word vectors (use the vectors it was trained with)');
   const base = start ? Float32Array.from(start) : cnnWordTable(o.vectors, o.cnn.centerVectors);
   const frozen: WordTable = { kind: 'frozen', data: base };
-  const { session, runner, evalSession, withWeights, evalWeights, evaluateAveraged, loadedWeights } = await createGraphTrainer({ name: 'cnn', config: c, build: (ad) => buildRelationGraph(ad, arch, frozen), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}) });
+  const { session, runner, evalSession, withWeights, evalWeights, evaluateAveraged, loadedWeights } = await createGraphTrainer({ name: 'cnn', config: c, build: (ad) => buildRelationGraph(ad, arch, frozen), ...(o.initialWeights ? { initialWeights: o.initialWeights } : {}), lrScale: (p) => (p.name.startsWith(`${LM_FEATURE_PREFIX}.`) ? 0 : 1) });
   const tuneIndex = arch.tuneRows > 0 ? tune.index : undefined;
 
   const batches = lengthBucketedBatches(o.train, c.batchSize, rng(c.seed), (e) => e.words.length);

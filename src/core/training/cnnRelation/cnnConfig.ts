@@ -99,6 +99,13 @@ export const CnnConfigSchema = z.object({
   attnDim: z.number().int().min(0).default(100),
   /** BiLSTM: mean of the states over the head and over the tail mention as two more heads. */
   entityPooling: z.boolean().default(true),
+  /**
+   * BiLSTM: a language-model folder (`wordvec lm`, trained on these vectors) whose LSTM reads the
+   * words beside the relation LSTM, frozen, its states part of that LSTM's input (ELMo-style
+   * features; bilstmGraph.ts `lmFeatures`). Empty = none. `initFrom=` the same folder instead
+   * initializes the relation LSTM itself.
+   */
+  lmFeatures: z.string().default(''),
   /** BiLSTM: position-aware attention (the scorer also reads each token's two position embeddings; bilstmGraph.ts). */
   positionAttention: z.boolean().default(false),
 });

@@ -27,6 +27,7 @@ import { BEST_DIR, type TrainProgress, type TrainSummary } from '../trainer';
 import { runTrainingJob } from '../trainingJob';
 import { resolveCnnConfig, type CnnConfig } from './cnnConfig';
 import { createCnnBackend } from './cnnBackend';
+import { readLanguageModelFeatures } from '../bilstmRelation/lstmLanguageModel';
 import { taskOffsets } from './cnnGraph';
 
 const candidatesOf = (ex: readonly CnnExample[]) => ex.map((e) => e.candidate);
@@ -126,10 +127,11 @@ export async function runCnnFinetune(job: CnnFinetuneJob): Promise<CnnFinetuneRe
   const unk = trainEx.reduce((n, e) => n + e.words.filter((w) => w === UNK_ID).length, 0);
   const words = trainEx.reduce((n, e) => n + e.words.length, 0);
   log(`examples: train ${trainEx.length}, dev ${dev.length}, test ${test.length}; ${(words / Math.max(1, trainEx.length)).toFixed(1)} words per train example, ${((100 * unk) / Math.max(1, words)).toFixed(2)}% unknown; encoded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const initialWeights = config.initFrom ? readModelWeights(config.initFrom) : undefined;
-  const backend = await createCnnBackend({ config, cnn, vectors: wv, tasks: modelTasks, train: trainEx, dev, devDocs, exportTasks: trainTasks, ...(initialWeights ? { initialWeights } : {}) });
+  const features = cnn.lmFeatures ? readLanguageModelFeatures(cnn.lmFeatures, wv.meta['vectorsSha256']) : undefined;
+  const initialWeights = config.initFrom || features ? new Map([...(config.initFrom ? readModelWeights(config.initFrom) : []), ...(features?.weights ?? [])]) : undefined;
+  const backend = await createCnnBackend({ config, cnn, vectors: wv, tasks: modelTasks, train: trainEx, dev, devDocs, exportTasks: trainTasks, ...(initialWeights ? { initialWeights } : {}), ...(features ? { lmFeatures: features.lmFeatures } : {}) });
   const a = backend.arch;
-  if (config.initFrom) log(`initFrom ${config.initFrom}: ${backend.loadedWeights.length} weights taken (${backend.loadedWeights.join(', ')})`);
+  if (initialWeights) log(`${[config.initFrom && `initFrom ${config.initFrom}`, cnn.lmFeatures && `lmFeatures ${cnn.lmFeatures}`].filter(Boolean).join(', ')}: ${backend.loadedWeights.length} weights taken (${backend.loadedWeights.join(', ')})`);
   log(`${a.family === 'bilstm' ? `bilstm: ${a.hidden} per direction × ${a.seqLen} steps, pooling max${a.attnDim ? ' + attention' : ''}${a.entityPooling ? ' + entities' : ''}` : `cnn: ${a.windows.join(',')} × ${a.filters} filters`}, words ${backend.arch.wordDim}d + 2 × ${backend.arch.posDim}d positions, ${backend.arch.tuneRows} tuned word rows of ${backend.arch.vocabSize}; tasks ${modelTasks.join(',')}${multi ? (cnn.taskPrompt ? ' with task prompt' : ' without task prompt') : ''}; training on ${trainTasks.join(',')}`);
   const meta = {
     seed: config.seed,

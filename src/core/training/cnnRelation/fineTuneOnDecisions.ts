@@ -125,7 +125,7 @@ export async function fineTuneOnDecisions(o: DecisionFineTuneOptions): Promise<D
   const vocab = WordVocab.load(path.join(base, VOCAB_FILE));
   const weights = readModelWeights(base);
   const table = weights.get('emb.word');
-  const arch = cfg['architecture'] as { wordDim: number; maxDistance: number };
+  const arch = cfg['architecture'] as { wordDim: number; maxDistance: number; lmFeatures?: { hidden: number; inputPad: number } };
   if (!table) throw new ModelFolderError(`${base}: model.onnx has no word table (emb.word)`);
   const cnn = CnnConfigSchema.parse({ ...(cfg['cnn'] as object), wordTable: (cfg['cnn'] as { wordTable?: string } | undefined)?.wordTable ?? 'int8' });
   const enc = { blinding: cnn.blinding, maxWords: cnn.maxWords, maxDistance: cnn.maxDistance };
@@ -200,7 +200,7 @@ export async function fineTuneOnDecisions(o: DecisionFineTuneOptions): Promise<D
     seed: o.seed ?? 1337,
   });
   const vectors = { vocab, dim: arch.wordDim, vectors: table, meta: (cfg['word_vectors'] ?? {}) as Record<string, unknown> };
-  const backend = await createCnnBackend({ config, cnn, vectors, tasks: modelTasks, train, dev: heldOut, devDocs: docsByTask, initialWeights: weights, exportTasks: headTasks });
+  const backend = await createCnnBackend({ config, cnn, vectors, tasks: modelTasks, train, dev: heldOut, devDocs: docsByTask, initialWeights: weights, exportTasks: headTasks, ...(arch.lmFeatures ? { lmFeatures: arch.lmFeatures } : {}) });
   try {
     let lossSum = 0;
     for (let step = 0; step < steps; step++) {
