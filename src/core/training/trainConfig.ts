@@ -135,6 +135,21 @@ export function resolveConfig(preset: string | undefined, overrides: Record<stri
   return r.data;
 }
 
+/** A spelled config key as the schemas name it: `--max-words` and `max-words` are `maxWords`. */
+export function camelKey(k: string): string {
+  return k.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * One model family's settings from `key=value` pairs: the family's own keys (`schema`) with
+ * their defaults, the loop's TrainConfig from the family's `defaults` < the remaining overrides,
+ * with the family's objective.
+ */
+export function resolveFamilyConfig<S extends z.ZodObject>(schema: S, defaults: Partial<TrainConfig>, pairs: readonly string[], what: string, objective: TrainConfig['objective'], normalizeKey: (k: string) => string = camelKey): { train: TrainConfig; model: z.infer<S> } {
+  const { model, rest } = splitModelOverrides(schema, pairs, what, normalizeKey);
+  return { train: resolveConfig(undefined, { ...defaults, ...parseOverrides(rest), objective }), model };
+}
+
 /**
  * Parse `key=value` overrides from the command line. Keys may be camelCase or kebab-case;
  * values are coerced to the type of the key's default.
@@ -145,7 +160,7 @@ export function parseOverrides(pairs: readonly string[]): Record<string, unknown
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new Error(`override "${pair}" is not key=value`);
-    const key = pair.slice(0, eq).replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const key = camelKey(pair.slice(0, eq));
     const raw = pair.slice(eq + 1);
     if (!(key in defaults)) throw new Error(`unknown config key "${key}"`);
     const d = defaults[key];

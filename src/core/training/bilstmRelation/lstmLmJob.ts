@@ -13,7 +13,7 @@ import type { ModelSession } from '../../runtime/session';
 import { loadWordVectors, type WordVectors } from '../../wordvec/wordVectors';
 import { cnnWordTable } from '../cnnRelation/cnnGraph';
 import { createGraphTrainer } from '../graphTrainer';
-import { resolveConfig, parseOverrides, splitModelOverrides, type TrainConfig } from '../trainConfig';
+import { resolveFamilyConfig, type TrainConfig } from '../trainConfig';
 import type { TrainerBackend, TrainSummary } from '../trainer';
 import { runTrainingJob, type JobControls } from '../trainingJob';
 import { DOC_BREAK, WordCorpusBuilder, loadTrainingText } from '../wordvec/wordCorpus';
@@ -65,10 +65,10 @@ export const LSTM_LM_TRAIN_DEFAULTS: Partial<TrainConfig> = {
   heldOutShare: 0.01,
 };
 
+/** Parse `key=value` overrides into the loop config (LSTM_LM_TRAIN_DEFAULTS < overrides) and the language model's. */
 export function resolveLstmLmConfig(pairs: readonly string[]): { train: TrainConfig; lm: LstmLmConfig } {
-  const camel = (k: string): string => k.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-  const { model, rest } = splitModelOverrides(LstmLmConfigSchema, pairs, 'language model', camel);
-  return { train: resolveConfig(undefined, { ...LSTM_LM_TRAIN_DEFAULTS, ...parseOverrides(rest), objective: 'lm' }), lm: model };
+  const { train, model } = resolveFamilyConfig(LstmLmConfigSchema, LSTM_LM_TRAIN_DEFAULTS, pairs, 'language model', 'lm');
+  return { train, lm: model };
 }
 
 /** Documents of a word stream as [start, end) ranges (DOC_BREAK-separated). */

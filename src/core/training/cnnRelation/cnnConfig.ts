@@ -3,7 +3,7 @@
  * overrides. The shared loop settings stay in TrainConfig.
  */
 import { z } from 'zod';
-import { TrainConfigSchema, parseOverrides, resolveConfig, splitModelOverrides, type TrainConfig } from '../trainConfig';
+import { TrainConfigSchema, resolveFamilyConfig, type TrainConfig } from '../trainConfig';
 
 /** CNN settings (the shared loop settings stay in TrainConfig). */
 export const CnnConfigSchema = z.object({
@@ -140,11 +140,8 @@ export const CNN_TRAIN_DEFAULTS: Partial<TrainConfig> = {
 
 /** Parse `key=value` overrides into the loop config (CNN_TRAIN_DEFAULTS < overrides) and the CNN config. */
 export function resolveCnnConfig(pairs: readonly string[]): { train: TrainConfig; cnn: CnnConfig } {
-  // `--max-words=…` spells `maxWords` too.
-  const camel = (k: string): string => k.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-  const { model, rest } = splitModelOverrides(CnnConfigSchema, pairs, 'CNN', camel);
-  const trainConfig = resolveConfig(undefined, { ...CNN_TRAIN_DEFAULTS, ...parseOverrides(rest), objective: 'classify' });
-  return { train: trainConfig, cnn: model };
+  const { train, model } = resolveFamilyConfig(CnnConfigSchema, CNN_TRAIN_DEFAULTS, pairs, 'CNN', 'classify');
+  return { train, cnn: model };
 }
 
 /** Keys `resolveCnnConfig` understands (for help texts). */

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { loadSplit, findCorpus } from '../../corpora/registry';
 import type { Document } from '../../document/document';
-import { TrainConfigSchema, parseOverrides, resolveConfig, splitModelOverrides, type TrainConfig } from '../trainConfig';
+import { TrainConfigSchema, resolveFamilyConfig, type TrainConfig } from '../trainConfig';
 import type { TrainProgress, TrainSummary } from '../trainer';
 import { runTrainingJob } from '../trainingJob';
 import { loadWordVectors } from '../../wordvec/wordVectors';
@@ -31,9 +31,9 @@ export const CORPUS_NER_TYPES: Record<string, readonly NerType[]> = {
 
 /** Parse key=value overrides into the loop config and the tagger config. */
 export function resolveNerConfig(pairs: readonly string[]): { train: TrainConfig; ner: NerConfig } {
-  const { model, rest } = splitModelOverrides(NerConfigSchema, pairs, 'NER');
-  const trainConfig = resolveConfig(undefined, { ...NER_TRAIN_DEFAULTS, ...parseOverrides(rest), objective: 'classify' });
-  return { train: trainConfig, ner: model };
+  // Tagger keys are taken as spelled (no kebab-case), as they always were.
+  const { train, model } = resolveFamilyConfig(NerConfigSchema, NER_TRAIN_DEFAULTS, pairs, 'NER', 'classify', (k) => k);
+  return { train, ner: model };
 }
 
 /** Keys resolveNerConfig understands. */
