@@ -5,7 +5,7 @@
  * as feeds, so evaluation never copies weights into a second session.
  */
 import { Autodiff, type Param } from '../engine/autodiff';
-import type { Value } from '../engine/graph';
+import { numel, type Value } from '../engine/graph';
 import { initialize } from '../engine/initialize';
 import { appendOptimizer, type OptimizerOptions } from '../engine/optimizer';
 import { StepRunner } from '../engine/stepRunner';
@@ -60,8 +60,8 @@ export async function createGraphTrainer(o: GraphTrainerOptions): Promise<GraphT
   // encoderLrScale: the weights initFrom gives (those whose name and size match) step at that
   // fraction of the learning rate; the rest (a new head) at the full rate.
   const initial = o.initialWeights;
-  const taken = (p: Param): boolean => initial?.get(p.name)?.length === (p.shape as number[]).reduce((a, b) => a * b, 1);
-  const scaleOf = (p: Param): number => (initial && taken(p) ? c.encoderLrScale : 1) * (o.lrScale?.(p) ?? 1);
+  const taken = (p: Param): boolean => initial?.get(p.name)?.length === numel(p.shape);
+  const scaleOf = (p: Param): number => (taken(p) ? c.encoderLrScale : 1) * (o.lrScale?.(p) ?? 1);
   const opt: OptimizerOptions = { beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, weightDecay: c.weightDecay, clipNorm: c.clipNorm, lrScale: scaleOf };
   const lengths = o.staticLengths ? [...new Set(o.staticLengths)].sort((a, b) => a - b) : [undefined];
   const sessions: ModelSession[] = [];

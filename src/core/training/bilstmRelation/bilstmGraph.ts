@@ -34,7 +34,13 @@ export interface BiLstmArchExtra {
    * as it was trained (word vector, then `inputPad` zeros), and its states join the relation
    * LSTM's input. Absent = none.
    */
-  lmFeatures?: { hidden: number; inputPad: number };
+  lmFeatures?: LmFeatureArch;
+}
+
+/** The language-model features' shape: its LSTM's hidden units, and the zeros after each word vector it was trained with. */
+export interface LmFeatureArch {
+  hidden: number;
+  inputPad: number;
 }
 
 /** Parameters of the language-model features: taken from the language model, never trained. */

@@ -22,7 +22,7 @@ import { attr } from '../../engine/graph';
 import { biLstm, biLstmParams } from '../../engine/layers/lstm';
 import { PAD_ID, SPECIAL_WORDS, UNK_ID } from '../../wordvec/wordVocab';
 import { readModelConfig, readModelWeights } from '../../inference/modelFolders';
-import { LM_FEATURE_PREFIX } from './bilstmGraph';
+import { LM_FEATURE_PREFIX, type LmFeatureArch } from './bilstmGraph';
 
 /** The language model's shape. */
 export interface LstmLmArch {
@@ -115,7 +115,7 @@ export const LSTM_LM_MODEL_TYPE = 'bilstm-language-model';
  * entry and the weights renamed `lstm.*` → `lmfeat.*`. Refuses another folder type and a model
  * trained on other word vectors (its input would be different words).
  */
-export function readLanguageModelFeatures(dir: string, vectorsSha256: unknown): { lmFeatures: { hidden: number; inputPad: number }; weights: Map<string, Float32Array> } {
+export function readLanguageModelFeatures(dir: string, vectorsSha256: unknown): { lmFeatures: LmFeatureArch; weights: Map<string, Float32Array> } {
   const cfg = readModelConfig(dir);
   if (cfg['model_type'] !== LSTM_LM_MODEL_TYPE) throw new Error(`lmFeatures: ${dir} is not a language-model folder (model_type ${String(cfg['model_type'])}; train one with \`biore wordvec lm\`)`);
   const wv = cfg['word_vectors'] as { vectorsSha256?: unknown } | undefined;

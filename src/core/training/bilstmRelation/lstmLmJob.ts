@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { Autodiff } from '../../engine/autodiff';
 import { rng } from '../../engine/initialize';
 import { writeModelFolder } from '../../inference/modelFolders';
-import type { ModelSession } from '../../runtime/session';
+import type { HostTensor, ModelSession } from '../../runtime/session';
 import { loadWordVectors, type WordVectors } from '../../wordvec/wordVectors';
 import { cnnWordTable } from '../cnnRelation/cnnGraph';
 import { createGraphTrainer } from '../graphTrainer';
@@ -150,29 +150,31 @@ export async function createLstmLmBackend(o: { config: TrainConfig; lm: LstmLmCo
   if (data.trainDocuments === 0) throw new Error('language model: no training text');
   const trainer = await createGraphTrainer({ name: 'lstm-lm', config: c, build: (ad) => buildLstmLmGraph(ad, arch, table, ad.training ? T : 'seq') });
   const heldOut = data.heldOut(c.evalBatches * c.batchSize);
+  // One padded batch of `len` words: the graph inputs, the targets of both directions, real words.
+  const encode = (seqs: readonly Int32Array[], len: number): { inputs: Record<string, HostTensor>; labels: BigInt64Array; weights: Float32Array; tokens: number } => {
+    const b = lmBatch(seqs, len);
+    const t = lmTargets(b.ids, b.lengths, len, arch.outputWords);
+    const inputs = { word_ids: { data: b.feeds.word_ids, dims: [seqs.length, len] }, mask: { data: b.feeds.mask, dims: [seqs.length, len] } };
+    return { inputs, ...t, tokens: b.lengths.reduce((a, n) => a + n, 0) };
+  };
   return {
     session: { dispose: trainer.dispose },
     arch,
     data,
     async step(lr) {
-      const seqs = Array.from({ length: c.batchSize }, () => data.next());
-      const b = lmBatch(seqs, T);
-      const t = lmTargets(b.ids, b.lengths, T, arch.outputWords);
-      const r = await trainer.runner.run({ word_ids: { data: b.feeds.word_ids, dims: [seqs.length, T] }, mask: { data: b.feeds.mask, dims: [seqs.length, T] }, lm_labels: { data: t.labels, dims: [t.labels.length] }, lm_weights: { data: t.weights, dims: [t.weights.length] } }, lr);
-      return { ...r, tokens: b.lengths.reduce((a, n) => a + n, 0) };
+      const e = encode(Array.from({ length: c.batchSize }, () => data.next()), T);
+      const r = await trainer.runner.run({ ...e.inputs, lm_labels: { data: e.labels, dims: [e.labels.length] }, lm_weights: { data: e.weights, dims: [e.weights.length] } }, lr);
+      return { ...r, tokens: e.tokens };
     },
     async evaluate() {
       let nll = 0;
       let rows = 0;
       for (let i = 0; i < heldOut.length; i += c.batchSize) {
         const seqs = heldOut.slice(i, i + c.batchSize);
-        const len = Math.max(...seqs.map((s) => s.length));
-        const b = lmBatch(seqs, len);
-        const t = lmTargets(b.ids, b.lengths, len, arch.outputWords);
-        const f = { word_ids: { data: b.feeds.word_ids, dims: [seqs.length, len] }, mask: { data: b.feeds.mask, dims: [seqs.length, len] } };
-        trainer.withWeights(f);
-        const out = await trainer.evalSession.run(f);
-        const m = meanNll(out['logits']!.data as Float32Array, arch.outputWords, t.labels, t.weights);
+        const e = encode(seqs, Math.max(...seqs.map((s) => s.length)));
+        trainer.withWeights(e.inputs);
+        const out = await trainer.evalSession.run(e.inputs);
+        const m = meanNll(out['logits']!.data as Float32Array, arch.outputWords, e.labels, e.weights);
         nll += m.nll;
         rows += m.rows;
       }

@@ -19,7 +19,7 @@ import type { TrainerBackend } from '../trainer';
 import { parseWindows, type CnnConfig } from './cnnConfig';
 import { cnnWordTable, foldTunedRows, taskOffsets, tuneIndexFor, type CnnArch, type WordTable } from './cnnGraph';
 import { buildRelationGraph, relationModelType, type RelationArch } from './relationGraph';
-import { LM_FEATURE_PREFIX } from '../bilstmRelation/bilstmGraph';
+import { LM_FEATURE_PREFIX, type LmFeatureArch } from '../bilstmRelation/bilstmGraph';
 
 /** Training feeds: the model's inputs plus labels (task-offset in a multi-task model) and per-example weights. */
 export function cnnTrainFeeds(batch: readonly CnnExample[], tuneIndex: Int32Array | undefined, noneWeight: number, labelOffsets: readonly number[], piecewise: boolean, padTo?: number): Record<string, HostTensor> {
@@ -45,11 +45,11 @@ export interface CnnBackendOptions {
   /** Tasks whose heads the export lists (default: all). */
   exportTasks?: readonly TaskName[];
   /** BiLSTM: language-model features (their `lmfeat.*` weights come in `initialWeights`; frozen). */
-  lmFeatures?: { hidden: number; inputPad: number };
+  lmFeatures?: LmFeatureArch;
 }
 
 /** The architecture a config, task list and vector set give. */
-export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'vocab' | 'dim'>, tuneRows: number, tasks: readonly TaskName[] = [c.task], lmFeatures?: { hidden: number; inputPad: number }): RelationArch {
+export function cnnArch(c: TrainConfig, cnn: CnnConfig, wv: Pick<WordVectors, 'vocab' | 'dim'>, tuneRows: number, tasks: readonly TaskName[] = [c.task], lmFeatures?: LmFeatureArch): RelationArch {
   const taskClasses = tasks.length > 1 ? tasks.map((t) => taskLabels(t).length) : [];
   const base: CnnArch = {
     vocabSize: wv.vocab.size,

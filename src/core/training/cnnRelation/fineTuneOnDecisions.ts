@@ -28,6 +28,7 @@ import { MESH_TREE_FILE } from '../../inference/relations/meshHierarchy';
 import { PAIR_STACKER_FILE } from '../../inference/relations/pairStacker';
 import { CnnConfigSchema } from './cnnConfig';
 import { createCnnBackend } from './cnnBackend';
+import type { LmFeatureArch } from '../bilstmRelation/bilstmGraph';
 import { encodeCnnCandidate, predictCnn, type CnnExample } from '../../inference/relations/cnnRelationModel';
 import { taskOffsets } from './cnnGraph';
 import type { RelationPrediction } from '../../inference/relations/relationPrediction';
@@ -125,7 +126,7 @@ export async function fineTuneOnDecisions(o: DecisionFineTuneOptions): Promise<D
   const vocab = WordVocab.load(path.join(base, VOCAB_FILE));
   const weights = readModelWeights(base);
   const table = weights.get('emb.word');
-  const arch = cfg['architecture'] as { wordDim: number; maxDistance: number; lmFeatures?: { hidden: number; inputPad: number } };
+  const arch = cfg['architecture'] as { wordDim: number; maxDistance: number; lmFeatures?: LmFeatureArch };
   if (!table) throw new ModelFolderError(`${base}: model.onnx has no word table (emb.word)`);
   const cnn = CnnConfigSchema.parse({ ...(cfg['cnn'] as object), wordTable: (cfg['cnn'] as { wordTable?: string } | undefined)?.wordTable ?? 'int8' });
   const enc = { blinding: cnn.blinding, maxWords: cnn.maxWords, maxDistance: cnn.maxDistance };
